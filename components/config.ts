@@ -1,0 +1,336 @@
+// Every stack config key of kube-ceph is parsed and checked here, once, before any
+// resource is declared: a bad value must stop the run while nothing has changed yet.
+import { z } from "zod";
+
+export const CONFIG_NAMESPACE = "kube-ceph";
+
+/** Ceph's own rule for pool names accepted by this tool: no spaces, quotes or shell syntax. */
+const CEPH_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** RFC 1123 subdomain, as Kubernetes requires for object names such as StorageClasses. */
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** RFC 1123 label, as Kubernetes requires for namespaces. */
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A host name or an IPv4/IPv6 literal; nothing a shell or ssh would interpret. */
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/;
+/** POSIX portable user names. */
+const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** Kubernetes resource quantities with a unit (a bare number of bytes is refused as a likely mistake). */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A monitor address as ceph-csi and the kernel client take it: host:port. */
+const MON_ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$/;
+/** Container image reference: registry/path:tag or @digest, without whitespace or shell syntax. */
+const IMAGE = /^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_.-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
+const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
+const HOST_KEY_TYPES = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
+
+/** RBD image features understood by this tool; the kernel requirements live in preflight.ts. */
+export const IMAGE_FEATURES = ["layering", "exclusive-lock", "object-map", "fast-diff", "deep-flatten", "journaling"] as const;
+export type ImageFeature = (typeof IMAGE_FEATURES)[number];
+
+export const PROVISIONER_KINDS = ["csi", "external", "in-tree"] as const;
+export type ProvisionerKind = (typeof PROVISIONER_KINDS)[number];
+
+/** Images a provisioner may run; each can be overridden one by one or moved by `registry`. */
+export const IMAGE_KEYS = [
+    "cephcsi",
+    "csiAttacher",
+    "csiNodeDriverRegistrar",
+    "csiProvisioner",
+    "csiResizer",
+    "csiSnapshotter",
+    "rbdProvisioner",
+] as const;
+export type ImageKey = (typeof IMAGE_KEYS)[number];
+
+/** Ceph's upper bound for pg_num of one pool (mon_max_pool_pg_num). */
+export const MAX_PG_NUM = 65536;
+
+function isPowerOfTwo(n: number): boolean {
+    return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+}
+
+/** Decodes an OpenSSH public key line and checks that its type field matches the blob. */
+export function isValidHostKey(line: string): boolean {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length < 2 || !HOST_KEY_TYPES.includes(parts[0]) || !/^[A-Za-z0-9+/]+={0,2}$/.test(parts[1])) {
+        return false;
+    }
+    const blob = Buffer.from(parts[1], "base64");
+    if (blob.length < 4) {
+        return false;
+    }
+    const typeLength = blob.readUInt32BE(0);
+    return blob.subarray(4, 4 + typeLength).toString("latin1") === parts[0];
+}
+
+const hostSchema = z.union([
+    z.string().regex(HOST, { error: "must be a host name or IP address (letters, digits, '.', '-', ':')" }),
+    z.strictObject({
+        host: z.string().regex(HOST, { error: "must be a host name or IP address (letters, digits, '.', '-', ':')" }),
+        port: z.number().int().min(1).max(65535, { error: "must be a TCP port, 1-65535" }).optional(),
+        user: z.string().regex(UNIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)" }).optional(),
+        hostKey: z.string().refine(isValidHostKey, {
+            error: `must be one OpenSSH public key line ('<type> <base64>', type one of ${HOST_KEY_TYPES.join(", ")}), e.g. from ssh-keyscan`,
+        }).optional(),
+    }),
+], { error: "must be a host name string or an object {host, port?, user?, hostKey?}" });
+
+const cephSchema = z.strictObject({
+    hosts: z.array(hostSchema, { error: "must be a list of mon hosts" })
+        .min(1, { error: "must list at least one mon host" })
+        .max(16, { error: "must list at most 16 mon hosts" }),
+    fsid: z.string().regex(UUID, { error: "must be the cluster fsid, a lowercase UUID as printed by 'ceph fsid'" }).optional(),
+    monitors: z.array(z.string().regex(MON_ADDRESS, { error: "must be a monitor address host:port, e.g. 10.0.0.1:6789" }))
+        .min(1, { error: "must list at least one monitor" }).optional(),
+});
+
+const preflightSchema = z.strictObject({
+    health: z.enum(["ok", "warn", "off"], { error: "must be one of ok, warn, off" }).default("ok"),
+    kernels: z.enum(["check", "off"], { error: "must be one of check, off" }).default("check"),
+});
+
+const poolSchema = z.strictObject({
+    name: z.string().regex(CEPH_NAME, { error: "must be a Ceph pool name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 63 characters" }).default("mypool"),
+    pgNum: z.number().refine(isPowerOfTwo, { error: "must be a power of two" })
+        .refine((n) => n <= MAX_PG_NUM, { error: `must be at most ${MAX_PG_NUM} (mon_max_pool_pg_num)` }).optional(),
+    replicas: z.number().int({ error: "must be a whole number" }).min(1, { error: "must be between 1 and 10" }).max(10, { error: "must be between 1 and 10" }).optional(),
+    deletionPolicy: z.enum(["retain", "delete"], { error: "must be one of retain, delete" }).default("retain"),
+    renameConfirmedFrom: z.string().regex(CEPH_NAME, { error: "must be the previous pool name" }).optional(),
+});
+
+const clientSchema = z.strictObject({
+    name: z.string().regex(CEPH_NAME, { error: "must be a Ceph user name without the 'client.' prefix: letters, digits, '_', '.', '-', at most 63 characters" })
+        .refine((n) => n !== "admin", { error: "must not be 'admin': kube-ceph creates a least-privilege user and never hands client.admin to Kubernetes" })
+        .refine((n) => !n.startsWith("client."), { error: "must not include the 'client.' prefix" })
+        .default("kube"),
+});
+
+const storageClassSchema = z.strictObject({
+    name: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-storageclass"),
+    fsType: z.enum(["ext4", "xfs"], { error: "must be one of ext4, xfs" }).default("ext4"),
+    imageFeatures: z.array(z.enum(IMAGE_FEATURES, { error: `must list only ${IMAGE_FEATURES.join(", ")}` }))
+        .min(1, { error: "must list at least layering" }).default(["layering"])
+        .refine((f) => new Set(f).size === f.length, { error: "must not repeat a feature" })
+        .refine((f) => !f.includes("object-map") || f.includes("exclusive-lock"), { error: "object-map requires exclusive-lock" })
+        .refine((f) => !f.includes("fast-diff") || f.includes("object-map"), { error: "fast-diff requires object-map" }),
+    reclaimPolicy: z.enum(["Delete", "Retain"], { error: "must be one of Delete, Retain" }).default("Delete"),
+    allowVolumeExpansion: z.boolean({ error: "must be true or false" }).default(true),
+    volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"], { error: "must be one of Immediate, WaitForFirstConsumer" }).default("Immediate"),
+    mountOptions: z.array(z.string().regex(/^[A-Za-z0-9_=,.-]+$/, { error: "must be a mount option such as discard" })).default([]),
+    isDefault: z.boolean({ error: "must be true or false" }).default(false),
+});
+
+const imagesSchema = z.strictObject(
+    Object.fromEntries(IMAGE_KEYS.map((k) => [k, z.string().regex(IMAGE, { error: "must be a container image reference such as registry.example/org/name:tag" }).optional()])) as
+        Record<ImageKey, z.ZodOptional<z.ZodString>>,
+);
+
+const provisionerSchema = z.strictObject({
+    kind: z.enum(PROVISIONER_KINDS, { error: `must be one of ${PROVISIONER_KINDS.join(", ")}` }).default("csi"),
+    namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).default("ceph-csi"),
+    registry: z.string().regex(REGISTRY, { error: "must be a registry prefix such as registry.example:5000/mirror" }).optional(),
+    images: imagesSchema.default({}),
+});
+
+const smokeTestSchema = z.strictObject({
+    enabled: z.boolean({ error: "must be true or false" }).default(true),
+    namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).default("default"),
+    claimName: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-test-claim"),
+    size: z.string().regex(QUANTITY, { error: "must be a Kubernetes quantity with a unit, such as 5Gi or 500Mi (5GB is not one)" }).default("5Gi"),
+    image: z.string().regex(IMAGE, { error: "must be a container image reference such as busybox:1.32.0" }).default("busybox:1.32.0"),
+});
+
+const schemas = {
+    ceph: cephSchema,
+    preflight: preflightSchema.default({ health: "ok", kernels: "check" }),
+    pool: poolSchema.default({ name: "mypool", deletionPolicy: "retain" }),
+    client: clientSchema.default({ name: "kube" }),
+    storageClass: storageClassSchema.default(storageClassSchema.parse({})),
+    provisioner: provisionerSchema.default(provisionerSchema.parse({})),
+    smokeTest: smokeTestSchema.default(smokeTestSchema.parse({})),
+};
+
+export type CephHost = { host: string; port: number; user: string; hostKey?: string };
+
+export interface KubeCephConfig {
+    ceph: { hosts: CephHost[]; fsid?: string; monitors?: string[] };
+    preflight: z.infer<typeof preflightSchema>;
+    pool: z.infer<typeof poolSchema>;
+    client: z.infer<typeof clientSchema>;
+    storageClass: z.infer<typeof storageClassSchema>;
+    provisioner: z.infer<typeof provisionerSchema>;
+    smokeTest: z.infer<typeof smokeTestSchema>;
+    /** The SSH private key; only ever a Pulumi secret, checked for shape but never echoed. */
+    hasSshPrivateKey: true;
+}
+
+/** Every key this tool reads; anything else under the namespace is a typo worth reporting. */
+export const CONFIG_KEYS = [...Object.keys(schemas), "sshPrivateKey"].sort();
+
+/** One bad config value: the full key, what was given, and what is allowed. */
+export interface ConfigProblem {
+    key: string;
+    value: unknown;
+    allowed: string;
+}
+
+/** Thrown for bad configuration; its message names every offending key, value and rule. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: ConfigProblem[]) {
+        super(
+            "invalid kube-ceph configuration (nothing was created or changed):\n" +
+                problems.map((p) => `  ${p.key}: got ${describe(p.value)}; ${p.allowed}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+function describe(value: unknown): string {
+    if (value === undefined) {
+        return "nothing";
+    }
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    let node: unknown = root;
+    for (const step of path) {
+        if (node === null || typeof node !== "object") {
+            return undefined;
+        }
+        node = (node as Record<PropertyKey, unknown>)[step];
+    }
+    return node;
+}
+
+function keyName(top: string, path: PropertyKey[]): string {
+    return path.reduce<string>((key, step) => (typeof step === "number" ? `${key}[${step}]` : `${key}.${String(step)}`), `${CONFIG_NAMESPACE}:${top}`);
+}
+
+/** OpenSSH and PEM private keys are accepted; the value itself never appears in an error. */
+export function isPrivateKeyShaped(key: string): boolean {
+    return /^-----BEGIN ([A-Z]+ )?PRIVATE KEY-----\r?\n[\s\S]+\r?\n-----END ([A-Z]+ )?PRIVATE KEY-----\s*$/.test(key.trim() + "\n");
+}
+
+/**
+ * Parses the raw stack config (values as `pulumi config` stores them: objects for the
+ * structured keys, a string for the key) into a complete, defaulted configuration.
+ * `raw` maps short key names (without the namespace) to their values.
+ */
+export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string | undefined): KubeCephConfig {
+    const problems: ConfigProblem[] = [];
+    for (const key of Object.keys(raw).sort()) {
+        if (!CONFIG_KEYS.includes(key) && raw[key] !== undefined) {
+            problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: raw[key], allowed: `is not a kube-ceph key; known keys: ${CONFIG_KEYS.join(", ")}` });
+        }
+    }
+    const parsed: Record<string, unknown> = {};
+    for (const [top, schema] of Object.entries(schemas)) {
+        if (top === "ceph" && raw.ceph === undefined) {
+            problems.push({ key: `${CONFIG_NAMESPACE}:ceph`, value: undefined, allowed: "is required: set kube-ceph:ceph.hosts to the mon hosts, e.g. pulumi config set --path 'ceph.hosts[0]' 10.0.0.1" });
+            continue;
+        }
+        const result = (schema as z.ZodType).safeParse(raw[top]);
+        if (result.success) {
+            parsed[top] = result.data;
+            continue;
+        }
+        for (const issue of result.error.issues) {
+            problems.push(problemFromIssue(top, raw[top], issue));
+        }
+    }
+    if (sshPrivateKey === undefined || sshPrivateKey.trim() === "") {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:sshPrivateKey`,
+            value: undefined,
+            allowed: "is required: pulumi config set --secret kube-ceph:sshPrivateKey < ~/.ssh/id_ed25519",
+        });
+    } else if (!isPrivateKeyShaped(sshPrivateKey)) {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:sshPrivateKey`,
+            value: "[secret]",
+            allowed: "must be an OpenSSH or PEM private key (-----BEGIN ... PRIVATE KEY-----)",
+        });
+    }
+    problems.push(...crossFieldProblems(parsed));
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    const ceph = parsed.ceph as z.infer<typeof cephSchema>;
+    return {
+        ceph: { ...ceph, hosts: ceph.hosts.map(normaliseHost) },
+        preflight: parsed.preflight,
+        pool: parsed.pool,
+        client: parsed.client,
+        storageClass: parsed.storageClass,
+        provisioner: parsed.provisioner,
+        smokeTest: parsed.smokeTest,
+        hasSshPrivateKey: true,
+    } as KubeCephConfig;
+}
+
+function problemFromIssue(top: string, raw: unknown, issue: z.core.$ZodIssue): ConfigProblem {
+    // An unknown key inside an object is reported at that key, not at its parent.
+    if (issue.code === "unrecognized_keys") {
+        const known = Object.keys(((schemas as Record<string, z.ZodType>)[top] as unknown as { unwrap?: () => z.ZodObject }).unwrap?.().shape ?? {});
+        const parentPath = issue.path;
+        return {
+            key: keyName(top, [...parentPath, issue.keys[0]]),
+            value: valueAt(raw, [...parentPath, issue.keys[0]]),
+            allowed: `is not a known key${known.length > 0 ? `; known keys here: ${known.sort().join(", ")}` : ""}`,
+        };
+    }
+    // A union reports the object branch's error when the value was an object.
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+        const value = valueAt(raw, issue.path);
+        const branch = issue.errors[typeof value === "object" && value !== null ? 1 : 0] ?? issue.errors[0];
+        const inner = branch[0];
+        if (inner !== undefined && (typeof value === "object" && value !== null || inner.code !== "invalid_type")) {
+            return problemFromIssue(top, raw, { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+        }
+    }
+    const value = valueAt(raw, issue.path);
+    const allowed = issue.code === "invalid_type" && value === undefined && issue.path.length > 0 ? "is required" : issue.message;
+    return { key: keyName(top, issue.path), value, allowed };
+}
+
+function normaliseHost(entry: string | { host: string; port?: number; user?: string; hostKey?: string }): CephHost {
+    const spec = typeof entry === "string" ? { host: entry } : entry;
+    const host: CephHost = { host: spec.host, port: spec.port ?? 22, user: spec.user ?? "root" };
+    if (spec.hostKey !== undefined) {
+        host.hostKey = spec.hostKey.trim().split(/\s+/).slice(0, 2).join(" ");
+    }
+    return host;
+}
+
+function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const ceph = parsed.ceph as z.infer<typeof cephSchema> | undefined;
+    if (ceph !== undefined) {
+        const seen = new Map<string, number>();
+        ceph.hosts.forEach((entry, index) => {
+            const host = normaliseHost(entry);
+            const id = `${host.host}:${host.port}`;
+            if (seen.has(id)) {
+                problems.push({
+                    key: `${CONFIG_NAMESPACE}:ceph.hosts[${index}]`,
+                    value: entry,
+                    allowed: `duplicates kube-ceph:ceph.hosts[${seen.get(id)}]; list each mon host once`,
+                });
+            }
+            seen.set(id, index);
+        });
+        if ((ceph.fsid === undefined) !== (ceph.monitors === undefined)) {
+            const missing = ceph.fsid === undefined ? "fsid" : "monitors";
+            problems.push({
+                key: `${CONFIG_NAMESPACE}:ceph.${missing}`,
+                value: undefined,
+                allowed: "must be set together with " + (missing === "fsid" ? "ceph.monitors" : "ceph.fsid") + " (both skip discovery) or both left unset",
+            });
+        }
+    }
+    return problems;
+}
+
