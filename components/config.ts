@@ -131,6 +131,7 @@ const provisionerSchema = z.strictObject({
     namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).default("ceph-csi"),
     registry: z.string().regex(REGISTRY, { error: "must be a registry prefix such as registry.example:5000/mirror" }).optional(),
     images: imagesSchema.default({}),
+    awaitRollout: z.boolean({ error: "must be true or false" }).default(true),
 });
 
 const smokeTestSchema = z.strictObject({

@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { remoteScript } from "./remote-script";
+
+export interface CephClientArgs {
+    /** SSH connection to a mon host (see sshConnection). */
+    connection: command.types.input.remote.ConnectionArgs;
+    /** User name without the `client.` prefix. */
+    name: string;
+    /** The only pool the user may touch. */
+    pool: string;
+}
+
+/** Least-privilege caps for an RBD client of one pool (Ceph's rbd profiles). */
+export function clientCaps(pool: string): { mon: string; osd: string; mgr: string } {
+    return { mgr: `profile rbd pool=${pool}`, mon: "profile rbd", osd: `profile rbd pool=${pool}` };
+}
+
+function clientValues(args: CephClientArgs) {
+    const caps = clientCaps(args.pool);
+    return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd };
+}
+
+/**
+ * Creates the user or brings its caps to the wanted ones (get-or-create refuses to change
+ * caps), then prints its key and nothing else on stdout.
+ */
+export function clientEnsureScript(args: CephClientArgs): string {
+    return remoteScript(clientValues(args), `
+if ceph auth get "$ENTITY" >/dev/null 2>&1; then
+  ceph auth caps "$ENTITY" mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS" >&2
+else
+  ceph auth get-or-create "$ENTITY" mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS" >/dev/null
+fi
+ceph auth get-key "$ENTITY"
+`);
+}
+
+/** Removes the user; a user that is already gone is not an error. */
+export function clientDeleteScript(args: CephClientArgs): string {
+    return remoteScript(clientValues(args), `
+if ceph auth get "$ENTITY" >/dev/null 2>&1; then
+  ceph auth rm "$ENTITY" >&2
+fi
+`);
+}
+
+/** A least-privilege Ceph user for one pool, with its key as a Pulumi secret. */
+export class CephClient extends pulumi.ComponentResource {
+    /** User name without the `client.` prefix. */
+    public readonly name: pulumi.Output<string>;
+    /** The user's cephx key; always secret. */
+    public readonly key: pulumi.Output<string>;
+
+    constructor(name: string, args: CephClientArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:ceph:CephClient", name, {}, opts);
+        const user = new command.remote.Command(`${name}-user`, {
+            connection: args.connection,
+            create: clientEnsureScript(args),
+            update: clientEnsureScript(args),
+            delete: clientDeleteScript(args),
+            triggers: [args.name],
+            // stdout is the key: keep it out of the engine's log and out of the next run's environment.
+            logging: "stderr",
+            addPreviousOutputInEnv: false,
+        }, {
+            parent: this,
+            additionalSecretOutputs: ["stdout"],
+            // A different user name is a different user; the old one is removed after the new one exists.
+            replaceOnChanges: ["triggers"],
+        });
+        this.name = pulumi.output(args.name);
+        this.key = pulumi.secret(user.stdout.apply((out) => out.trim()));
+        this.registerOutputs({ key: this.key, name: this.name });
+    }
+}

@@ -1,0 +1,22 @@
+// Small rules shared by the provisioner components.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** Namespaces that exist in every cluster; kube-ceph never creates or deletes them. */
+export const SHARED_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/**
+ * The namespace a provisioner runs in: declared (so destroy removes it) when kube-ceph
+ * owns it, referenced by name when it is one every cluster has.
+ */
+export function provisionerNamespace(name: string, namespace: string, parent: pulumi.Resource): pulumi.Output<string> {
+    if (SHARED_NAMESPACES.includes(namespace)) {
+        return pulumi.output(namespace);
+    }
+    return new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace } }, { parent }).metadata.name;
+}
+
+/** Annotations for workloads; skipAwait only where nothing can run the pods (a lab without kubelets). */
+export function rolloutAnnotations(awaitRollout: boolean): Record<string, string> {
+    return awaitRollout ? {} : { "pulumi.com/skipAwait": "true" };
+}

@@ -1,0 +1,328 @@
+// Every live read the program makes while it is being planned: Ceph discovery and health
+// over SSH, and the Kubernetes server version and node kernels. They run in previews too,
+// so a pull request's preview shows the cluster as it is now. Tests swap the reader with
+// setLiveReader(); config overrides make index.ts skip the parts it does not need.
+import { createHash } from "node:crypto";
+import { Client } from "ssh2";
+import type { CephHost } from "./config";
+import { remoteScript } from "./remote-script";
+
+/** One monitor as `ceph mon dump` reports it. */
+export interface Monitor {
+    name: string;
+    /** msgr v1 address (host:6789), which kernels before 5.11 need. */
+    v1?: string;
+    /** msgr v2 address (host:3300). */
+    v2?: string;
+}
+
+export interface HealthCheck {
+    name: string;
+    severity: string;
+    message: string;
+    detail: string[];
+}
+
+export interface CephHealth {
+    status: "HEALTH_OK" | "HEALTH_WARN" | "HEALTH_ERR" | string;
+    checks: HealthCheck[];
+}
+
+/** The CRUSH feature bits from `ceph osd crush show-tunables` that clients must support. */
+export interface CrushTunables {
+    profile: string;
+    requireTunables: boolean;
+    requireTunables2: boolean;
+    requireTunables3: boolean;
+    hasV4Buckets: boolean;
+    requireTunables5: boolean;
+}
+
+export interface CephReading {
+    /** The host that answered; remote commands run there. */
+    host: CephHost;
+    /** Hosts tried before it, with the reason they were passed over. */
+    skipped: { host: CephHost; reason: string }[];
+    fsid?: string;
+    monitors?: Monitor[];
+    health?: CephHealth;
+    tunables?: CrushTunables;
+}
+
+export interface CephReadRequest {
+    discovery: boolean;
+    health: boolean;
+    tunables: boolean;
+}
+
+export interface KubernetesNode {
+    name: string;
+    kernelVersion: string;
+}
+
+export interface KubernetesReading {
+    /** gitVersion of the API server, e.g. v1.31.2. */
+    serverVersion?: string;
+    nodes?: KubernetesNode[];
+}
+
+export interface KubernetesReadRequest {
+    version: boolean;
+    nodes: boolean;
+    /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
+    kubeconfig?: string;
+}
+
+export interface LiveReader {
+    readCeph(hosts: CephHost[], privateKey: string, request: CephReadRequest): Promise<CephReading>;
+    readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading>;
+}
+
+/** Raised when SSH reached a host that presented a key other than the pinned one. */
+export class HostKeyMismatchError extends Error {}
+
+/** Raised when the mon host answered but a ceph command failed (no quorum, auth, ...). */
+export class CephCommandError extends Error {}
+
+/** SHA256 fingerprint in OpenSSH's notation. */
+export function fingerprint(keyBlob: Buffer): string {
+    return "SHA256:" + createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "");
+}
+
+function pinnedBlob(hostKey: string): Buffer {
+    return Buffer.from(hostKey.trim().split(/\s+/)[1], "base64");
+}
+
+/** Runs one script on one host over SSH and resolves with its stdout. */
+export function sshExec(host: CephHost, privateKey: string, script: string, timeoutMs = 60_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const client = new Client();
+        let settled = false;
+        const finish = (error: Error | undefined, stdout?: string) => {
+            if (settled) {
+                return;
+            }
+            settled = true;
+            clearTimeout(timer);
+            client.end();
+            if (error !== undefined) {
+                reject(error);
+            } else {
+                resolve(stdout ?? "");
+            }
+        };
+        const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
+        client.on("error", (error) => finish(error));
+        client.on("ready", () => {
+            // The script goes in on stdin so that nothing in it shows in the host's process list.
+            client.exec("sh -s", (error, channel) => {
+                if (error) {
+                    finish(error);
+                    return;
+                }
+                let stdout = "";
+                let stderr = "";
+                channel.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+                channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+                channel.on("close", (code: number | null) => {
+                    if (code === 0) {
+                        finish(undefined, stdout);
+                    } else {
+                        finish(new CephCommandError(`exit code ${code}: ${stderr.trim() || stdout.trim()}`));
+                    }
+                });
+                channel.end(script);
+            });
+        });
+        client.connect({
+            host: host.host,
+            port: host.port,
+            username: host.user,
+            privateKey,
+            readyTimeout: 15_000,
+            hostVerifier: (key: Buffer) => {
+                if (host.hostKey === undefined) {
+                    return true;
+                }
+                const expected = pinnedBlob(host.hostKey);
+                if (expected.equals(key)) {
+                    return true;
+                }
+                // Fail with both fingerprints; ssh2 would otherwise only say the handshake failed.
+                finish(
+                    new HostKeyMismatchError(
+                        `host key of ${host.host}:${host.port} does not match kube-ceph:ceph.hosts[].hostKey: ` +
+                            `pinned ${fingerprint(expected)}, presented ${fingerprint(key)}. ` +
+                            "If the host was legitimately reinstalled, pin its new key (ssh-keyscan); otherwise do not proceed.",
+                    ),
+                );
+                return false;
+            },
+        });
+    });
+}
+
+const SECTION = "----kube-ceph-section----";
+
+/** The read-only script run for discovery; it changes nothing on the cluster. */
+export function cephReadScript(request: CephReadRequest): string {
+    const parts: string[] = [];
+    if (request.discovery) {
+        parts.push("fsid", "ceph fsid -f json", "mons", "ceph mon dump -f json 2>/dev/null");
+    }
+    if (request.health) {
+        parts.push("health", "ceph health detail -f json");
+    }
+    if (request.tunables) {
+        parts.push("tunables", "ceph osd crush show-tunables -f json");
+    }
+    const lines: string[] = [];
+    for (let i = 0; i < parts.length; i += 2) {
+        lines.push(`out=$(${parts[i + 1]})`, `printf '%s %s\\n%s\\n' "$SECTION" ${parts[i]} "$out"`);
+    }
+    return remoteScript({ SECTION }, lines.join("\n"));
+}
+
+function splitSections(stdout: string): Record<string, unknown> {
+    const sections: Record<string, unknown> = {};
+    for (const chunk of stdout.split(SECTION + " ").slice(1)) {
+        const newline = chunk.indexOf("\n");
+        sections[chunk.slice(0, newline).trim()] = JSON.parse(chunk.slice(newline + 1));
+    }
+    return sections;
+}
+
+/** Monitors from `ceph mon dump -f json`, sorted by name so plans are stable. */
+export function parseMonDump(dump: unknown): Monitor[] {
+    const mons = (dump as { mons?: unknown[] }).mons ?? [];
+    return mons
+        .map((raw) => {
+            const mon = raw as { name: string; public_addrs?: { addrvec?: { type: string; addr: string }[] }; addr?: string };
+            const result: Monitor = { name: mon.name };
+            for (const entry of mon.public_addrs?.addrvec ?? []) {
+                if (entry.type === "v1") {
+                    result.v1 = entry.addr;
+                } else if (entry.type === "v2") {
+                    result.v2 = entry.addr;
+                }
+            }
+            if (result.v1 === undefined && result.v2 === undefined && mon.addr !== undefined) {
+                result.v1 = mon.addr.replace(/\/\d+$/, "");
+            }
+            return result;
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Monitor addresses for clients: v1 where a mon has one (every kernel speaks it), else v2. */
+export function clientMonitorAddresses(monitors: Monitor[]): string[] {
+    return monitors.map((m) => m.v1 ?? m.v2).filter((a): a is string => a !== undefined);
+}
+
+/** Health status and its named checks from `ceph health detail -f json`. */
+export function parseHealth(report: unknown): CephHealth {
+    const raw = report as { status: string; checks?: Record<string, { severity: string; summary?: { message?: string }; detail?: { message: string }[] }> };
+    const checks = Object.keys(raw.checks ?? {})
+        .sort()
+        .map((name) => {
+            const check = raw.checks![name];
+            return {
+                name,
+                severity: check.severity,
+                message: check.summary?.message ?? "",
+                detail: (check.detail ?? []).map((d) => d.message),
+            };
+        });
+    return { status: raw.status, checks };
+}
+
+/** CRUSH feature requirements from `ceph osd crush show-tunables -f json`. */
+export function parseTunables(report: unknown): CrushTunables {
+    const raw = report as Record<string, unknown>;
+    const flag = (name: string) => raw[name] === 1 || raw[name] === true;
+    return {
+        profile: String(raw.profile ?? "unknown"),
+        requireTunables: flag("require_feature_tunables"),
+        requireTunables2: flag("require_feature_tunables2"),
+        requireTunables3: flag("require_feature_tunables3"),
+        hasV4Buckets: flag("has_v4_buckets"),
+        requireTunables5: flag("require_feature_tunables5"),
+    };
+}
+
+/** Tries the hosts in order and reads from the first that answers. */
+async function readCeph(hosts: CephHost[], privateKey: string, request: CephReadRequest): Promise<CephReading> {
+    const skipped: { host: CephHost; reason: string }[] = [];
+    const script = cephReadScript(request);
+    for (const host of hosts) {
+        let stdout: string;
+        try {
+            stdout = await sshExec(host, privateKey, script);
+        } catch (error) {
+            // A wrong host key or a failing ceph command would fail the same way on every host.
+            if (error instanceof HostKeyMismatchError || error instanceof CephCommandError) {
+                throw new Error(`reading the Ceph cluster through ${host.host}:${host.port} failed: ${(error as Error).message}`);
+            }
+            skipped.push({ host, reason: (error as Error).message });
+            continue;
+        }
+        const sections = splitSections(stdout);
+        const reading: CephReading = { host, skipped };
+        if (request.discovery) {
+            reading.fsid = (sections.fsid as { fsid: string }).fsid;
+            reading.monitors = parseMonDump(sections.mons);
+        }
+        if (request.health) {
+            reading.health = parseHealth(sections.health);
+        }
+        if (request.tunables) {
+            reading.tunables = parseTunables(sections.tunables);
+        }
+        return reading;
+    }
+    throw new Error(
+        "no Ceph mon host in kube-ceph:ceph.hosts could be reached over SSH:\n" +
+            skipped.map((s) => `  ${s.host.user}@${s.host.host}:${s.host.port}: ${s.reason}`).join("\n"),
+    );
+}
+
+async function readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading> {
+    const k8s = await import("@kubernetes/client-node");
+    const kubeconfig = new k8s.KubeConfig();
+    if (request.kubeconfig !== undefined) {
+        kubeconfig.loadFromString(request.kubeconfig);
+    } else {
+        kubeconfig.loadFromDefault();
+    }
+    const reading: KubernetesReading = {};
+    try {
+        if (request.version) {
+            reading.serverVersion = (await kubeconfig.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+        }
+        if (request.nodes) {
+            const list = await kubeconfig.makeApiClient(k8s.CoreV1Api).listNode();
+            reading.nodes = list.items
+                .map((node) => ({ name: node.metadata?.name ?? "", kernelVersion: node.status?.nodeInfo?.kernelVersion ?? "" }))
+                .sort((a, b) => a.name.localeCompare(b.name));
+        }
+    } catch (error) {
+        throw new Error(`reading the Kubernetes API at ${kubeconfig.getCurrentCluster()?.server ?? "(no current cluster)"} failed: ${(error as Error).message}`);
+    }
+    return reading;
+}
+
+const realReader: LiveReader = { readCeph, readKubernetes };
+let current: LiveReader = realReader;
+
+/** The reader the program uses: the real one unless a test replaced it. */
+export function liveReader(): LiveReader {
+    return current;
+}
+
+/** Replaces the live reader (tests); returns a function that restores the real one. */
+export function setLiveReader(reader: LiveReader): () => void {
+    current = reader;
+    return () => {
+        current = realReader;
+    };
+}

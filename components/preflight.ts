@@ -1,0 +1,159 @@
+// Decisions made before anything changes: is the cluster healthy enough, can every node's
+// kernel map the images this StorageClass will create, and is the chosen provisioner still
+// supported by this Kubernetes. Pure functions over what live.ts read, so each rule is
+// tested on its own.
+import * as semver from "semver";
+import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
+import type { CephHealth, CrushTunables, KubernetesNode, Monitor } from "./live";
+
+/** Thrown when a preflight check refuses the run; the message says what to do. */
+export class PreflightError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PreflightError";
+    }
+}
+
+const HEALTH_RANK: Record<string, number> = { HEALTH_OK: 0, HEALTH_WARN: 1, HEALTH_ERR: 2 };
+
+/** Refuses unless `health` is at least as good as `policy` allows. */
+export function checkHealth(policy: KubeCephConfig["preflight"]["health"], health: CephHealth): void {
+    if (policy === "off") {
+        return;
+    }
+    const allowed = policy === "ok" ? 0 : 1;
+    const rank = HEALTH_RANK[health.status] ?? 2;
+    if (rank <= allowed) {
+        return;
+    }
+    const checks = health.checks.map((c) => [`  ${c.name} (${c.severity}): ${c.message}`, ...c.detail.slice(0, 5).map((d) => `      ${d}`)].join("\n"));
+    throw new PreflightError(
+        `Ceph cluster is ${health.status}; kube-ceph:preflight.health is "${policy}", which allows ${policy === "ok" ? "HEALTH_OK only" : "HEALTH_OK and HEALTH_WARN"}. Nothing was changed.\n` +
+            (checks.length > 0 ? checks.join("\n") + "\n" : "") +
+            "Fix the cluster (ceph health detail), or set kube-ceph:preflight.health to warn/off if you accept the risk.",
+    );
+}
+
+/** A kernel capability that the cluster or the StorageClass demands of every node. */
+export interface KernelRequirement {
+    /** What needs it, e.g. "CRUSH tunables jewel (chooseleaf_stable)". */
+    feature: string;
+    /** The oldest kernel that has it; undefined means no kernel has it (krbd never will). */
+    minKernel?: string;
+    /** Ways out, most direct first. */
+    fixes: string[];
+}
+
+const UPGRADE = "upgrade the node's kernel";
+const NBD = 'for csi, map with rbd-nbd instead of the kernel client (StorageClass parameter mounter: rbd-nbd)';
+
+/** Oldest kernel per RBD image feature, as the krbd documentation lists them. */
+export const IMAGE_FEATURE_KERNELS: Record<ImageFeature, string | undefined> = {
+    "layering": "3.8.0",
+    "exclusive-lock": "4.9.0",
+    "deep-flatten": "5.1.0",
+    "object-map": "5.3.0",
+    "fast-diff": "5.3.0",
+    "journaling": undefined,
+};
+
+/** What the cluster's CRUSH map, mon addresses and the chosen image features require of a kernel client. */
+export function kernelRequirements(tunables: CrushTunables, monitors: Monitor[], imageFeatures: ImageFeature[]): KernelRequirement[] {
+    const requirements: KernelRequirement[] = [];
+    const crush = (bit: string, minKernel: string, fixes: string[]) =>
+        requirements.push({ feature: `CRUSH ${bit} (tunables profile ${tunables.profile})`, minKernel, fixes: [UPGRADE, ...fixes, NBD] });
+    if (tunables.requireTunables5) {
+        crush("chooseleaf_stable, feature bit 400000000000000 (jewel tunables)", "4.5.0", ["ceph osd crush tunables hammer (moves data; older clients can then map)"]);
+    }
+    if (tunables.hasV4Buckets) {
+        crush("straw2 buckets (hammer)", "4.1.0", ["convert straw2 buckets back to straw (moves data)"]);
+    }
+    if (tunables.requireTunables3) {
+        crush("chooseleaf_vary_r (firefly tunables)", "3.15.0", ["ceph osd crush tunables bobtail (moves data)"]);
+    }
+    if (tunables.requireTunables2) {
+        crush("tunables2 (bobtail)", "3.9.0", ["ceph osd crush tunables argonaut (moves data)"]);
+    }
+    if (tunables.requireTunables) {
+        crush("tunables (argonaut+)", "3.6.0", ["ceph osd crush tunables legacy (moves data)"]);
+    }
+    for (const feature of imageFeatures) {
+        const minKernel = IMAGE_FEATURE_KERNELS[feature];
+        requirements.push({
+            feature: `RBD image feature ${feature}`,
+            ...(minKernel !== undefined ? { minKernel } : {}),
+            fixes: [
+                ...(minKernel !== undefined ? [UPGRADE] : []),
+                `drop ${feature} from kube-ceph:storageClass.imageFeatures`,
+                NBD,
+            ],
+        });
+    }
+    if (monitors.length > 0 && monitors.every((m) => m.v1 === undefined)) {
+        requirements.push({
+            feature: "msgr2 (the monitors have no v1 address)",
+            minKernel: "5.11.0",
+            fixes: [UPGRADE, "give the monitors v1 addresses (ceph mon set-addrs)", NBD],
+        });
+    }
+    return requirements;
+}
+
+/** One node that cannot use the StorageClass, and why. */
+export interface KernelProblem {
+    node: string;
+    kernel: string;
+    requirement: KernelRequirement;
+}
+
+/** Compares every node's kernel against the requirements. */
+export function incompatibleNodes(nodes: KubernetesNode[], requirements: KernelRequirement[]): KernelProblem[] {
+    const problems: KernelProblem[] = [];
+    for (const node of nodes) {
+        const version = semver.coerce(node.kernelVersion);
+        for (const requirement of requirements) {
+            const tooOld =
+                requirement.minKernel === undefined ||
+                version === null ||
+                semver.lt(version, requirement.minKernel);
+            if (tooOld) {
+                problems.push({ node: node.name, kernel: node.kernelVersion, requirement });
+            }
+        }
+    }
+    return problems;
+}
+
+/** Refuses the run when a node cannot map the images; the message names node, kernel, feature and fixes. */
+export function checkKernels(nodes: KubernetesNode[], requirements: KernelRequirement[]): void {
+    const problems = incompatibleNodes(nodes, requirements);
+    if (problems.length === 0) {
+        return;
+    }
+    const lines = problems.map((p) => {
+        const need = p.requirement.minKernel === undefined ? "no kernel client supports it" : `needs kernel >= ${p.requirement.minKernel}`;
+        return `  node ${p.node} (kernel ${p.kernel || "unknown"}): ${p.requirement.feature} ${need}; fix: ${p.requirement.fixes.join(", or ")}`;
+    });
+    throw new PreflightError(
+        "some nodes could not map RBD images of this StorageClass (rbd map would fail with 'feature set mismatch'). Nothing was changed.\n" +
+            lines.join("\n") +
+            "\nSet kube-ceph:preflight.kernels to off only if those nodes will never run pods with these volumes.",
+    );
+}
+
+/** First Kubernetes minor version without the in-tree kubernetes.io/rbd plugin. */
+export const IN_TREE_REMOVED_IN = "1.31.0";
+
+/** Refuses the in-tree provisioner on a Kubernetes that no longer has it. */
+export function checkProvisionerSupported(kind: ProvisionerKind, serverVersion: string | undefined): void {
+    if (kind !== "in-tree" || serverVersion === undefined) {
+        return;
+    }
+    const version = semver.coerce(serverVersion);
+    if (version !== null && semver.gte(version, IN_TREE_REMOVED_IN)) {
+        throw new PreflightError(
+            `kube-ceph:provisioner.kind is "in-tree", but this cluster runs Kubernetes ${serverVersion}: the in-tree kubernetes.io/rbd plugin was removed in 1.31. ` +
+                'Set kube-ceph:provisioner.kind to "csi" (ceph-csi, rbd.csi.ceph.com). Nothing was changed.',
+        );
+    }
+}

@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { ProvisionerKind } from "./config";
+
+export interface RbdSecretsArgs {
+    /** Which provisioner reads the Secrets; it decides their type and keys. */
+    kind: ProvisionerKind;
+    /** Ceph user name without the `client.` prefix. */
+    clientName: pulumi.Input<string>;
+    /** The user's cephx key, as read back from the cluster (secret). */
+    clientKey: pulumi.Input<string>;
+    /** Namespace of the provisioner; holds the provisioner-side Secret. */
+    provisionerNamespace: pulumi.Input<string>;
+    /** Namespace of the claims; the legacy plugins look for the user Secret there. */
+    claimNamespace: string;
+    /** Prefix for the Secret names. */
+    namePrefix: string;
+}
+
+/** Where a StorageClass finds a Secret. */
+export interface SecretRef {
+    name: pulumi.Output<string>;
+    namespace: pulumi.Output<string>;
+}
+
+/**
+ * The Kubernetes Secrets that carry the Ceph user's key, built from the key the cluster
+ * returned (never typed by hand, never the admin key).
+ */
+export class RbdSecrets extends pulumi.ComponentResource {
+    /** Secret the provisioner uses to create and delete images. */
+    public readonly provisioner: SecretRef;
+    /** Secret used to map images on nodes (csi: the same Secret). */
+    public readonly user: SecretRef;
+
+    constructor(name: string, args: RbdSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:kubernetes:RbdSecrets", name, {}, opts);
+        const key = pulumi.secret(args.clientKey);
+        if (args.kind === "csi") {
+            const secret = new k8s.core.v1.Secret(`${name}-csi`, {
+                metadata: { name: `${args.namePrefix}-csi-rbd`, namespace: args.provisionerNamespace },
+                // ceph-csi wants the bare user name: "kube", not "client.kube".
+                stringData: { userID: args.clientName, userKey: key },
+            }, { parent: this });
+            this.provisioner = this.user = refOf(secret);
+        } else {
+            const legacy = (suffix: string, namespace: pulumi.Input<string>) =>
+                new k8s.core.v1.Secret(`${name}-${suffix}`, {
+                    metadata: { name: `${args.namePrefix}-${suffix}`, namespace },
+                    type: "kubernetes.io/rbd",
+                    stringData: { key },
+                }, { parent: this });
+            this.provisioner = refOf(legacy("provisioner", args.provisionerNamespace));
+            this.user = refOf(legacy("user", args.claimNamespace));
+        }
+        this.registerOutputs({ provisioner: this.provisioner, user: this.user });
+    }
+}
+
+function refOf(secret: k8s.core.v1.Secret): SecretRef {
+    return { name: secret.metadata.name, namespace: secret.metadata.namespace };
+}

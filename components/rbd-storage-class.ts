@@ -1,0 +1,100 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { KubeCephConfig, ProvisionerKind } from "./config";
+import type { SecretRef } from "./rbd-secrets";
+
+/** The provisioner name each kind registers with Kubernetes. */
+export const PROVISIONER_NAMES: Record<ProvisionerKind, string> = {
+    "csi": "rbd.csi.ceph.com",
+    "external": "ceph.com/rbd",
+    "in-tree": "kubernetes.io/rbd",
+};
+
+export interface RbdStorageClassArgs {
+    /** Which provisioner serves the class. */
+    kind: ProvisionerKind;
+    /** The StorageClass settings from kube-ceph:storageClass. */
+    settings: KubeCephConfig["storageClass"];
+    /** The RBD pool images are created in. */
+    pool: pulumi.Input<string>;
+    /** Ceph user name without the `client.` prefix. */
+    clientName: pulumi.Input<string>;
+    /** Cluster fsid; ceph-csi's clusterID. */
+    clusterId: pulumi.Input<string>;
+    /** Monitor addresses (legacy kinds put them in the class; csi reads its ConfigMap). */
+    monitors: pulumi.Input<string[]>;
+    /** Secret used by the provisioner. */
+    provisionerSecret: SecretRef;
+    /** Secret used to map images on nodes. */
+    userSecret: SecretRef;
+}
+
+/** StorageClass parameters for one provisioner kind, keys sorted for stable previews. */
+export function storageClassParameters(args: RbdStorageClassArgs): pulumi.Output<Record<string, string>> {
+    return pulumi
+        .all([args.pool, args.clientName, args.clusterId, args.monitors, args.provisionerSecret.name, args.provisionerSecret.namespace, args.userSecret.name, args.userSecret.namespace])
+        .apply(([pool, clientName, clusterId, monitors, provName, provNamespace, userName, userNamespace]) => {
+            const features = args.settings.imageFeatures.join(",");
+            const parameters: Record<string, string> =
+                args.kind === "csi"
+                    ? {
+                          "clusterID": clusterId,
+                          "csi.storage.k8s.io/controller-expand-secret-name": provName,
+                          "csi.storage.k8s.io/controller-expand-secret-namespace": provNamespace,
+                          "csi.storage.k8s.io/fstype": args.settings.fsType,
+                          "csi.storage.k8s.io/node-stage-secret-name": userName,
+                          "csi.storage.k8s.io/node-stage-secret-namespace": userNamespace,
+                          "csi.storage.k8s.io/provisioner-secret-name": provName,
+                          "csi.storage.k8s.io/provisioner-secret-namespace": provNamespace,
+                          "imageFeatures": features,
+                          "pool": pool,
+                      }
+                    : {
+                          // The least-privilege user also acts as the "admin" that creates images.
+                          adminId: clientName,
+                          adminSecretName: provName,
+                          adminSecretNamespace: provNamespace,
+                          fsType: args.settings.fsType,
+                          imageFeatures: features,
+                          imageFormat: "2",
+                          monitors: monitors.join(","),
+                          pool,
+                          userId: clientName,
+                          userSecretName: userName,
+                          userSecretNamespace: userNamespace,
+                      };
+            return Object.fromEntries(Object.keys(parameters).sort().map((k) => [k, parameters[k]]));
+        });
+}
+
+/** The StorageClass that hands out RBD volumes. */
+export class RbdStorageClass extends pulumi.ComponentResource {
+    /** StorageClass name. */
+    public readonly name: pulumi.Output<string>;
+    /** Provisioner name the class points at. */
+    public readonly provisioner: pulumi.Output<string>;
+
+    constructor(name: string, args: RbdStorageClassArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:kubernetes:RbdStorageClass", name, {}, opts);
+        const settings = args.settings;
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, {
+            metadata: {
+                name: settings.name,
+                annotations: { "storageclass.kubernetes.io/is-default-class": String(settings.isDefault) },
+            },
+            provisioner: PROVISIONER_NAMES[args.kind],
+            parameters: storageClassParameters(args),
+            reclaimPolicy: settings.reclaimPolicy,
+            allowVolumeExpansion: settings.allowVolumeExpansion,
+            volumeBindingMode: settings.volumeBindingMode,
+            mountOptions: settings.mountOptions,
+        }, {
+            parent: this,
+            // Parameters are immutable and the name is fixed: the old class must go before the new one can exist.
+            deleteBeforeReplace: true,
+        });
+        this.name = storageClass.metadata.name;
+        this.provisioner = storageClass.provisioner;
+        this.registerOutputs({ name: this.name, provisioner: this.provisioner });
+    }
+}

@@ -1,0 +1,162 @@
+// kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
+// StorageClass. Read top to bottom, this file is the dependency graph:
+//   config -> live reads and preflight -> pool -> user -> Secrets -> provisioner
+//   -> StorageClass -> smoke test.
+import * as pulumi from "@pulumi/pulumi";
+import { CephClient } from "./components/ceph-client";
+import { CephCsi } from "./components/ceph-csi";
+import { CephPool } from "./components/ceph-pool";
+import { CONFIG_NAMESPACE, ConfigError, IMAGE_KEYS, ImageKey, KubeCephConfig, parseConfig } from "./components/config";
+import { imageFor } from "./components/images";
+import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader } from "./components/live";
+import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
+import { RbdProvisioner } from "./components/rbd-provisioner";
+import { RbdSecrets } from "./components/rbd-secrets";
+import { RbdStorageClass } from "./components/rbd-storage-class";
+import { SmokeTest } from "./components/smoke-test";
+import { sshConnection } from "./components/remote-script";
+
+/** The stack's kube-ceph:* values as Pulumi hands them over (objects as JSON), keyed without the namespace. */
+function rawStackConfig(): { raw: Record<string, unknown>; sshPrivateKey: string | undefined } {
+    const raw: Record<string, unknown> = {};
+    let sshPrivateKey: string | undefined;
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig()).sort(([a], [b]) => a.localeCompare(b))) {
+        if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) {
+            continue;
+        }
+        const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
+        if (key === "sshPrivateKey") {
+            sshPrivateKey = text;
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(text);
+        } catch {
+            raw[key] = text;
+        }
+    }
+    return { raw, sshPrivateKey };
+}
+
+/** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
+async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
+    const reader = liveReader();
+    const cephRequest = {
+        discovery: config.ceph.fsid === undefined,
+        health: config.preflight.health !== "off",
+        tunables: config.preflight.kernels === "check",
+    };
+    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables;
+    const ceph = needCeph ? await reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : undefined;
+    for (const skipped of ceph?.skipped ?? []) {
+        pulumi.log.warn(`mon host ${skipped.host.host}:${skipped.host.port} did not answer (${skipped.reason}); using ${ceph!.host.host}:${ceph!.host.port}`);
+    }
+    const kubernetesRequest = {
+        version: config.provisioner.kind === "in-tree",
+        nodes: config.preflight.kernels === "check",
+        kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
+    };
+    const kubernetes = kubernetesRequest.version || kubernetesRequest.nodes ? await reader.readKubernetes(kubernetesRequest) : {};
+    return { ceph, kubernetes };
+}
+
+export = async () => {
+    // 1. Configuration: every key checked before anything is read or declared.
+    const { raw, sshPrivateKey } = rawStackConfig();
+    let config: KubeCephConfig;
+    try {
+        config = parseConfig(raw, sshPrivateKey);
+    } catch (error) {
+        throw error instanceof ConfigError ? new pulumi.RunError(error.message) : error;
+    }
+    const privateKey = pulumi.secret(sshPrivateKey!);
+    if (config.preflight.health === "off") {
+        pulumi.log.warn("kube-ceph:preflight.health is off: the Ceph cluster's health is not checked before changes.");
+    }
+    if (config.preflight.kernels === "off") {
+        pulumi.log.warn("kube-ceph:preflight.kernels is off: nodes whose kernels cannot map these images will fail at mount time.");
+    }
+    for (const host of config.ceph.hosts.filter((h) => h.hostKey === undefined)) {
+        pulumi.log.warn(`kube-ceph:ceph.hosts: ${host.host} has no hostKey, so any key it presents is accepted; pin it with: ssh-keyscan -p ${host.port} -t ed25519 ${host.host}`);
+    }
+
+    // 2. Live reads and preflight: the cluster as it is now, refused before any change.
+    let live: { ceph?: CephReading; kubernetes: KubernetesReading };
+    try {
+        live = await readLiveState(config, sshPrivateKey!);
+        if (live.ceph?.health !== undefined) {
+            checkHealth(config.preflight.health, live.ceph.health);
+        }
+        checkProvisionerSupported(config.provisioner.kind, live.kubernetes.serverVersion);
+        if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
+            const monitors = live.ceph.monitors ?? (config.ceph.monitors ?? []).map((address, i) => ({ name: String(i), v1: address }));
+            checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, config.storageClass.imageFeatures));
+        }
+    } catch (error) {
+        throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
+    }
+    const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
+    const monitors = config.ceph.monitors ? [...config.ceph.monitors].sort() : clientMonitorAddresses(live.ceph!.monitors!);
+    const connection = sshConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey);
+
+    // 3. Ceph: the pool, then the least-privilege user whose caps name it.
+    const pool = new CephPool("rbd", {
+        connection,
+        name: config.pool.name,
+        pgNum: config.pool.pgNum,
+        replicas: config.pool.replicas,
+        deletionPolicy: config.pool.deletionPolicy,
+        owner: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+    });
+    const client = new CephClient("rbd", { connection, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool] });
+
+    // 4. Kubernetes: the provisioner, the Secrets built from the real key, the StorageClass.
+    const images = Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageFor(k, config.provisioner)])) as Record<ImageKey, string>;
+    const provisioner =
+        config.provisioner.kind === "csi"
+            ? new CephCsi("ceph-csi", { namespace: config.provisioner.namespace, clusterId, monitors, images, awaitRollout: config.provisioner.awaitRollout })
+            : config.provisioner.kind === "external"
+              ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner, awaitRollout: config.provisioner.awaitRollout })
+              : undefined;
+    const secrets = new RbdSecrets("ceph", {
+        kind: config.provisioner.kind,
+        clientName: client.name,
+        clientKey: client.key,
+        provisionerNamespace: provisioner?.namespace ?? config.provisioner.namespace,
+        claimNamespace: config.smokeTest.namespace,
+        namePrefix: `ceph-${config.client.name}`,
+    }, { dependsOn: [client] });
+    const storageClass = new RbdStorageClass("rbd", {
+        kind: config.provisioner.kind,
+        settings: config.storageClass,
+        pool: pool.name,
+        clientName: client.name,
+        clusterId,
+        monitors,
+        provisionerSecret: secrets.provisioner,
+        userSecret: secrets.user,
+    }, { dependsOn: [secrets, ...(provisioner ? [provisioner] : [])] });
+
+    // 5. Smoke test: a claim and a pod that proves the class really stores data.
+    const smokeTest = config.smokeTest.enabled
+        ? new SmokeTest("smoke-test", {
+              namespace: config.smokeTest.namespace,
+              claimName: config.smokeTest.claimName,
+              size: config.smokeTest.size,
+              image: config.smokeTest.image,
+              storageClassName: storageClass.name,
+          }, { dependsOn: [storageClass, ...(provisioner ? [provisioner] : [])] })
+        : undefined;
+
+    return {
+        cephHost: `${connection.host}:${connection.port}`,
+        cephUser: pulumi.interpolate`client.${client.name}`,
+        clusterId,
+        monitors,
+        pool: pool.name,
+        poolOrigin: pool.origin,
+        provisionerKind: config.provisioner.kind,
+        smokeTest: smokeTest?.result ?? "disabled (kube-ceph:smokeTest.enabled is false)",
+        storageClassName: storageClass.name,
+    };
+};

@@ -1,0 +1,153 @@
+// Runs the real program under Pulumi's mocks with a given stack config and a fake live
+// reader, and records every resource with its inputs, options and dependencies.
+import * as pulumi from "@pulumi/pulumi";
+import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
+import type { CephReading, KubernetesReading, LiveReader } from "../components/live";
+import { setLiveReader } from "../components/live";
+
+export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefakeTESTONLYSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n";
+export const FAKE_CEPH_KEY = "AQBfakefakefakefakefakeTESTONLYCEPHKEY==";
+export const FSID = "9f2c3a5e-1111-4c4c-8888-0123456789ab";
+
+export interface Recorded {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    /** Names of the resources this one was given in dependsOn. */
+    dependsOn: string[];
+    /** Names of the parents, innermost first. */
+    parent?: string;
+    opts: pulumi.ResourceOptions;
+}
+
+export interface ProgramRun {
+    resources: Recorded[];
+    outputs: Record<string, unknown>;
+    warnings: string[];
+    reads: { ceph: number; kubernetes: number };
+}
+
+/** A healthy lab-like cluster: three mons with v1+v2, jewel tunables, one 5.15 node. */
+export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
+    return {
+        host: { host: "127.0.0.11", port: 2222, user: "root" },
+        skipped: [],
+        fsid: FSID,
+        monitors: ["a", "b", "c"].map((name, i) => ({ name, v1: `127.0.0.1${i + 1}:6789`, v2: `127.0.0.1${i + 1}:3300` })),
+        health: { status: "HEALTH_OK", checks: [] },
+        tunables: { profile: "jewel", requireTunables: true, requireTunables2: true, requireTunables3: true, hasV4Buckets: true, requireTunables5: true },
+        ...overrides,
+    };
+}
+
+export function fakeReader(ceph: CephReading = healthyCeph(), kubernetes: KubernetesReading = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }] }) {
+    const reads = { ceph: 0, kubernetes: 0 };
+    const reader: LiveReader = {
+        async readCeph(_hosts, _key, request) {
+            reads.ceph++;
+            const reading: CephReading = { host: ceph.host, skipped: ceph.skipped };
+            if (request.discovery) {
+                reading.fsid = ceph.fsid;
+                reading.monitors = ceph.monitors;
+            }
+            if (request.health) {
+                reading.health = ceph.health;
+            }
+            if (request.tunables) {
+                reading.tunables = ceph.tunables;
+            }
+            return reading;
+        },
+        async readKubernetes(request) {
+            reads.kubernetes++;
+            return { ...(request.version ? { serverVersion: kubernetes.serverVersion } : {}), ...(request.nodes ? { nodes: kubernetes.nodes } : {}) };
+        },
+    };
+    return { reader, reads };
+}
+
+/** Stack config with the seed's names and lab hosts; extend per test. */
+export function baseConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        ceph: { hosts: [{ host: "127.0.0.11", port: 2222 }] },
+        sshPrivateKey: FAKE_SSH_KEY,
+        ...extra,
+    };
+}
+
+function nameOf(resource: pulumi.Resource): Promise<string> {
+    return new Promise((resolve) => (resource as any).__name !== undefined ? resolve((resource as any).__name) : pulumi.output(resource.urn).apply((u) => resolve(u.split("::").pop()!)));
+}
+
+/** Runs index.ts under mocks. Throws what the program throws. */
+export async function runProgram(config: Record<string, unknown>, reader = fakeReader()): Promise<ProgramRun> {
+    const resources: Recorded[] = [];
+    const warnings: string[] = [];
+    const pending: Promise<void>[] = [];
+    pulumi.runtime.setMocks({
+        newResource(args) {
+            const state: Record<string, any> = { ...args.inputs };
+            if (args.type === "command:remote:Command") {
+                state.stdout = String(args.inputs.create).includes("ceph auth get-key") ? FAKE_CEPH_KEY : '{"origin":"created","pool":"mypool"}';
+                state.stderr = "";
+            }
+            return { id: `${args.name}-id`, state };
+        },
+        call(args) {
+            return args.inputs;
+        },
+    }, "kube-ceph", "unit", true, "organization");
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (value !== undefined) {
+            flat[`kube-ceph:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    pulumi.runtime.setAllConfig(flat, ["kube-ceph:sshPrivateKey"]);
+    const warn = pulumi.log.warn;
+    (pulumi.log as any).warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
+    const restore = setLiveReader(reader.reader);
+    delete require.cache[require.resolve("../index")];
+    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    try {
+        const outputs = (await runInPulumiStack(async () => {
+            registerStackTransformation((args) => {
+                const deps = Array.isArray(args.opts.dependsOn) ? args.opts.dependsOn : args.opts.dependsOn ? [args.opts.dependsOn] : [];
+                const record: Recorded = { type: args.type, name: args.name, inputs: args.props, dependsOn: [], opts: args.opts };
+                for (const dep of deps as pulumi.Input<pulumi.Resource>[]) {
+                    pending.push(pulumi.output(dep).apply(async (r) => { record.dependsOn.push(await nameOf(r)); }) as unknown as Promise<void>);
+                }
+                if (args.opts.parent) {
+                    pending.push(nameOf(args.opts.parent).then((p) => { record.parent = p; }));
+                }
+                resources.push(record);
+                return undefined;
+            });
+            return program();
+        })) as Record<string, unknown>;
+        const resolved: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(outputs ?? {})) {
+            resolved[key] = await new Promise((resolve) => pulumi.output(value as any).apply(resolve));
+        }
+        await Promise.all(pending);
+        return { resources, outputs: resolved, warnings, reads: reader.reads };
+    } finally {
+        restore();
+        (pulumi.log as any).warn = warn;
+    }
+}
+
+/** Resolves an Output (or plain value) to its value and whether it is secret. */
+export async function unwrap(value: unknown): Promise<{ value: any; secret: boolean }> {
+    const output = pulumi.output(value as any);
+    const secret = await (output as any).isSecret;
+    const resolved = await new Promise((resolve) => output.apply(resolve));
+    return { value: resolved, secret };
+}
+
+export function byType(run: ProgramRun, type: string): Recorded[] {
+    return run.resources.filter((r) => r.type === type);
+}
