@@ -1,6 +1,7 @@
 // Runs the real program under Pulumi's mocks with a given stack config and a fake live
 // reader, and records every resource with its inputs, options and dependencies.
 import * as pulumi from "@pulumi/pulumi";
+import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
 import type { CephReading, KubernetesReading, LiveReader } from "../components/live";
 import { setLiveReader } from "../components/live";
@@ -43,9 +44,11 @@ export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
 export function fakeReader(ceph: CephReading = healthyCeph(), kubernetes: KubernetesReading = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }] }) {
     const reads = { ceph: 0, kubernetes: 0 };
     const reader: LiveReader = {
-        async readCeph(_hosts, _key, request) {
+        async readCeph(hosts, _key, request) {
             reads.ceph++;
-            const reading: CephReading = { host: ceph.host, skipped: ceph.skipped };
+            // Like the real reader, answer with the configured entry (port, user, hostKey) of the host that answered.
+            const host = hosts.find((h) => h.host === ceph.host.host) ?? ceph.host;
+            const reading: CephReading = { host, skipped: ceph.skipped };
             if (request.discovery) {
                 reading.fsid = ceph.fsid;
                 reading.monitors = ceph.monitors;
@@ -79,11 +82,17 @@ function nameOf(resource: pulumi.Resource): Promise<string> {
     return new Promise((resolve) => (resource as any).__name !== undefined ? resolve((resource as any).__name) : pulumi.output(resource.urn).apply((u) => resolve(u.split("::").pop()!)));
 }
 
-/** Runs index.ts under mocks. Throws what the program throws. */
-export async function runProgram(config: Record<string, unknown>, reader = fakeReader()): Promise<ProgramRun> {
-    const resources: Recorded[] = [];
-    const warnings: string[] = [];
-    const pending: Promise<void>[] = [];
+let mocksInstalled = false;
+
+/**
+ * One mock monitor for the whole test process: the stack of a finished run still registers
+ * its outputs after the run returns, and must find the monitor that knows its URN.
+ */
+function installMocks(): void {
+    if (mocksInstalled) {
+        return;
+    }
+    mocksInstalled = true;
     pulumi.runtime.setMocks({
         newResource(args) {
             const state: Record<string, any> = { ...args.inputs };
@@ -97,6 +106,14 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
             return args.inputs;
         },
     }, "kube-ceph", "unit", true, "organization");
+}
+
+/** Runs index.ts under mocks. Throws what the program throws. */
+export async function runProgram(config: Record<string, unknown>, reader = fakeReader()): Promise<ProgramRun> {
+    const resources: Recorded[] = [];
+    const warnings: string[] = [];
+    const pending: Promise<void>[] = [];
+    installMocks();
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
         if (value !== undefined) {
@@ -112,6 +129,7 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
     const restore = setLiveReader(reader.reader);
     delete require.cache[require.resolve("../index")];
     const program = require("../index") as () => Promise<Record<string, unknown>>;
+    let failure: unknown;
     try {
         const outputs = (await runInPulumiStack(async () => {
             registerStackTransformation((args) => {
@@ -126,8 +144,19 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
                 resources.push(record);
                 return undefined;
             });
-            return program();
+            try {
+                return await program();
+            } catch (error) {
+                // Rethrown below, so the stack itself completes and leaves no stray rejections.
+                failure = error;
+                return {};
+            }
         })) as Record<string, unknown>;
+        // Let the stack finish registering before the next test installs new mocks.
+        await awaitStackRegistrations();
+        if (failure !== undefined) {
+            throw failure;
+        }
         const resolved: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(outputs ?? {})) {
             resolved[key] = await new Promise((resolve) => pulumi.output(value as any).apply(resolve));

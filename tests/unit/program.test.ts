@@ -20,3 +20,181 @@ test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageCla
     t.is(run.outputs.clusterId, FSID);
     t.is(run.outputs.provisionerKind, "csi");
 });
+
+test.serial("csi: the Secret holds the key the cluster returned, as a secret, with the bare user id", async (t) => {
+    const run = await runProgram(baseConfig({ client: { name: "k8s-rbd" } }));
+    const secret = byType(run, "kubernetes:core/v1:Secret")[0];
+    const userKey = await unwrap(secret.inputs.stringData.userKey);
+    t.is(userKey.value, FAKE_CEPH_KEY);
+    t.true(userKey.secret);
+    t.is((await unwrap(secret.inputs.stringData.userID)).value, "k8s-rbd");
+    t.is((await unwrap(secret.inputs.metadata.namespace)).value, "ceph-csi");
+});
+
+test.serial("the SSH private key reaches every remote command only as a secret", async (t) => {
+    const run = await runProgram(baseConfig());
+    for (const command of byType(run, "command:remote:Command")) {
+        const key = await unwrap(command.inputs.connection.privateKey);
+        t.is(key.value, FAKE_SSH_KEY);
+        t.true(key.secret, `${command.name} connection.privateKey must be secret`);
+    }
+});
+
+test.serial("the user command hides its key: stdout is a secret output, not logged, not fed back", async (t) => {
+    const run = await runProgram(baseConfig());
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "rbd-user")!;
+    t.true(user.opts.additionalSecretOutputs!.includes("stdout"));
+    t.is(user.inputs.logging, "stderr");
+    t.false(user.inputs.addPreviousOutputInEnv);
+});
+
+test.serial("no command text contains a key, and none touches client.admin", async (t) => {
+    const run = await runProgram(baseConfig());
+    for (const command of byType(run, "command:remote:Command")) {
+        for (const field of ["create", "update", "delete"]) {
+            const text = String(command.inputs[field]);
+            t.false(text.includes(FAKE_CEPH_KEY));
+            t.false(text.includes("BEGIN OPENSSH"));
+            t.false(/client\.admin/.test(text), `${command.name}.${field} must not mention client.admin`);
+        }
+    }
+});
+
+test.serial("least-privilege caps: profile rbd limited to the pool, applied in place on change", async (t) => {
+    const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "rbd-user")!;
+    t.regex(user.inputs.create, /MON_CAPS='profile rbd'/);
+    t.regex(user.inputs.create, /OSD_CAPS='profile rbd pool=kubevols'/);
+    t.regex(user.inputs.create, /MGR_CAPS='profile rbd pool=kubevols'/);
+    t.regex(user.inputs.update, /ceph auth caps "\$ENTITY"/);
+    t.true(user.opts.replaceOnChanges!.includes("triggers"));
+});
+
+test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke test, provisioner before both", async (t) => {
+    const run = await runProgram(baseConfig());
+    const deps = (name: string) => run.resources.find((r) => r.name === name)!.dependsOn;
+    t.deepEqual(deps("rbd").length >= 0, true);
+    const client = run.resources.find((r) => r.type === "kube-ceph:ceph:CephClient")!;
+    t.deepEqual(client.dependsOn, ["rbd"]);
+    const secrets = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdSecrets")!;
+    t.deepEqual(secrets.dependsOn, ["rbd"]);
+    const storageClass = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")!;
+    t.deepEqual([...storageClass.dependsOn].sort(), ["ceph", "ceph-csi"]);
+    const smoke = run.resources.find((r) => r.type === "kube-ceph:kubernetes:SmokeTest")!;
+    t.deepEqual([...smoke.dependsOn].sort(), ["ceph-csi", "rbd"]);
+});
+
+test.serial("StorageClass is replaced delete-first: its parameters are immutable and its name fixed", async (t) => {
+    const run = await runProgram(baseConfig());
+    const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
+    t.true(sc.opts.deleteBeforeReplace);
+    t.is((await unwrap(sc.inputs.metadata.name)).value, "ceph-storageclass");
+});
+
+test.serial("external: rbd-provisioner with its own ServiceAccount, pinned tag, legacy Secrets, deprecation warning", async (t) => {
+    const run = await runProgram(baseConfig({ provisioner: { kind: "external", namespace: "kube-system" } }));
+    const deployment = byType(run, "kubernetes:apps/v1:Deployment")[0];
+    const spec = (await unwrap(deployment.inputs.spec)).value;
+    t.is(spec.template.spec.serviceAccountName, "rbd-provisioner");
+    t.not(spec.template.spec.serviceAccountName, "persistent-volume-binder");
+    t.regex(spec.template.spec.containers[0].image, /rbd-provisioner:v[0-9]/);
+    t.deepEqual(spec.template.spec.containers[0].env, [{ name: "PROVISIONER_NAME", value: "ceph.com/rbd" }]);
+    t.is(spec.strategy.type, "Recreate");
+    t.is(byType(run, "kubernetes:core/v1:Namespace").length, 0, "kube-system is never declared, so never deleted");
+    const secrets = byType(run, "kubernetes:core/v1:Secret");
+    t.deepEqual(secrets.map((s) => s.inputs.type), ["kubernetes.io/rbd", "kubernetes.io/rbd"]);
+    for (const secret of secrets) {
+        t.is((await unwrap(secret.inputs.stringData.key)).value, FAKE_CEPH_KEY);
+        t.true((await unwrap(secret.inputs.stringData.key)).secret);
+    }
+    const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
+    t.is(sc.inputs.provisioner, "ceph.com/rbd");
+    const params = (await unwrap(sc.inputs.parameters)).value;
+    t.is(params.adminId, "kube");
+    t.is(params.userId, "kube");
+    t.is(params.monitors, "127.0.0.11:6789,127.0.0.12:6789,127.0.0.13:6789");
+    t.is(params.userSecretNamespace, "default");
+    t.true(run.warnings.some((w) => /unmaintained/.test(w)));
+});
+
+test.serial("in-tree: accepted on Kubernetes 1.30 with no provisioner workload", async (t) => {
+    const run = await runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph(), { serverVersion: "v1.30.4", nodes: [] }));
+    t.is(byType(run, "kubernetes:apps/v1:Deployment").length, 0);
+    t.is(byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0].inputs.provisioner, "kubernetes.io/rbd");
+});
+
+test.serial("in-tree: refused on Kubernetes >= 1.31 before any resource, pointing to csi", async (t) => {
+    const error = await t.throwsAsync(runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph(), { serverVersion: "v1.31.0", nodes: [] })));
+    t.regex(error!.message, /in-tree kubernetes\.io\/rbd plugin was removed in 1\.31/);
+    t.regex(error!.message, /"csi"/);
+});
+
+test.serial("preflight: an unhealthy cluster stops the run before any resource is declared", async (t) => {
+    const reader = fakeReader(healthyCeph({ health: { status: "HEALTH_WARN", checks: [{ name: "OSDMAP_FLAGS", severity: "HEALTH_WARN", message: "noout flag(s) set", detail: [] }] } }));
+    const error = await t.throwsAsync(runProgram(baseConfig(), reader));
+    t.regex(error!.message, /HEALTH_WARN/);
+    t.regex(error!.message, /OSDMAP_FLAGS/);
+    const passes = await runProgram(baseConfig({ preflight: { health: "warn" } }), reader);
+    t.true(passes.resources.length > 0);
+});
+
+test.serial("preflight: the source's 4.4 kernel against jewel tunables stops the run naming node, feature and fixes", async (t) => {
+    const reader = fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "4.4.247-1.el7.elrepo.x86_64" }] });
+    const error = await t.throwsAsync(runProgram(baseConfig(), reader));
+    t.regex(error!.message, /node node-1 \(kernel 4\.4\.247-1\.el7\.elrepo\.x86_64\)/);
+    t.regex(error!.message, /400000000000000/);
+    t.regex(error!.message, /ceph osd crush tunables hammer/);
+});
+
+test.serial("fsid and monitors from config skip discovery and are used as given", async (t) => {
+    const reader = fakeReader();
+    const run = await runProgram(baseConfig({
+        ceph: { hosts: ["127.0.0.11"], fsid: "00000000-1111-2222-3333-444444444444", monitors: ["127.0.0.13:6789", "127.0.0.12:6789"] },
+        preflight: { health: "off", kernels: "off" },
+    }), reader);
+    t.is(reader.reads.ceph, 0);
+    t.is(reader.reads.kubernetes, 0);
+    t.is(run.outputs.clusterId, "00000000-1111-2222-3333-444444444444");
+    t.deepEqual(run.outputs.monitors, ["127.0.0.12:6789", "127.0.0.13:6789"]);
+    t.true(run.warnings.some((w) => /preflight\.health is off/.test(w)));
+    t.true(run.warnings.some((w) => /preflight\.kernels is off/.test(w)));
+});
+
+test.serial("a host without a pinned key gets a warning naming ssh-keyscan; a pinned host does not", async (t) => {
+    const pinned = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const run = await runProgram(baseConfig({ ceph: { hosts: [{ host: "127.0.0.11", hostKey: pinned }, "127.0.0.12"] } }));
+    const keyWarnings = run.warnings.filter((w) => /hostKey/.test(w));
+    t.is(keyWarnings.length, 1);
+    t.regex(keyWarnings[0], /127\.0\.0\.12.*ssh-keyscan/);
+    const command = byType(run, "command:remote:Command")[0];
+    t.is((await unwrap(command.inputs.connection)).value.hostKey, pinned);
+});
+
+test.serial("smoke test: claim on the class and a pod that is Ready only after a read-back", async (t) => {
+    const run = await runProgram(baseConfig());
+    const claim = byType(run, "kubernetes:core/v1:PersistentVolumeClaim")[0];
+    t.is((await unwrap(claim.inputs.spec)).value.resources.requests.storage, "5Gi");
+    const pod = byType(run, "kubernetes:core/v1:Pod")[0];
+    const spec = (await unwrap(pod.inputs.spec)).value;
+    t.is(spec.containers[0].image, "busybox:1.32.0");
+    t.regex(spec.containers[0].command[2], /grep -qxF .* && touch \/tmp\/verified/);
+    t.deepEqual(spec.containers[0].readinessProbe.exec.command, ["test", "-f", "/tmp/verified"]);
+    t.regex(String(run.outputs.smokeTest), /wrote and read back/);
+    const off = await runProgram(baseConfig({ smokeTest: { enabled: false } }));
+    t.is(byType(off, "kubernetes:core/v1:Pod").length, 0);
+});
+
+test.serial("same config, same plan: two runs declare identical resources and inputs", async (t) => {
+    const snapshot = async () => {
+        const run = await runProgram(baseConfig());
+        return Promise.all(run.resources.map(async (r) => ({ type: r.type, name: r.name, inputs: (await unwrap(r.inputs)).value })));
+    };
+    t.deepEqual(await snapshot(), await snapshot());
+});
+
+test.serial("a mon host that did not answer is reported, and commands go to the one that did", async (t) => {
+    const ceph = healthyCeph({ host: { host: "127.0.0.12", port: 2222, user: "root" }, skipped: [{ host: { host: "127.0.0.11", port: 2222, user: "root" }, reason: "connect ECONNREFUSED" }] });
+    const run = await runProgram(baseConfig({ ceph: { hosts: [{ host: "127.0.0.11", port: 2222 }, { host: "127.0.0.12", port: 2222 }] } }), fakeReader(ceph));
+    t.true(run.warnings.some((w) => /127\.0\.0\.11:2222 did not answer.*using 127\.0\.0\.12:2222/.test(w)));
+    t.is((await unwrap(byType(run, "command:remote:Command")[0].inputs.connection)).value.host, "127.0.0.12");
+});
