@@ -155,6 +155,7 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
         // Let the stack finish registering before the next test installs new mocks.
         await awaitStackRegistrations();
         if (failure !== undefined) {
+            (failure as { declared?: Recorded[] }).declared = resources;
             throw failure;
         }
         const resolved: Record<string, unknown> = {};
@@ -179,4 +180,9 @@ export async function unwrap(value: unknown): Promise<{ value: any; secret: bool
 
 export function byType(run: ProgramRun, type: string): Recorded[] {
     return run.resources.filter((r) => r.type === type);
+}
+
+/** Resources the program declared before it threw (the stack itself excluded). */
+export function declaredBefore(error: unknown): string[] {
+    return ((error as { declared?: Recorded[] }).declared ?? []).filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => `${r.type}::${r.name}`);
 }

@@ -1,5 +1,5 @@
 import test from "ava";
-import { baseConfig, byType, FAKE_CEPH_KEY, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
+import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());
@@ -127,6 +127,7 @@ test.serial("in-tree: refused on Kubernetes >= 1.31 before any resource, pointin
     const error = await t.throwsAsync(runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph(), { serverVersion: "v1.31.0", nodes: [] })));
     t.regex(error!.message, /in-tree kubernetes\.io\/rbd plugin was removed in 1\.31/);
     t.regex(error!.message, /"csi"/);
+    t.deepEqual(declaredBefore(error), []);
 });
 
 test.serial("preflight: an unhealthy cluster stops the run before any resource is declared", async (t) => {
@@ -134,6 +135,7 @@ test.serial("preflight: an unhealthy cluster stops the run before any resource i
     const error = await t.throwsAsync(runProgram(baseConfig(), reader));
     t.regex(error!.message, /HEALTH_WARN/);
     t.regex(error!.message, /OSDMAP_FLAGS/);
+    t.deepEqual(declaredBefore(error), []);
     const passes = await runProgram(baseConfig({ preflight: { health: "warn" } }), reader);
     t.true(passes.resources.length > 0);
 });
@@ -144,6 +146,7 @@ test.serial("preflight: the source's 4.4 kernel against jewel tunables stops the
     t.regex(error!.message, /node node-1 \(kernel 4\.4\.247-1\.el7\.elrepo\.x86_64\)/);
     t.regex(error!.message, /400000000000000/);
     t.regex(error!.message, /ceph osd crush tunables hammer/);
+    t.deepEqual(declaredBefore(error), []);
 });
 
 test.serial("fsid and monitors from config skip discovery and are used as given", async (t) => {

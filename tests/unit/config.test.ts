@@ -1,0 +1,129 @@
+import test from "ava";
+import { ConfigError, parseConfig } from "../../components/config";
+import { FAKE_SSH_KEY, byType, baseConfig, declaredBefore, runProgram } from "../harness";
+
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const base = () => ({ ceph: { hosts: ["127.0.0.11"] } } as Record<string, any>);
+
+test("defaults follow the source write-up's names", (t) => {
+    const config = parseConfig(base(), FAKE_SSH_KEY);
+    t.is(config.pool.name, "mypool");
+    t.is(config.pool.deletionPolicy, "retain");
+    t.is(config.pool.pgNum, undefined);
+    t.is(config.client.name, "kube");
+    t.is(config.storageClass.name, "ceph-storageclass");
+    t.deepEqual(config.storageClass.imageFeatures, ["layering"]);
+    t.is(config.provisioner.kind, "csi");
+    t.is(config.smokeTest.claimName, "ceph-test-claim");
+    t.is(config.smokeTest.size, "5Gi");
+    t.is(config.smokeTest.image, "busybox:1.32.0");
+    t.deepEqual(config.ceph.hosts, [{ host: "127.0.0.11", port: 22, user: "root" }]);
+    t.is(config.preflight.health, "ok");
+    t.is(config.preflight.kernels, "check");
+});
+
+test("a host entry takes port, user and a pinned key", (t) => {
+    const config = parseConfig({ ceph: { hosts: [{ host: "mon1.example", port: 2222, user: "ceph-admin", hostKey: `${HOST_KEY} root@mon1` }] } }, FAKE_SSH_KEY);
+    t.deepEqual(config.ceph.hosts[0], { host: "mon1.example", port: 2222, user: "ceph-admin", hostKey: HOST_KEY });
+});
+
+/** [description, raw config change, key the error must name, fragment of what is allowed] */
+const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
+    ["ceph missing", (c) => delete c.ceph, "kube-ceph:ceph", /required/],
+    ["hosts empty", (c) => (c.ceph.hosts = []), "kube-ceph:ceph.hosts", /at least one/],
+    ["hosts not a list", (c) => (c.ceph.hosts = "127.0.0.11"), "kube-ceph:ceph.hosts", /list/],
+    ["host empty string", (c) => (c.ceph.hosts = [""]), "kube-ceph:ceph.hosts[0]", /host name/],
+    ["host with space", (c) => (c.ceph.hosts = ["mon 1"]), "kube-ceph:ceph.hosts[0]", /host name/],
+    ["host with ;", (c) => (c.ceph.hosts = ["a;touch /tmp/x"]), "kube-ceph:ceph.hosts[0]", /host name/],
+    ["host with $()", (c) => (c.ceph.hosts = ["$(id)"]), "kube-ceph:ceph.hosts[0]", /host name/],
+    ["host with backticks", (c) => (c.ceph.hosts = ["`id`"]), "kube-ceph:ceph.hosts[0]", /host name/],
+    ["host object missing host", (c) => (c.ceph.hosts = [{ port: 22 }]), "kube-ceph:ceph.hosts[0].host", /required/],
+    ["host port out of range", (c) => (c.ceph.hosts = [{ host: "a", port: 70000 }]), "kube-ceph:ceph.hosts[0].port", /1-65535/],
+    ["host port as string", (c) => (c.ceph.hosts = [{ host: "a", port: "22" }]), "kube-ceph:ceph.hosts[0].port", /number/],
+    ["host user with quote", (c) => (c.ceph.hosts = [{ host: "a", user: "ro'ot" }]), "kube-ceph:ceph.hosts[0].user", /POSIX user/],
+    ["host unknown field", (c) => (c.ceph.hosts = [{ host: "a", pasword: "x" }]), "kube-ceph:ceph.hosts[0].pasword", /not a known key/],
+    ["malformed hostKey", (c) => (c.ceph.hosts = [{ host: "a", hostKey: "AAAA not a key" }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key/],
+    ["hostKey type does not match blob", (c) => (c.ceph.hosts = [{ host: "a", hostKey: HOST_KEY.replace("ssh-ed25519", "ssh-rsa") }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key/],
+    ["duplicate hosts", (c) => (c.ceph.hosts = ["127.0.0.11", { host: "127.0.0.11", port: 22 }]), "kube-ceph:ceph.hosts[1]", /duplicates/],
+    ["fsid not a uuid", (c) => Object.assign(c.ceph, { fsid: "abc", monitors: ["1.2.3.4:6789"] }), "kube-ceph:ceph.fsid", /UUID/],
+    ["fsid without monitors", (c) => (c.ceph.fsid = "9f2c3a5e-1111-4c4c-8888-0123456789ab"), "kube-ceph:ceph.monitors", /together/],
+    ["monitor without port", (c) => Object.assign(c.ceph, { fsid: "9f2c3a5e-1111-4c4c-8888-0123456789ab", monitors: ["10.0.0.1"] }), "kube-ceph:ceph.monitors[0]", /host:port/],
+    ["unknown ceph key", (c) => (c.ceph.mons = []), "kube-ceph:ceph.mons", /not a known key/],
+    ["health unknown", (c) => (c.preflight = { health: "yes" }), "kube-ceph:preflight.health", /ok, warn, off/],
+    ["kernels unknown", (c) => (c.preflight = { kernels: "skip" }), "kube-ceph:preflight.kernels", /check, off/],
+    ["pool name with space", (c) => (c.pool = { name: "my pool" }), "kube-ceph:pool.name", /Ceph pool name/],
+    ["pool name with quote", (c) => (c.pool = { name: "my'pool" }), "kube-ceph:pool.name", /Ceph pool name/],
+    ["pool name with newline", (c) => (c.pool = { name: "my\npool" }), "kube-ceph:pool.name", /Ceph pool name/],
+    ["pool name with $()", (c) => (c.pool = { name: "$(reboot)" }), "kube-ceph:pool.name", /Ceph pool name/],
+    ["pool name non-ASCII", (c) => (c.pool = { name: "池" }), "kube-ceph:pool.name", /Ceph pool name/],
+    ["pool name over-long", (c) => (c.pool = { name: "p".repeat(64) }), "kube-ceph:pool.name", /at most 63/],
+    ["pool name empty", (c) => (c.pool = { name: "" }), "kube-ceph:pool.name", /Ceph pool name/],
+    ["pgNum not a power of two", (c) => (c.pool = { pgNum: 100 }), "kube-ceph:pool.pgNum", /power of two/],
+    ["pgNum zero", (c) => (c.pool = { pgNum: 0 }), "kube-ceph:pool.pgNum", /power of two/],
+    ["pgNum over the limit", (c) => (c.pool = { pgNum: 131072 }), "kube-ceph:pool.pgNum", /at most 65536/],
+    ["pgNum as string", (c) => (c.pool = { pgNum: "128" }), "kube-ceph:pool.pgNum", /number/],
+    ["replicas zero", (c) => (c.pool = { replicas: 0 }), "kube-ceph:pool.replicas", /between 1 and 10/],
+    ["replicas fractional", (c) => (c.pool = { replicas: 2.5 }), "kube-ceph:pool.replicas", /whole number/],
+    ["deletionPolicy unknown", (c) => (c.pool = { deletionPolicy: "purge" }), "kube-ceph:pool.deletionPolicy", /retain, delete/],
+    ["pool not an object", (c) => (c.pool = "mypool"), "kube-ceph:pool", /object/],
+    ["client admin", (c) => (c.client = { name: "admin" }), "kube-ceph:client.name", /never hands client\.admin/],
+    ["client with prefix", (c) => (c.client = { name: "client.kube" }), "kube-ceph:client.name", /'client\.' prefix/],
+    ["client with backticks", (c) => (c.client = { name: "`id`" }), "kube-ceph:client.name", /Ceph user name/],
+    ["storage class uppercase", (c) => (c.storageClass = { name: "Ceph" }), "kube-ceph:storageClass.name", /RFC 1123/],
+    ["fsType unknown", (c) => (c.storageClass = { fsType: "btrfs" }), "kube-ceph:storageClass.fsType", /ext4, xfs/],
+    ["image feature unknown", (c) => (c.storageClass = { imageFeatures: ["layering", "striping"] }), "kube-ceph:storageClass.imageFeatures[1]", /must list only/],
+    ["object-map without exclusive-lock", (c) => (c.storageClass = { imageFeatures: ["layering", "object-map"] }), "kube-ceph:storageClass.imageFeatures", /requires exclusive-lock/],
+    ["reclaimPolicy lowercase", (c) => (c.storageClass = { reclaimPolicy: "delete" }), "kube-ceph:storageClass.reclaimPolicy", /Delete, Retain/],
+    ["isDefault as string", (c) => (c.storageClass = { isDefault: "true" }), "kube-ceph:storageClass.isDefault", /true or false/],
+    ["mount option with ;", (c) => (c.storageClass = { mountOptions: ["discard;reboot"] }), "kube-ceph:storageClass.mountOptions[0]", /mount option/],
+    ["provisioner kind unknown", (c) => (c.provisioner = { kind: "flex" }), "kube-ceph:provisioner.kind", /csi, external, in-tree/],
+    ["provisioner namespace invalid", (c) => (c.provisioner = { namespace: "Ceph_CSI" }), "kube-ceph:provisioner.namespace", /namespace name/],
+    ["image with space", (c) => (c.provisioner = { images: { cephcsi: "quay.io/cephcsi/cephcsi:v3 ;x" } }), "kube-ceph:provisioner.images.cephcsi", /image reference/],
+    ["unknown image key", (c) => (c.provisioner = { images: { attacher: "x:1" } }), "kube-ceph:provisioner.images.attacher", /not a known key/],
+    ["size 5GB", (c) => (c.smokeTest = { size: "5GB" }), "kube-ceph:smokeTest.size", /5Gi/],
+    ["size without unit", (c) => (c.smokeTest = { size: "5" }), "kube-ceph:smokeTest.size", /quantity/],
+    ["smoke enabled as string", (c) => (c.smokeTest = { enabled: "no" }), "kube-ceph:smokeTest.enabled", /true or false/],
+    ["unknown top-level key", (c) => (c.storageclass = { name: "x" }), "kube-ceph:storageclass", /not a kube-ceph key/],
+];
+
+for (const [description, mutate, key, allowed] of BAD) {
+    test(`bad config: ${description} -> error names ${key}`, (t) => {
+        const raw = base();
+        mutate(raw);
+        const error = t.throws(() => parseConfig(raw, FAKE_SSH_KEY), { instanceOf: ConfigError });
+        const problem = error!.problems.find((p) => p.key === key);
+        t.truthy(problem, `expected a problem at ${key}, got ${JSON.stringify(error!.problems.map((p) => p.key))}`);
+        t.regex(problem!.allowed, allowed);
+        t.true(error!.message.includes(key));
+        t.regex(error!.message, /nothing was created or changed/);
+    });
+}
+
+test("bad config table has at least 40 cases", (t) => {
+    t.true(BAD.length >= 40);
+});
+
+test("the offending value is quoted in the message", (t) => {
+    const error = t.throws(() => parseConfig({ ...base(), pool: { pgNum: 100 } }, FAKE_SSH_KEY), { instanceOf: ConfigError });
+    t.regex(error!.message, /kube-ceph:pool\.pgNum: got 100; must be a power of two/);
+});
+
+test("missing sshPrivateKey says how to set it as a secret", (t) => {
+    const error = t.throws(() => parseConfig(base(), undefined), { instanceOf: ConfigError });
+    t.regex(error!.message, /kube-ceph:sshPrivateKey: got nothing; is required: pulumi config set --secret/);
+});
+
+test("a malformed sshPrivateKey is reported without echoing it", (t) => {
+    const secretish = "not-a-key-but-still-secret-value-123";
+    const error = t.throws(() => parseConfig(base(), secretish), { instanceOf: ConfigError });
+    t.regex(error!.message, /kube-ceph:sshPrivateKey: got "\[secret\]"/);
+    t.false(error!.message.includes(secretish));
+});
+
+test.serial("a bad value stops the program before any resource is registered", async (t) => {
+    const error = await t.throwsAsync(runProgram(baseConfig({ pool: { name: "a;touch /tmp/x" } })));
+    t.regex(error!.message, /kube-ceph:pool\.name/);
+    t.deepEqual(declaredBefore(error), []);
+    const run = await runProgram(baseConfig());
+    t.is(byType(run, "kube-ceph:ceph:CephPool").length, 1);
+});
