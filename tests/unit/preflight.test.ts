@@ -1,0 +1,76 @@
+import test from "ava";
+import type { ImageFeature } from "../../components/config";
+import type { CrushTunables, Monitor } from "../../components/live";
+import { parseHealth, parseMonDump, parseTunables } from "../../components/live";
+import { checkHealth, checkKernels, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError } from "../../components/preflight";
+
+const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
+const NONE: CrushTunables = { profile: "argonaut", requireTunables: false, requireTunables2: false, requireTunables3: false, hasV4Buckets: false, requireTunables5: false };
+const HAMMER: CrushTunables = { profile: "hammer", requireTunables: true, requireTunables2: true, requireTunables3: true, hasV4Buckets: true, requireTunables5: false };
+const JEWEL: CrushTunables = { ...HAMMER, profile: "jewel", requireTunables5: true };
+
+/** [kernel, tunables, features, monitors, the features that must be reported missing] */
+const TABLE: [string, CrushTunables, ImageFeature[], Monitor[], string[]][] = [
+    ["4.4.247-1.el7.elrepo.x86_64", JEWEL, ["layering"], MONS, ["chooseleaf_stable"]],
+    ["4.4.247-1.el7.elrepo.x86_64", HAMMER, ["layering"], MONS, []],
+    ["4.0.0", HAMMER, ["layering"], MONS, ["straw2"]],
+    ["3.10.0-1160.el7.x86_64", HAMMER, ["layering"], MONS, ["straw2", "chooseleaf_vary_r"]],
+    ["4.5.0", JEWEL, ["layering"], MONS, []],
+    ["4.8.17", JEWEL, ["layering", "exclusive-lock"], MONS, ["exclusive-lock"]],
+    ["4.9.0", JEWEL, ["layering", "exclusive-lock"], MONS, []],
+    ["5.0.21", JEWEL, ["layering", "deep-flatten"], MONS, ["deep-flatten"]],
+    ["5.1.0", JEWEL, ["layering", "deep-flatten"], MONS, []],
+    ["5.2.0", JEWEL, ["layering", "exclusive-lock", "object-map", "fast-diff"], MONS, ["object-map", "fast-diff"]],
+    ["5.3.0", JEWEL, ["layering", "exclusive-lock", "object-map", "fast-diff"], MONS, []],
+    ["6.8.0", JEWEL, ["layering", "journaling"], MONS, ["journaling"]],
+    ["5.10.0", NONE, ["layering"], [{ name: "a", v2: "10.0.0.1:3300" }], ["msgr2"]],
+    ["5.11.0", NONE, ["layering"], [{ name: "a", v2: "10.0.0.1:3300" }], []],
+    ["not-a-version", NONE, ["layering"], MONS, ["layering"]],
+];
+
+for (const [kernel, tunables, features, monitors, missing] of TABLE) {
+    test(`kernel ${kernel} vs ${tunables.profile} + ${features.join(",")}${monitors[0].v1 ? "" : " + v2-only mons"}: missing [${missing.join(", ")}]`, (t) => {
+        const problems = incompatibleNodes([{ name: "n1", kernelVersion: kernel }], kernelRequirements(tunables, monitors, features));
+        t.deepEqual(problems.length, missing.length, JSON.stringify(problems.map((p) => p.requirement.feature)));
+        for (const feature of missing) {
+            t.true(problems.some((p) => p.requirement.feature.includes(feature)), feature);
+        }
+    });
+}
+
+test("the refusal names node, kernel, feature bit and each fix", (t) => {
+    const error = t.throws(() => checkKernels([{ name: "node-1", kernelVersion: "4.4.247-1.el7.elrepo.x86_64" }, { name: "node-2", kernelVersion: "6.1.0" }], kernelRequirements(JEWEL, MONS, ["layering"])), { instanceOf: PreflightError });
+    t.regex(error!.message, /node node-1 \(kernel 4\.4\.247-1\.el7\.elrepo\.x86_64\): CRUSH chooseleaf_stable, feature bit 400000000000000/);
+    t.regex(error!.message, /needs kernel >= 4\.5\.0/);
+    t.regex(error!.message, /upgrade the node's kernel/);
+    t.regex(error!.message, /ceph osd crush tunables hammer/);
+    t.regex(error!.message, /rbd-nbd/);
+    t.notRegex(error!.message, /node-2/);
+});
+
+test("health policy: ok admits only HEALTH_OK, warn admits WARN, off admits ERR", (t) => {
+    const warn = { status: "HEALTH_WARN", checks: [{ name: "OSDMAP_FLAGS", severity: "HEALTH_WARN", message: "noout flag(s) set", detail: [] }] };
+    const err = { status: "HEALTH_ERR", checks: [{ name: "OSD_FULL", severity: "HEALTH_ERR", message: "1 full osd(s)", detail: ["osd.0 is full"] }] };
+    t.notThrows(() => checkHealth("ok", { status: "HEALTH_OK", checks: [] }));
+    t.throws(() => checkHealth("ok", warn), { message: /HEALTH_WARN[\s\S]*OSDMAP_FLAGS \(HEALTH_WARN\): noout flag\(s\) set/ });
+    t.notThrows(() => checkHealth("warn", warn));
+    t.throws(() => checkHealth("warn", err), { message: /OSD_FULL[\s\S]*osd\.0 is full/ });
+    t.notThrows(() => checkHealth("off", err));
+});
+
+test("in-tree is refused from Kubernetes 1.31 on, accepted before, and other kinds never", (t) => {
+    t.throws(() => checkProvisionerSupported("in-tree", "v1.31.0"), { instanceOf: PreflightError });
+    t.throws(() => checkProvisionerSupported("in-tree", "v1.36.3+k3s1"), { instanceOf: PreflightError });
+    t.notThrows(() => checkProvisionerSupported("in-tree", "v1.30.14"));
+    t.notThrows(() => checkProvisionerSupported("csi", "v1.36.3"));
+});
+
+test("parsers read the JSON shapes ceph prints", (t) => {
+    t.deepEqual(parseMonDump({ mons: [
+        { name: "b", public_addrs: { addrvec: [{ type: "v2", addr: "127.0.0.12:3300", nonce: 0 }, { type: "v1", addr: "127.0.0.12:6789", nonce: 0 }] } },
+        { name: "a", public_addrs: { addrvec: [{ type: "v2", addr: "127.0.0.11:3300", nonce: 0 }] } },
+    ] }), [{ name: "a", v2: "127.0.0.11:3300" }, { name: "b", v1: "127.0.0.12:6789", v2: "127.0.0.12:3300" }]);
+    t.deepEqual(parseHealth({ status: "HEALTH_WARN", checks: { Z: { severity: "HEALTH_WARN", summary: { message: "z" } }, A: { severity: "HEALTH_WARN", summary: { message: "a" }, detail: [{ message: "d" }] } } }).checks.map((c) => c.name), ["A", "Z"]);
+    t.true(parseTunables({ profile: "jewel", require_feature_tunables5: 1, has_v4_buckets: 1 }).requireTunables5);
+    t.false(parseTunables({ profile: "hammer", require_feature_tunables5: 0 }).requireTunables5);
+});
