@@ -257,9 +257,9 @@ EOF
   mv "$d" "$PKI_DIR"
 }
 
+b64() { base64 -w0 <"$1"; }
+
 write_kubeconfig() {
-  local b64
-  b64() { base64 -w0 <"$1"; }
   cat >"$KUBECONFIG_FILE.tmp" <<EOF
 apiVersion: v1
 kind: Config

@@ -18,7 +18,7 @@ export interface Recorded {
     dependsOn: string[];
     /** Names of the parents, innermost first. */
     parent?: string;
-    opts: pulumi.ResourceOptions;
+    opts: pulumi.CustomResourceOptions;
 }
 
 export interface ProgramRun {
@@ -134,7 +134,7 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
         const outputs = (await runInPulumiStack(async () => {
             registerStackTransformation((args) => {
                 const deps = Array.isArray(args.opts.dependsOn) ? args.opts.dependsOn : args.opts.dependsOn ? [args.opts.dependsOn] : [];
-                const record: Recorded = { type: args.type, name: args.name, inputs: args.props, dependsOn: [], opts: args.opts };
+                const record: Recorded = { type: args.type, name: args.name, inputs: args.props, dependsOn: [], opts: args.opts as pulumi.CustomResourceOptions };
                 for (const dep of deps as pulumi.Input<pulumi.Resource>[]) {
                     pending.push(pulumi.output(dep).apply(async (r) => { record.dependsOn.push(await nameOf(r)); }) as unknown as Promise<void>);
                 }

@@ -1,0 +1,103 @@
+// Every Ceph script, run for real over SSH against the lab cluster, twice in a row:
+// a second run after a cut connection must be safe.
+import test from "ava";
+import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
+import { OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
+import { ceph, cephJson, dropPool, onMon, rbd, uniqueName } from "../lab";
+
+const connection = { host: "unused-by-these-tests" };
+const OWNER = "organization/kube-ceph/ceph-tier";
+
+function poolDetail(name: string) {
+    return cephJson<any[]>("osd", "pool", "ls", "detail").find((p) => p.pool_name === name);
+}
+
+test.serial("pool ensure creates, tags for rbd and the owner, applies pgNum; a second run changes nothing", async (t) => {
+    const name = uniqueName("tpool");
+    const args = { connection, name, pgNum: 16, deletionPolicy: "delete" as const, owner: OWNER };
+    t.teardown(() => dropPool(name));
+    const first = JSON.parse(await onMon(poolEnsureScript(args)));
+    const second = JSON.parse(await onMon(poolEnsureScript(args)));
+    t.deepEqual(first, { origin: "created", pool: name });
+    t.deepEqual(second, first);
+    const pool = poolDetail(name);
+    t.is(pool.pg_num, 16);
+    t.deepEqual(Object.keys(pool.application_metadata), ["rbd"]);
+    t.is(pool.application_metadata.rbd[OWNER_KEY], OWNER);
+    t.is(pool.pg_autoscale_mode, "off");
+});
+
+test.serial("pool ensure applies a pgNum change in place", async (t) => {
+    const name = uniqueName("tpool");
+    t.teardown(() => dropPool(name));
+    await onMon(poolEnsureScript({ connection, name, pgNum: 8, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolEnsureScript({ connection, name, pgNum: 32, deletionPolicy: "delete", owner: OWNER }));
+    t.is(poolDetail(name).pg_num, 32);
+});
+
+test.serial("an existing pool is adopted, never claimed, and delete keeps it", async (t) => {
+    const name = uniqueName("tadopt");
+    t.teardown(() => dropPool(name));
+    ceph("osd", "pool", "create", name, "8");
+    const args = { connection, name, deletionPolicy: "delete" as const, owner: OWNER };
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "adopted", pool: name });
+    await onMon(poolDeleteScript(args));
+    await onMon(poolDeleteScript(args));
+    t.truthy(poolDetail(name), "an adopted pool must survive delete");
+});
+
+test.serial("a pool used by another application is refused", async (t) => {
+    const name = uniqueName("tfs");
+    t.teardown(() => dropPool(name));
+    ceph("osd", "pool", "create", name, "8");
+    ceph("osd", "pool", "application", "enable", name, "cephfs");
+    const error = await t.throwsAsync(onMon(poolEnsureScript({ connection, name, deletionPolicy: "retain", owner: OWNER })));
+    t.regex(error!.message, /used by another application/);
+});
+
+test.serial("retain keeps the pool on delete; delete removes it, twice is fine", async (t) => {
+    const name = uniqueName("tdel");
+    t.teardown(() => dropPool(name));
+    await onMon(poolEnsureScript({ connection, name, deletionPolicy: "retain", owner: OWNER }));
+    await onMon(poolDeleteScript({ connection, name, deletionPolicy: "retain", owner: OWNER }));
+    t.truthy(poolDetail(name));
+    await onMon(poolDeleteScript({ connection, name, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolDeleteScript({ connection, name, deletionPolicy: "delete", owner: OWNER }));
+    t.falsy(poolDetail(name));
+});
+
+test.serial("delete refuses while the pool holds an RBD image, naming it", async (t) => {
+    const name = uniqueName("timg");
+    t.teardown(() => dropPool(name));
+    const args = { connection, name, deletionPolicy: "delete" as const, owner: OWNER };
+    await onMon(poolEnsureScript(args));
+    rbd("create", `${name}/precious`, "--size", "16");
+    const error = await t.throwsAsync(onMon(poolDeleteScript(args)));
+    t.regex(error!.message, /refusing to delete pool .*1 RBD image\(s\): precious/);
+    t.truthy(poolDetail(name));
+    rbd("rm", `${name}/precious`);
+});
+
+test.serial("user ensure creates least-privilege caps, prints only the key; rerun and caps change are in place", async (t) => {
+    const name = uniqueName("tuser");
+    const pool = uniqueName("tcaps");
+    t.teardown(() => ceph("auth", "rm", `client.${name}`));
+    const key1 = (await onMon(clientEnsureScript({ connection, name, pool }))).trim();
+    const key2 = (await onMon(clientEnsureScript({ connection, name, pool }))).trim();
+    t.is(key1, ceph("auth", "get-key", `client.${name}`).trim());
+    t.is(key2, key1, "a rerun must not rotate the key");
+    t.regex(key1, /^[A-Za-z0-9+/]+=*$/);
+    const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
+    t.deepEqual(caps(), clientCaps(pool));
+    await onMon(clientEnsureScript({ connection, name, pool: `${pool}-b` }));
+    t.deepEqual(caps(), clientCaps(`${pool}-b`));
+    t.is(ceph("auth", "get-key", `client.${name}`).trim(), key1, "a caps change keeps the key");
+});
+
+test.serial("user delete removes the user and is safe to repeat", async (t) => {
+    const name = uniqueName("tuser");
+    await onMon(clientEnsureScript({ connection, name, pool: "x" }));
+    await onMon(clientDeleteScript({ connection, name, pool: "x" }));
+    await onMon(clientDeleteScript({ connection, name, pool: "x" }));
+    t.false(ceph("auth", "ls").includes(`client.${name}`));
+});
