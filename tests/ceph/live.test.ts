@@ -1,0 +1,43 @@
+// The live reader against the real lab: discovery, health and host-key pinning over SSH.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { liveReader } from "../../components/live";
+import { cephJson, labHost, labPrivateKey, MONS, onMon, SSH_PORT } from "../lab";
+
+const ALL = { discovery: true, health: true, tunables: true };
+
+test.serial("discovery returns the cluster's own fsid and all three mons with v1 and v2 addresses", async (t) => {
+    const reading = await liveReader().readCeph(MONS.map((m) => labHost(m)), labPrivateKey(), ALL);
+    t.is(reading.fsid, cephJson<{ fsid: string }>("fsid").fsid);
+    t.deepEqual(reading.monitors, ["a", "b", "c"].map((name, i) => ({ name, v1: `${MONS[i]}:6789`, v2: `${MONS[i]}:3300` })));
+    t.is(reading.health!.status, "HEALTH_OK");
+    t.is(reading.tunables!.profile, cephJson<{ profile: string }>("osd", "crush", "show-tunables").profile);
+    t.deepEqual(reading.skipped, []);
+    t.is(reading.host.host, MONS[0]);
+});
+
+test.serial("a host presenting another key than the pinned one is refused, naming both fingerprints", async (t) => {
+    const wrong = { ...labHost(MONS[0]), hostKey: labHost(MONS[1]).hostKey };
+    const error = await t.throwsAsync(liveReader().readCeph([wrong, labHost(MONS[1])], labPrivateKey(), ALL));
+    t.regex(error!.message, new RegExp(`host key of ${MONS[0].replace(/\./g, "\\.")}:${SSH_PORT} does not match`));
+    t.regex(error!.message, /pinned SHA256:[A-Za-z0-9+/]+, presented SHA256:[A-Za-z0-9+/]+/);
+});
+
+test.serial("an unreachable first host is skipped with its reason and the next one answers", async (t) => {
+    const dead = { host: "127.0.0.11", port: 1, user: "root" };
+    const reading = await liveReader().readCeph([dead, labHost(MONS[1])], labPrivateKey(), { discovery: true, health: false, tunables: false });
+    t.is(reading.host.host, MONS[1]);
+    t.is(reading.skipped.length, 1);
+    t.regex(reading.skipped[0].reason, /ECONNREFUSED/);
+});
+
+test.serial("hostile values reach the mon host as data: the marker file is never created", async (t) => {
+    const { remoteScript } = await import("../../components/remote-script");
+    const marker = `/tmp/kube-ceph-marker-${process.pid}`;
+    for (const value of [`a;touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``, `'; touch ${marker}; '`, `x\ntouch ${marker}`]) {
+        const echoed = await onMon(remoteScript({ VALUE: value }, 'printf "%s" "$VALUE"'));
+        t.is(echoed, value);
+    }
+    // The lab's mon hosts are this machine, so the marker would appear here.
+    t.throws(() => execFileSync("test", ["-e", marker]));
+});
