@@ -1,0 +1,132 @@
+// `pulumi preview/up/destroy` of the real program, through the Automation API, against the
+// lab: real Ceph over real SSH, a real kube-apiserver, the real Pulumi engine and plugins.
+// Every assertion reads the real systems back.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { clientCaps } from "../../components/ceph-client";
+import { OWNER_KEY } from "../../components/ceph-pool";
+import { labConfig, labStack, writeConfig } from "../../lab/stack";
+import { ceph, cephJson, dropPool, rbd } from "../lab";
+
+const STACK = `e2e${process.pid}`;
+const POOL = `e2epool${process.pid}`;
+const CLIENT = `e2euser${process.pid}`;
+const CLASS = `e2e-class-${process.pid}`;
+const NAMESPACE = `e2e-csi-${process.pid}`;
+
+function kubectl<T = any>(...args: string[]): T {
+    return JSON.parse(execFileSync("kubectl", [...args, "-o", "json"], { encoding: "utf8" })) as T;
+}
+function kubectlGone(...args: string[]): boolean {
+    try {
+        execFileSync("kubectl", ["get", ...args], { stdio: "pipe" });
+        return false;
+    } catch (error) {
+        return /NotFound/.test(String((error as { stderr?: Buffer }).stderr));
+    }
+}
+function poolDetail(name: string) {
+    return cephJson<any[]>("osd", "pool", "ls", "detail").find((p) => p.pool_name === name);
+}
+const config = (extra: Parameters<typeof labConfig>[0] = {}) =>
+    labConfig({
+        pool: { name: POOL, pgNum: 8, deletionPolicy: "retain" },
+        client: { name: CLIENT },
+        storageClass: { name: CLASS },
+        provisioner: { namespace: NAMESPACE },
+        ...extra,
+    });
+
+let stack: Stack;
+const quiet = { color: "never" as const };
+
+test.before(async () => {
+    stack = await labStack(STACK, config());
+});
+
+test.after.always(async () => {
+    if (stack) {
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(STACK, { force: true }).catch(() => undefined);
+    }
+    dropPool(POOL);
+});
+
+test.serial("preview of the empty stack plans the whole graph with the cluster's real fsid and mons", async (t) => {
+    const preview = await stack.preview({ ...quiet, diff: true });
+    const fsid = cephJson<{ fsid: string }>("fsid").fsid;
+    t.true((preview.changeSummary.create ?? 0) >= 20, JSON.stringify(preview.changeSummary));
+    t.is(preview.changeSummary.update ?? 0, 0);
+    t.true(preview.stdout.includes(fsid), "the plan carries the discovered fsid");
+    for (const mon of ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]) {
+        t.true(preview.stdout.includes(mon), `the plan carries ${mon}`);
+    }
+});
+
+test.serial("up creates the pool, the user, the Secret, the driver and the class, as read back from Ceph and Kubernetes", async (t) => {
+    const result = await stack.up(quiet);
+    t.is(result.summary.result, "succeeded");
+    const pool = poolDetail(POOL);
+    t.is(pool.pg_num, 8);
+    t.deepEqual(Object.keys(pool.application_metadata), ["rbd"]);
+    t.is(pool.application_metadata.rbd[OWNER_KEY], `organization/kube-ceph/${STACK}`);
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps(POOL));
+    const key = ceph("auth", "get-key", `client.${CLIENT}`).trim();
+    const secret = kubectl("get", "secret", "-n", NAMESPACE, `ceph-${CLIENT}-csi-rbd`);
+    t.is(Buffer.from(secret.data.userKey, "base64").toString(), key);
+    t.is(Buffer.from(secret.data.userID, "base64").toString(), CLIENT);
+    t.deepEqual(Object.keys(secret.data).sort(), ["userID", "userKey"]);
+    const sc = kubectl("get", "storageclass", CLASS);
+    t.is(sc.provisioner, "rbd.csi.ceph.com");
+    t.is(sc.parameters.clusterID, cephJson<{ fsid: string }>("fsid").fsid);
+    t.is(sc.parameters.pool, POOL);
+    t.is(sc.reclaimPolicy, "Delete");
+    t.is(kubectl("get", "csidriver", "rbd.csi.ceph.com").spec.attachRequired, true);
+    const csiConfig = JSON.parse(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-csi-config").data["config.json"]);
+    t.deepEqual(csiConfig[0].monitors, ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]);
+    t.truthy(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-csi-encryption-kms-config"));
+    t.truthy(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-config"));
+    t.is(kubectl("get", "deployment", "-n", NAMESPACE, "csi-rbdplugin-provisioner").spec.template.spec.serviceAccountName, "rbd-csi-provisioner");
+    t.is(kubectl("get", "daemonset", "-n", NAMESPACE, "csi-rbdplugin").spec.template.spec.serviceAccountName, "rbd-csi-nodeplugin");
+    t.truthy(kubectl("get", "clusterrole", `${NAMESPACE}-rbd-external-provisioner-runner`));
+    t.is(result.outputs.poolOrigin.value, "created");
+    t.is(result.outputs.clusterId.value, cephJson<{ fsid: string }>("fsid").fsid);
+});
+
+test.serial("a second up changes nothing, and a preview expecting no changes passes", async (t) => {
+    const again = await stack.up(quiet);
+    const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    t.deepEqual(changes, []);
+    await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
+});
+
+test.serial("changing pgNum updates the pool in place and nothing else", async (t) => {
+    await writeConfig(stack, config({ pool: { name: POOL, pgNum: 16, deletionPolicy: "retain" } }));
+    const preview = await stack.preview({ ...quiet, diff: true });
+    t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, update: 1 });
+    t.regex(preview.stdout, /~ command:remote:Command: \(update\)[\s\S]*rbd-pool/);
+    await stack.up(quiet);
+    t.is(poolDetail(POOL).pg_num, 16);
+});
+
+test.serial("changing a StorageClass parameter replaces the class, delete-first, and nothing else", async (t) => {
+    await writeConfig(stack, config({ pool: { name: POOL, pgNum: 16, deletionPolicy: "retain" }, storageClass: { name: CLASS, imageFeatures: ["layering", "exclusive-lock"] } }));
+    const preview = await stack.preview({ ...quiet, diff: true });
+    t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, replace: 1 });
+    t.regex(preview.stdout, /\+-kubernetes:storage\.k8s\.io\/v1:StorageClass: \(replace\)/);
+    t.regex(preview.stdout, /imageFeatures\s*:\s*"layering" => "layering,exclusive-lock"/);
+    t.false(/AQ[A-Za-z0-9+/]{30,}==/.test(preview.stdout), "no cephx key in the diff");
+    await stack.up(quiet);
+    t.is(kubectl("get", "storageclass", CLASS).parameters.imageFeatures, "layering,exclusive-lock");
+});
+
+test.serial("destroy removes the Kubernetes objects and the user, and keeps the pool under retain", async (t) => {
+    rbd("create", `${POOL}/kept-volume`, "--size", "16");
+    await stack.destroy(quiet);
+    t.true(kubectlGone("storageclass", CLASS));
+    t.true(kubectlGone("csidriver", "rbd.csi.ceph.com"));
+    t.false(ceph("auth", "ls").includes(`client.${CLIENT}`));
+    t.truthy(poolDetail(POOL), "retain keeps the pool");
+    t.true(rbd("ls", "-p", POOL).includes("kept-volume"), "and its images");
+});
