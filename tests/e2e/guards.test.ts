@@ -1,0 +1,77 @@
+// The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { labConfig, labStack } from "../../lab/stack";
+import { ceph, cephJson, dropPool, rbd } from "../lab";
+
+const quiet = { color: "never" as const };
+const id = process.pid;
+
+function poolExists(name: string): boolean {
+    return cephJson<string[]>("osd", "pool", "ls").includes(name);
+}
+
+const guardConfig = (suffix: string, extra: Parameters<typeof labConfig>[0] = {}) =>
+    labConfig({
+        pool: { name: `g${suffix}${id}`, pgNum: 8, deletionPolicy: "delete" },
+        client: { name: `g${suffix}${id}` },
+        storageClass: { name: `g-${suffix}-${id}` },
+        provisioner: { namespace: `g-${suffix}-${id}` },
+        ...extra,
+    });
+
+test.serial("deletionPolicy delete: destroy refuses while an RBD image is in the pool, then removes the pool once it is empty", async (t) => {
+    const config = guardConfig("del");
+    const pool = String(config.pool.name);
+    const stack = await labStack(`e2eguard${id}`, config);
+    t.teardown(async () => {
+        await stack.workspace.removeStack(`e2eguard${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    await stack.up(quiet);
+    rbd("create", `${pool}/precious`, "--size", "16");
+    const error = await t.throwsAsync(stack.destroy(quiet));
+    t.regex(error!.message, /refusing to delete pool .*1 RBD image\(s\): precious/);
+    t.true(poolExists(pool));
+    t.true(rbd("ls", "-p", pool).includes("precious"));
+    rbd("rm", `${pool}/precious`);
+    await stack.destroy(quiet);
+    t.false(poolExists(pool));
+});
+
+test.serial("an adopted pool survives destroy even under deletionPolicy delete", async (t) => {
+    const config = guardConfig("adopt");
+    const pool = String(config.pool.name);
+    ceph("osd", "pool", "create", pool, "8");
+    const stack = await labStack(`e2eadopt${id}`, config);
+    t.teardown(async () => {
+        await stack.workspace.removeStack(`e2eadopt${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    const up = await stack.up(quiet);
+    t.is(up.outputs.poolOrigin.value, "adopted");
+    await stack.destroy(quiet);
+    t.true(poolExists(pool));
+});
+
+test.serial("the source's 4.4 kernel fails the run against jewel tunables, and passes after `ceph osd crush tunables hammer`", async (t) => {
+    const node = `elrepo-node-${id}`;
+    const manifest = JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: node } });
+    execFileSync("kubectl", ["create", "-f", "-"], { input: manifest });
+    const profile = cephJson<{ profile: string }>("osd", "crush", "show-tunables").profile;
+    const stack = await labStack(`e2ekernel${id}`, guardConfig("kern"));
+    t.teardown(async () => {
+        execFileSync("kubectl", ["delete", "node", node, "--wait=false"]);
+        ceph("osd", "crush", "tunables", profile === "jewel" ? "optimal" : profile);
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2ekernel${id}`, { force: true }).catch(() => undefined);
+        dropPool(String(guardConfig("kern").pool.name));
+    });
+    execFileSync("kubectl", ["patch", "node", node, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { nodeInfo: { kernelVersion: "4.4.247-1.el7.elrepo.x86_64" } } })]);
+    t.is(profile, "jewel", "the lab cluster starts with jewel tunables, as the source's cluster did");
+    const error = await t.throwsAsync(stack.preview(quiet));
+    t.regex(error!.message, new RegExp(`node ${node} \\(kernel 4\\.4\\.247-1\\.el7\\.elrepo\\.x86_64\\): CRUSH chooseleaf_stable, feature bit 400000000000000`));
+    t.regex(error!.message, /ceph osd crush tunables hammer/);
+    ceph("osd", "crush", "tunables", "hammer");
+    await t.notThrowsAsync(stack.preview(quiet));
+});
