@@ -136,8 +136,10 @@ cmd_build() {
     local date x pkg ld="-s -w"
     date="$(cd "$KUBE_MOD_DIR" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)"
     for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      # gitCommit: the module zip carries no commit id; blank it rather
+      # than leave the "$Format:%H$" placeholder.
       for x in "gitVersion=$KUBE_VERSION" gitMajor=1 "gitMinor=$minor" \
-               gitTreeState=clean "buildDate=${date:-1970-01-01T00:00:00Z}"; do
+               gitCommit= gitTreeState=clean "buildDate=${date:-1970-01-01T00:00:00Z}"; do
         ld+=" -X $pkg.$x"
       done
     done
@@ -316,6 +318,7 @@ start_etcd() {
   port_busy "$ETCD_PEER_PORT" && die "port $HOST:$ETCD_PEER_PORT is in use by another process"
   log "starting etcd on $HOST:$ETCD_PORT"
   mkdir -p "$DATA_DIR/etcd"
+  chmod 700 "$DATA_DIR/etcd"
   start_bg etcd "$ETCD_BIN/etcd" \
     --name=lab \
     --data-dir="$DATA_DIR/etcd" \
@@ -363,10 +366,12 @@ start_kcm() {
   ourpid kube-controller-manager "$KUBE_BIN/kube-controller-manager" >/dev/null && return 0
   port_busy "$KCM_PORT" && die "port $HOST:$KCM_PORT is in use by another process"
   log "starting kube-controller-manager (namespace, garbagecollector) on $HOST:$KCM_PORT"
+  # No --authentication/--authorization-kubeconfig on purpose: its serving
+  # port is only used for the anonymous, always-allowed /healthz, and with
+  # them it logs "missing content for CA bundle ... requestheader-client-ca"
+  # every few seconds (the lab apiserver has no front-proxy CA).
   start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig="$KUBECONFIG_FILE" \
-    --authentication-kubeconfig="$KUBECONFIG_FILE" \
-    --authorization-kubeconfig="$KUBECONFIG_FILE" \
     --controllers=namespace,garbagecollector \
     --leader-elect=false \
     --bind-address="$HOST" \

@@ -128,8 +128,8 @@ cmd_test() {
   : >"$DATA/tiers.txt"
   run_tier static bash -c 'tsc --noEmit -p . && actionlint -shellcheck= .github/workflows/*.yml && bash -n lab/*.sh'
   run_tier unit npx ava tests/unit
-  run_tier ceph npx ava tests/ceph
-  run_tier e2e npx ava tests/e2e
+  run_tier ceph npx ava --serial --concurrency=1 tests/ceph
+  run_tier e2e npx ava --serial --concurrency=1 --timeout=10m tests/e2e
   echo
   cat "$DATA/tiers.txt"
   echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"

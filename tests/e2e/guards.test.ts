@@ -11,6 +11,13 @@ function poolExists(name: string): boolean {
     return cephJson<string[]>("osd", "pool", "ls").includes(name);
 }
 
+/** Data moves after a tunables change; later tests need HEALTH_OK again. */
+function waitHealthy(): void {
+    for (let i = 0; i < 120 && !ceph("health").startsWith("HEALTH_OK"); i++) {
+        execFileSync("sleep", ["1"]);
+    }
+}
+
 const guardConfig = (suffix: string, extra: Parameters<typeof labConfig>[0] = {}) =>
     labConfig({
         pool: { name: `g${suffix}${id}`, pgNum: 8, deletionPolicy: "delete" },
@@ -63,6 +70,7 @@ test.serial("the source's 4.4 kernel fails the run against jewel tunables, and p
     t.teardown(async () => {
         execFileSync("kubectl", ["delete", "node", node, "--wait=false"]);
         ceph("osd", "crush", "tunables", profile === "jewel" ? "optimal" : profile);
+        waitHealthy();
         await stack.destroy(quiet).catch(() => undefined);
         await stack.workspace.removeStack(`e2ekernel${id}`, { force: true }).catch(() => undefined);
         dropPool(String(guardConfig("kern").pool.name));
