@@ -4,13 +4,14 @@
 # only the namespace and garbage-collector controllers), envtest style.
 # No kubelet, no scheduler: Pods stay Pending.
 #
-# Usage: lab/kube.sh build|up|down|status|env|gomod
+# Usage: lab/kube.sh build|up|down|status|env|check|gomod
 #   build   build etcd, kube-apiserver, kubectl, kube-controller-manager into
 #           $LAB_HOME/cache (skipped when the versioned binary already exists)
 #   up      build if needed, start everything, wait until ready (idempotent)
 #   down    stop the recorded processes, remove $LAB_HOME/data/kube
 #   status  print state; exit 0 only if the apiserver is ready
 #   env     print export lines (eval "$(lab/kube.sh env)")
+#   check   smoke test against the running lab (creates and deletes objects)
 #   gomod [K8S_VERSION [ETCD_VERSION]]
 #           regenerate lab/go/kube/{kubernetes,etcd}/go.mod + go.sum
 #           (maintainers only; the result is committed)
@@ -50,6 +51,11 @@ export PATH="/usr/local/go/bin:$PATH"
 export GOTOOLCHAIN=local
 # Module and build caches: Go defaults (GOMODCACHE=~/go/pkg/mod,
 # GOCACHE=~/.cache/go-build), shared with the rest of the machine.
+
+# Turn signals into a normal exit so EXIT traps (temp cleanup) run.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 
 log() { printf '[kube.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -112,7 +118,11 @@ gobuild() { # moddir bindir ldflags name=pkg...
   local moddir="$1" bindir="$2" ldflags="$3"; shift 3
   local tmp spec pkgs=()
   mkdir -p "$bindir"
+  # Leftovers of a killed build (builds are serialized by the lock).
+  rm -rf "$bindir"/../.build.*
   tmp="$(mktemp -d "$bindir/../.build.XXXXXX")"
+  # shellcheck disable=SC2064 # expand $tmp now
+  trap "rm -rf '$tmp'" EXIT
   for spec in "$@"; do pkgs+=("${spec#*=}"); done
   if ! (cd "$moddir" && CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -mod=readonly" \
         go build -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}"); then
@@ -184,8 +194,10 @@ start_bg() { # name binary args...
   local name="$1"; shift
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   # setsid: own session, so the caller's job control / terminal does not
-  # take the component down with it.
-  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  # take the component down with it. 9>&-: do not let the daemon inherit
+  # the lock fd, or it would hold $LOCK_FILE for its whole life and the
+  # next up/down would block on it.
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$(pidfile "$name")"
 }
 
@@ -436,12 +448,120 @@ cmd_env() {
   printf 'export PATH=%q:%q:"$PATH"\n' "$KUBE_BIN" "$ETCD_BIN"
 }
 
+# Smoke test of a running lab: create one of each kind the kube-ceph program
+# uses, set Node status, check GC and namespace deletion, clean up.
+cmd_check() {
+  apiserver_ready || die "apiserver not ready (lab/kube.sh up)"
+  local k=("$KUBE_BIN/kubectl" --kubeconfig="$KUBECONFIG_FILE") ns=kube-lab-check uid
+  "${k[@]}" delete ns "$ns" --ignore-not-found --timeout=60s >/dev/null
+  "${k[@]}" delete node kube-lab-check-node --ignore-not-found >/dev/null
+  "${k[@]}" delete clusterrole kube-lab-check --ignore-not-found >/dev/null
+  "${k[@]}" delete storageclass kube-lab-check --ignore-not-found >/dev/null
+  "${k[@]}" delete csidriver kube-lab-check.example.com --ignore-not-found >/dev/null
+  "${k[@]}" create -f - <<EOF
+apiVersion: v1
+kind: Namespace
+metadata: {name: $ns}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: sa, namespace: $ns}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: kube-lab-check}
+rules: [{apiGroups: [""], resources: [nodes], verbs: [get, list]}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: $ns}
+stringData: {key: value}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: $ns}
+data: {a: b}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: $ns}
+spec:
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec: {serviceAccountName: sa, containers: [{name: c, image: busybox}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ds, namespace: $ns}
+spec:
+  selector: {matchLabels: {app: ds}}
+  template:
+    metadata: {labels: {app: ds}}
+    spec: {hostNetwork: true, containers: [{name: c, image: busybox, securityContext: {privileged: true}}]}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: kube-lab-check}
+provisioner: kube-lab-check.example.com
+---
+apiVersion: storage.k8s.io/v1
+kind: CSIDriver
+metadata: {name: kube-lab-check.example.com}
+spec: {attachRequired: true}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: kube-lab-check-node}
+EOF
+  "${k[@]}" patch node kube-lab-check-node --subresource=status --type=merge \
+    -p '{"status":{"nodeInfo":{"kernelVersion":"6.1.0-lab"}}}' >/dev/null
+  [[ "$("${k[@]}" get node kube-lab-check-node -o jsonpath='{.status.nodeInfo.kernelVersion}')" == 6.1.0-lab ]] ||
+    die "node status patch did not stick"
+  log "check: all kinds created, node status patched"
+  # An owned ConfigMap: with the GC running, deleting the owner removes it.
+  uid="$("${k[@]}" get cm cm -n "$ns" -o jsonpath='{.metadata.uid}')"
+  "${k[@]}" create -f - >/dev/null <<EOF
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dependent
+  namespace: $ns
+  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: cm, uid: $uid, blockOwnerDeletion: true}]
+EOF
+  "${k[@]}" delete cm cm -n "$ns" --cascade=foreground --timeout=60s
+  "${k[@]}" delete deployment d -n "$ns" --cascade=foreground --timeout=60s
+  if [[ $USE_KCM == 1 ]]; then
+    "${k[@]}" wait --for=delete cm/dependent -n "$ns" --timeout=60s >/dev/null 2>&1 ||
+      die "garbage collector did not delete the dependent ConfigMap"
+    log "check: foreground deletion + GC of dependents ok"
+    "${k[@]}" delete ns "$ns" --timeout=120s
+    log "check: namespace deletion completed"
+  else
+    # No namespace controller: drop the "kubernetes" finalizer by hand. The
+    # namespace's objects stay in etcd and reappear if it is re-created.
+    log "check: KUBE_CEPH_LAB_KCM=0: no GC (dependent left behind), finalizing namespace by hand"
+    "${k[@]}" delete ns "$ns" --wait=false
+    "${k[@]}" get ns "$ns" -o json |
+      sed 's/"kubernetes"//' |
+      "${k[@]}" replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null
+    "${k[@]}" wait --for=delete "ns/$ns" --timeout=30s
+  fi
+  "${k[@]}" delete node kube-lab-check-node
+  "${k[@]}" delete clusterrole kube-lab-check
+  "${k[@]}" delete storageclass kube-lab-check
+  "${k[@]}" delete csidriver kube-lab-check.example.com
+  "${k[@]}" version
+  log "check: ok"
+}
+
 case "${1:-}" in
   build) with_lock; cmd_build ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  check) cmd_check ;;
   gomod) shift; with_lock; cmd_gomod "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
