@@ -40,7 +40,7 @@ function poolValues(args: CephPoolArgs) {
 export function poolEnsureScript(args: CephPoolArgs): string {
     return remoteScript(poolValues(args), `
 if ceph osd pool ls | grep -qxF -- "$POOL"; then
-  apps=$(ceph osd pool application get "$POOL" -f json)
+  apps=$(ceph osd pool application get "$POOL" -f json | tr -d '[:space:]')
   case "$apps" in
     '{}'|*'"rbd"'*) ;;
     *) echo "pool $POOL already exists and is used by another application ($apps); choose another kube-ceph:pool.name" >&2; exit 1 ;;

@@ -29,8 +29,8 @@ export function remoteScript(values: Record<string, ScriptValue>, body: string):
         });
     return [
         "set -eu",
-        // ceph and rbd read CEPH_ARGS on every call: one timeout for the whole script.
-        `CEPH_ARGS="\${CEPH_ARGS:-} --connect-timeout ${CEPH_TIMEOUT_SECONDS}"`,
+        // ceph and rbd both read CEPH_ARGS: without quorum every call fails after the timeout instead of hanging.
+        `CEPH_ARGS="\${CEPH_ARGS:-} --client_mount_timeout=${CEPH_TIMEOUT_SECONDS} --rados_mon_op_timeout=${CEPH_TIMEOUT_SECONDS}"`,
         "export CEPH_ARGS",
         ...assignments,
         body.trim(),

@@ -608,9 +608,6 @@ cmd_env() {
   else
     log "no cluster data in $CEPH_DIR (run: $0 up)"
   fi
-  if [[ -f "$ADMIN_KEYRING" ]] && key="$(ceph-authtool -p -n client.admin "$ADMIN_KEYRING" 2>/dev/null)"; then
-    export_line KUBE_CEPH_LAB_CEPH_ADMIN_KEY "$key"
-  fi
   export_line KUBE_CEPH_LAB_CEPH_MON_HOST "$(mon_host)"
   export_line KUBE_CEPH_LAB_MONS "$(all_mon_ips | tr '\n' ' ' | sed 's/ $//')"
   export_line KUBE_CEPH_LAB_SSH_USER root

@@ -68,9 +68,9 @@ test.serial("up creates the pool, the user, the Secret, the driver and the class
     const result = await stack.up(quiet);
     t.is(result.summary.result, "succeeded");
     const pool = poolDetail(POOL);
-    t.is(pool.pg_num, 8);
+    t.is(pool.pg_num_target, 8);
     t.deepEqual(Object.keys(pool.application_metadata), ["rbd"]);
-    t.is(pool.application_metadata.rbd[OWNER_KEY], `organization/kube-ceph/${STACK}`);
+    t.is(pool.application_metadata.rbd[OWNER_KEY], `organization.kube-ceph.${STACK}`);
     t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps(POOL));
     const key = ceph("auth", "get-key", `client.${CLIENT}`).trim();
     const secret = kubectl("get", "secret", "-n", NAMESPACE, `ceph-${CLIENT}-csi-rbd`);
@@ -107,7 +107,7 @@ test.serial("changing pgNum updates the pool in place and nothing else", async (
     t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, update: 1 });
     t.regex(preview.stdout, /~ command:remote:Command: \(update\)[\s\S]*rbd-pool/);
     await stack.up(quiet);
-    t.is(poolDetail(POOL).pg_num, 16);
+    t.is(poolDetail(POOL).pg_num_target, 16);
 });
 
 test.serial("changing a StorageClass parameter replaces the class, delete-first, and nothing else", async (t) => {
