@@ -95,6 +95,16 @@ export = async () => {
     } catch (error) {
         throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
     }
+    // A new pool name on a live stack is a new pool: existing volumes stay in the old one.
+    const previousPool = await liveReader().readPreviousPool();
+    if (previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
+        throw new pulumi.RunError(
+            `kube-ceph:pool.name changed from "${previousPool}" to "${config.pool.name}" on a stack that already manages "${previousPool}". ` +
+                `This creates pool "${config.pool.name}" and replaces the StorageClass; volumes already in "${previousPool}" stay there and their PersistentVolumes keep pointing at it, ` +
+                `and "${previousPool}" is then kept or deleted by kube-ceph:pool.deletionPolicy (never while it holds images). ` +
+                `To go ahead, set kube-ceph:pool.renameConfirmedFrom to "${previousPool}". Nothing was changed.`,
+        );
+    }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
     const monitors = config.ceph.monitors ? [...config.ceph.monitors].sort() : clientMonitorAddresses(live.ceph!.monitors!);
     const connection = sshConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey);
@@ -106,7 +116,8 @@ export = async () => {
         pgNum: config.pool.pgNum,
         replicas: config.pool.replicas,
         deletionPolicy: config.pool.deletionPolicy,
-        owner: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
+        // Ceph metadata values allow only [A-Za-z0-9_.-], hence dots.
+        owner: `${pulumi.getOrganization()}.${pulumi.getProject()}.${pulumi.getStack()}`,
     });
     const client = new CephClient("rbd", { connection, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool] });
 

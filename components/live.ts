@@ -1,8 +1,10 @@
 // Every live read the program makes while it is being planned: Ceph discovery and health
-// over SSH, and the Kubernetes server version and node kernels. They run in previews too,
+// over SSH, the Kubernetes server version and node kernels, and this stack's own last
+// outputs. They run in previews too,
 // so a pull request's preview shows the cluster as it is now. Tests swap the reader with
 // setLiveReader(); config overrides make index.ts skip the parts it does not need.
 import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
 import { Client } from "ssh2";
 import type { CephHost } from "./config";
 import { remoteScript } from "./remote-script";
@@ -76,6 +78,8 @@ export interface KubernetesReadRequest {
 export interface LiveReader {
     readCeph(hosts: CephHost[], privateKey: string, request: CephReadRequest): Promise<CephReading>;
     readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading>;
+    /** The pool name this stack's last update recorded, if any. */
+    readPreviousPool(): Promise<string | undefined>;
 }
 
 /** Raised when SSH reached a host that presented a key other than the pinned one. */
@@ -311,7 +315,14 @@ async function readKubernetes(request: KubernetesReadRequest): Promise<Kubernete
     return reading;
 }
 
-const realReader: LiveReader = { readCeph, readKubernetes };
+/** Reads the stack's own last outputs; a new stack has none. */
+async function readPreviousPool(): Promise<string | undefined> {
+    const self = new pulumi.StackReference("kube-ceph-previous", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    const details = await self.getOutputDetails("pool");
+    return typeof details.value === "string" ? details.value : undefined;
+}
+
+const realReader: LiveReader = { readCeph, readKubernetes, readPreviousPool };
 let current: LiveReader = realReader;
 
 /** The reader the program uses: the real one unless a test replaced it. */

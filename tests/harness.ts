@@ -41,7 +41,11 @@ export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
     };
 }
 
-export function fakeReader(ceph: CephReading = healthyCeph(), kubernetes: KubernetesReading = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }] }) {
+export function fakeReader(
+    ceph: CephReading = healthyCeph(),
+    kubernetes: KubernetesReading = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }] },
+    previousPool?: string,
+) {
     const reads = { ceph: 0, kubernetes: 0 };
     const reader: LiveReader = {
         async readCeph(hosts, _key, request) {
@@ -64,6 +68,9 @@ export function fakeReader(ceph: CephReading = healthyCeph(), kubernetes: Kubern
         async readKubernetes(request) {
             reads.kubernetes++;
             return { ...(request.version ? { serverVersion: kubernetes.serverVersion } : {}), ...(request.nodes ? { nodes: kubernetes.nodes } : {}) };
+        },
+        async readPreviousPool() {
+            return previousPool;
         },
     };
     return { reader, reads };

@@ -201,3 +201,15 @@ test.serial("a mon host that did not answer is reported, and commands go to the 
     t.true(run.warnings.some((w) => /127\.0\.0\.11:2222 did not answer.*using 127\.0\.0\.12:2222/.test(w)));
     t.is((await unwrap(byType(run, "command:remote:Command")[0].inputs.connection)).value.host, "127.0.0.12");
 });
+
+test.serial("renaming the pool of a live stack needs explicit confirmation; nothing is declared without it", async (t) => {
+    const renamed = baseConfig({ pool: { name: "newpool" } });
+    const error = await t.throwsAsync(runProgram(renamed, fakeReader(healthyCeph(), undefined, "mypool")));
+    t.regex(error!.message, /kube-ceph:pool\.name changed from "mypool" to "newpool"/);
+    t.regex(error!.message, /set kube-ceph:pool\.renameConfirmedFrom to "mypool"/);
+    t.deepEqual(declaredBefore(error), []);
+    const confirmed = await runProgram(baseConfig({ pool: { name: "newpool", renameConfirmedFrom: "mypool" } }), fakeReader(healthyCeph(), undefined, "mypool"));
+    t.is(confirmed.outputs.pool, "newpool");
+    const unchanged = await runProgram(baseConfig(), fakeReader(healthyCeph(), undefined, "mypool"));
+    t.is(unchanged.outputs.pool, "mypool");
+});
