@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# lab/pulumi.sh - the Pulumi CLI, its Node.js language host and the resource
+# plugins for the kube-ceph lab, built from Go modules (get.pulumi.com, where
+# the CLI normally downloads them from, is out of reach).
+#
+# Usage: lab/pulumi.sh build|env|status
+#   build   build what is missing (keyed by version + wrapper source hash;
+#           skipped when present; binaries are written to a temp name, then mv):
+#             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi
+#             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi-language-nodejs
+#             $PULUMI_HOME/plugins/resource-kubernetes-v<ver>/pulumi-resource-kubernetes
+#   env     print export lines: eval "$(lab/pulumi.sh env)"
+#   status  print what is built; exit 0 only if everything `build` makes exists
+#
+# What is built from what (see lab/README-pulumi.md):
+#   pulumi                  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the
+#                           version in lab/go/pulumi/cli/go.mod
+#   pulumi-language-nodejs  lab/go/pulumi/cli/cmd/pulumi-language-nodejs (a
+#                           lab-written host: upstream's module is not served)
+#   pulumi-resource-kubernetes
+#                           github.com/pulumi/pulumi-kubernetes/provider/v4 at
+#                           the pseudo-version in lab/go/pulumi/kubernetes/go.mod,
+#                           installed as plugin version $KUBE_CEPH_LAB_PULUMI_K8S_VERSION
+#   pulumi-resource-command NOT built: no version of
+#                           github.com/pulumi/pulumi-command/provider is served.
+#
+# Environment:
+#   KUBE_CEPH_LAB_HOME              lab home (default /var/tmp/kube-ceph-lab)
+#   KUBE_CEPH_LAB_PULUMI_K8S_VERSION
+#                                   plugin version the kubernetes provider is
+#                                   installed and reports as (default 4.25.0,
+#                                   the release the served source belongs to)
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+GO_DIR="$SCRIPT_DIR/go/pulumi"
+CLI_MOD_DIR="$GO_DIR/cli"
+K8S_MOD_DIR="$GO_DIR/kubernetes"
+
+LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
+LOCK_FILE="$LAB_HOME/pulumi.lock"
+PULUMI_HOME_DIR="$LAB_HOME/cache/pulumi-home"
+STAMP_DIR="$LAB_HOME/cache/pulumi-stamps"
+
+export PATH="/usr/local/go/bin:$PATH"
+# Never let a dependency's go/toolchain line trigger a toolchain download.
+export GOTOOLCHAIN=local
+# Module and build caches: Go defaults, shared with the rest of the machine.
+
+log() { printf '[pulumi.sh] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Version of a required module, read from a committed go.mod.
+modver() { # modfile module
+  awk -v m="$2" '{ sub(/[ \t]*\/\/.*/, "") } ($1 == m || $1 == "require" && $2 == m) { print $NF; exit }' "$1"
+}
+
+CLI_VERSION="$(modver "$CLI_MOD_DIR/go.mod" github.com/pulumi/pulumi/pkg/v3)"
+CLI_VERSION="${CLI_VERSION#v}"
+[[ -n "$CLI_VERSION" ]] || die "no github.com/pulumi/pulumi/pkg/v3 version in $CLI_MOD_DIR/go.mod"
+K8S_SRC_VERSION="$(modver "$K8S_MOD_DIR/go.mod" github.com/pulumi/pulumi-kubernetes/provider/v4)"
+[[ -n "$K8S_SRC_VERSION" ]] || die "no provider/v4 version in $K8S_MOD_DIR/go.mod"
+K8S_VERSION="${KUBE_CEPH_LAB_PULUMI_K8S_VERSION:-4.25.0}"
+K8S_VERSION="${K8S_VERSION#v}"
+
+CLI_BIN="$LAB_HOME/cache/pulumi-$CLI_VERSION/bin"
+K8S_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$K8S_VERSION"
+
+with_lock() {
+  mkdir -p "$LAB_HOME"
+  exec 9>"$LOCK_FILE"
+  if ! flock -w 3600 9; then die "could not lock $LOCK_FILE"; fi
+}
+
+# Hash of the files a wrapper build depends on (so edits to lab code rebuild).
+src_key() { # dir...
+  (cd "$1" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
+    sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
+
+up_to_date() { # binary stamp-name key
+  [[ -x "$1" && -f "$STAMP_DIR/$2" && "$(cat "$STAMP_DIR/$2")" == "$3" ]]
+}
+
+stamp() { # stamp-name key
+  mkdir -p "$STAMP_DIR"
+  printf '%s\n' "$2" >"$STAMP_DIR/$1"
+}
+
+gobuild() { # module-dir output package [ldflags]
+  local dir="$1" out="$2" pkg="$3" ldflags="${4:-}"
+  local tmp="$out.tmp.$$"
+  mkdir -p "$(dirname "$out")"
+  (cd "$dir" && go build -mod=readonly -trimpath -ldflags "-s -w $ldflags" -o "$tmp" "$pkg") ||
+    { rm -f "$tmp"; return 1; }
+  mv -f "$tmp" "$out"
+}
+
+# ---------------------------------------------------------------- build
+build_cli() {
+  local key="v$CLI_VERSION"
+  if up_to_date "$CLI_BIN/pulumi" "pulumi-$CLI_VERSION" "$key"; then
+    log "pulumi $CLI_VERSION: present"
+    return
+  fi
+  log "building pulumi $CLI_VERSION (minutes with a cold Go build cache)"
+  local t0=$SECONDS
+  gobuild "$CLI_MOD_DIR" "$CLI_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION"
+  stamp "pulumi-$CLI_VERSION" "$key"
+  log "pulumi $CLI_VERSION: built in $((SECONDS - t0))s"
+}
+
+build_langhost() {
+  local key
+  key="v$CLI_VERSION-$(src_key "$CLI_MOD_DIR")"
+  if up_to_date "$CLI_BIN/pulumi-language-nodejs" "pulumi-language-nodejs-$CLI_VERSION" "$key"; then
+    log "pulumi-language-nodejs: present"
+    return
+  fi
+  log "building pulumi-language-nodejs"
+  local t0=$SECONDS
+  gobuild "$CLI_MOD_DIR" "$CLI_BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION"
+  stamp "pulumi-language-nodejs-$CLI_VERSION" "$key"
+  log "pulumi-language-nodejs: built in $((SECONDS - t0))s"
+}
+
+build_kubernetes() {
+  local key bin="$K8S_PLUGIN_DIR/pulumi-resource-kubernetes"
+  key="$K8S_SRC_VERSION-$(src_key "$K8S_MOD_DIR")"
+  if up_to_date "$bin" "resource-kubernetes-v$K8S_VERSION" "$key"; then
+    log "pulumi-resource-kubernetes v$K8S_VERSION: present"
+    return
+  fi
+  log "building pulumi-resource-kubernetes v$K8S_VERSION from provider/v4@$K8S_SRC_VERSION (minutes with a cold Go build cache)"
+  local t0=$SECONDS tmp src
+  mkdir -p "$LAB_HOME/tmp"
+  tmp="$(mktemp -d "$LAB_HOME/tmp/pulumi-k8s-build.XXXXXX")"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" RETURN
+  cp -r "$K8S_MOD_DIR/." "$tmp/"
+  (cd "$tmp" && go mod download github.com/pulumi/pulumi-kubernetes/provider/v4)
+  src="$(cd "$tmp" && go list -mod=readonly -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+  [[ -f "$src/cmd/pulumi-resource-kubernetes/schema.json" ]] || die "no schema.json in $src"
+  (cd "$tmp" && go run -mod=readonly ./embedgen "$src/cmd/pulumi-resource-kubernetes" "$K8S_VERSION" .)
+  mkdir -p "$K8S_PLUGIN_DIR"
+  rm -f "$K8S_PLUGIN_DIR.partial" "$K8S_PLUGIN_DIR.lock"
+  gobuild "$tmp" "$bin" . \
+    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION"
+  stamp "resource-kubernetes-v$K8S_VERSION" "$key"
+  log "pulumi-resource-kubernetes v$K8S_VERSION: built in $((SECONDS - t0))s"
+}
+
+cmd_build() {
+  command -v go >/dev/null || die "go not found (expected /usr/local/go/bin/go)"
+  with_lock
+  build_cli
+  build_langhost
+  build_kubernetes
+  log "pulumi-resource-command: NOT built - github.com/pulumi/pulumi-command/provider is not served" \
+    "by the Go module proxy at any version (see lab/README-pulumi.md)"
+}
+
+# ---------------------------------------------------------------- env / status
+cmd_env() {
+  cat <<EOF
+export PATH="$CLI_BIN:\$PATH"
+export PULUMI_HOME="$PULUMI_HOME_DIR"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+EOF
+}
+
+cmd_status() {
+  local ok=0 f
+  for f in "$CLI_BIN/pulumi" "$CLI_BIN/pulumi-language-nodejs" \
+    "$K8S_PLUGIN_DIR/pulumi-resource-kubernetes"; do
+    if [[ -x "$f" ]]; then
+      printf 'ok       %s\n' "$f"
+    else
+      printf 'missing  %s\n' "$f"
+      ok=1
+    fi
+  done
+  printf 'missing  %s (cannot be built here)\n' \
+    "$PULUMI_HOME_DIR/plugins/resource-command-v1.2.1/pulumi-resource-command"
+  return "$ok"
+}
+
+case "${1:-}" in
+  build) cmd_build ;;
+  env) cmd_env ;;
+  status) cmd_status ;;
+  *)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
