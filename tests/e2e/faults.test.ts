@@ -1,0 +1,78 @@
+// Faults the run must survive or refuse cleanly, on the real lab.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { labConfig, labStack, REPO } from "../../lab/stack";
+import { ceph, cephJson, dropPool } from "../lab";
+
+const id = process.pid;
+const quiet = { color: "never" as const };
+const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph.sh"), args, { stdio: "pipe" });
+const pool = `flt${id}`;
+
+function waitHealth(want: string, seconds = 60): void {
+    for (let i = 0; i < seconds && !ceph("health").startsWith(want); i++) {
+        execFileSync("sleep", ["1"]);
+    }
+}
+
+const config = () => labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: `flt${id}` }, storageClass: { name: `flt-${id}` }, provisioner: { namespace: `flt-${id}` } });
+
+test.serial("an unhealthy cluster (noout: HEALTH_WARN) is refused before any change, naming the check; the run proceeds once healthy", async (t) => {
+    const stack = await labStack(`e2eflt${id}`, config());
+    t.teardown(async () => {
+        ceph("osd", "unset", "noout");
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2eflt${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    ceph("osd", "set", "noout");
+    waitHealth("HEALTH_WARN");
+    const error = await t.throwsAsync(stack.up(quiet));
+    t.regex(error!.message, /Ceph cluster is HEALTH_WARN[\s\S]*OSDMAP_FLAGS/);
+    t.false(cephJson<string[]>("osd", "pool", "ls").includes(pool), "nothing was created");
+    ceph("osd", "unset", "noout");
+    waitHealth("HEALTH_OK");
+    const up = await stack.up(quiet);
+    t.is(up.summary.result, "succeeded");
+});
+
+test.serial("with the first mon host's sshd down the run goes through the next host and says so", async (t) => {
+    const stack = await labStack(`e2essh${id}`, config());
+    t.teardown(async () => {
+        lab("start-sshd", "127.0.0.11");
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2essh${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    lab("stop-sshd", "127.0.0.11");
+    const lines: string[] = [];
+    const up = await stack.up({ ...quiet, onOutput: (l) => lines.push(l) });
+    t.is(up.summary.result, "succeeded");
+    t.regex(lines.join(""), /mon host 127\.0\.0\.11:2222 did not answer .*using 127\.0\.0\.12:2222/);
+    t.is(up.outputs.cephHost.value, "127.0.0.12:2222");
+});
+
+test.serial("one mon down: quorum holds and up succeeds; two down: the run fails fast and changes nothing, then recovers", async (t) => {
+    const stack = await labStack(`e2emon${id}`, config());
+    t.teardown(async () => {
+        lab("start-mon", "b");
+        lab("start-mon", "c");
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2emon${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    lab("stop-mon", "c");
+    // One mon down is HEALTH_WARN (MON_DOWN): accepted only with preflight.health warn.
+    await labStack(`e2emon${id}`, labConfig({ ...config(), preflight: { health: "warn" } }));
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    lab("stop-mon", "b");
+    const started = Date.now();
+    const error = await t.throwsAsync(stack.preview(quiet));
+    t.true(Date.now() - started < 120_000, "fails within the client timeouts");
+    t.regex(error!.message, /reading the Ceph cluster through 127\.0\.0\.11:2222 failed/);
+    lab("start-mon", "b");
+    lab("start-mon", "c");
+    waitHealth("HEALTH_OK", 90);
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+});

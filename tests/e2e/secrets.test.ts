@@ -1,0 +1,79 @@
+// After up, a config change, a failed run and destroy, neither the Ceph user's key nor the
+// SSH private key may appear anywhere a person or a log could see it.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { labConfig, labStack, writeConfig } from "../../lab/stack";
+import { ceph, DATA, dropPool, labPrivateKey } from "../lab";
+
+const id = process.pid;
+const quiet = { color: "never" as const };
+
+/** Samples every process's command line while `work` runs. */
+async function watchProcessList<T>(work: () => Promise<T>, seen: string[]): Promise<T> {
+    let running = true;
+    const sampler = (async () => {
+        while (running) {
+            seen.push(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }));
+            await new Promise((r) => setTimeout(r, 200));
+        }
+    })();
+    try {
+        return await work();
+    } finally {
+        running = false;
+        await sampler;
+    }
+}
+
+test.serial("no Ceph key and no SSH private key in exports, CLI output, engine events, errors, Kubernetes metadata, sshd logs or the process list", async (t) => {
+    const pool = `sec${id}`;
+    const user = `sec${id}`;
+    const config = labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: user }, storageClass: { name: `sec-${id}` }, provisioner: { namespace: `sec-${id}` } });
+    const stack = await labStack(`e2esec${id}`, config);
+    t.teardown(async () => {
+        await stack.workspace.removeStack(`e2esec${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    const seen: string[] = [];
+    const processes: string[] = [];
+    const collect = { onOutput: (line: string) => seen.push(line), onEvent: (event: unknown) => seen.push(JSON.stringify(event)), ...quiet };
+
+    await watchProcessList(() => stack.up(collect), processes);
+    const cephKey = ceph("auth", "get-key", `client.${user}`).trim();
+    seen.push(JSON.stringify(await stack.exportStack()));
+    seen.push(execFileSync("kubectl", ["get", "secrets,storageclasses,configmaps,deployments,daemonsets,events", "-A", "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 })
+        .split("\n").filter((line) => !/"(userKey|data)":/.test(line) && !/^\s+"userKey"/.test(line)).join("\n"));
+    const secretObject = JSON.parse(execFileSync("kubectl", ["get", "secret", "-n", `sec-${id}`, `ceph-${user}-csi-rbd`, "-o", "json"], { encoding: "utf8" }));
+    seen.push(JSON.stringify(secretObject.metadata));
+
+    // A config change, previewed with a diff and applied.
+    await writeConfig(stack, { ...config, storageClass: { name: `sec-${id}`, mountOptions: ["discard"] } });
+    const preview = await stack.preview({ ...collect, diff: true });
+    seen.push(preview.stdout, preview.stderr);
+    await watchProcessList(() => stack.up(collect), processes);
+
+    // A failed run: an image in the pool makes destroy refuse, with Ceph's message.
+    execFileSync("rbd", ["-c", join(DATA, "ceph", "ceph.conf"), "create", `${pool}/blocker`, "--size", "16"]);
+    const failure = await t.throwsAsync(watchProcessList(() => stack.destroy(collect), processes));
+    seen.push(failure!.message);
+    execFileSync("rbd", ["-c", join(DATA, "ceph", "ceph.conf"), "rm", `${pool}/blocker`]);
+    await watchProcessList(() => stack.destroy(collect), processes);
+    seen.push(JSON.stringify(await stack.exportStack()));
+
+    for (const log of readdirSync(join(DATA, "ssh", "log"))) {
+        seen.push(readFileSync(join(DATA, "ssh", "log", log), "utf8"));
+    }
+    const sshKeyBody = labPrivateKey().split("\n").filter((line) => line && !line.startsWith("-----"));
+    const haystack = seen.join("\n");
+    const processList = processes.join("\n");
+    t.true(haystack.length > 10_000, "the scan saw real output");
+    t.false(haystack.includes(cephKey), "Ceph key found in output, state, events or logs");
+    t.false(processList.includes(cephKey), "Ceph key found in the process list");
+    for (const line of sshKeyBody) {
+        t.false(haystack.includes(line), "SSH private key material found");
+        t.false(processList.includes(line), "SSH private key material in the process list");
+    }
+    t.true(haystack.includes("[secret]") || haystack.includes("4dabf18193072939515e22adb298388d"), "secrets are shown masked");
+});
