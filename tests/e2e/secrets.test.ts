@@ -43,10 +43,8 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
     await watchProcessList(() => stack.up(collect), processes);
     const cephKey = ceph("auth", "get-key", `client.${user}`).trim();
     seen.push(JSON.stringify(await stack.exportStack()));
-    seen.push(execFileSync("kubectl", ["get", "secrets,storageclasses,configmaps,deployments,daemonsets,events", "-A", "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 })
-        .split("\n").filter((line) => !/"(userKey|data)":/.test(line) && !/^\s+"userKey"/.test(line)).join("\n"));
-    const secretObject = JSON.parse(execFileSync("kubectl", ["get", "secret", "-n", `sec-${id}`, `ceph-${user}-csi-rbd`, "-o", "json"], { encoding: "utf8" }));
-    seen.push(JSON.stringify(secretObject.metadata));
+    // Secret data is base64 there, so only a plain copy (an annotation, an event) could match.
+    seen.push(execFileSync("kubectl", ["get", "secrets,storageclasses,configmaps,deployments,daemonsets,events", "-A", "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }));
 
     // A config change, previewed with a diff and applied.
     await writeConfig(stack, { ...config, storageClass: { name: `sec-${id}`, mountOptions: ["discard"] } });
@@ -75,5 +73,5 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
         t.false(haystack.includes(line), "SSH private key material found");
         t.false(processList.includes(line), "SSH private key material in the process list");
     }
-    t.true(haystack.includes("[secret]") || haystack.includes("4dabf18193072939515e22adb298388d"), "secrets are shown masked");
+    t.true(haystack.includes("[secret]"), "secrets are shown masked, not left out");
 });
