@@ -122,6 +122,24 @@ run_tier() { # name command...
   rm -f "$out"
 }
 
+# The lab script itself: a second `up` is a fast no-op, `down` leaves no process or mount.
+check_lab_lifecycle() {
+  local started=$SECONDS
+  "$LAB/lab.sh" up
+  if (( SECONDS - started > 60 )); then
+    echo "FAIL: up of a running lab took $((SECONDS - started)) s"; return 1
+  fi
+  "$LAB/lab.sh" status >/dev/null || { echo "FAIL: status after up"; return 1; }
+  "$LAB/lab.sh" down
+  if pgrep -af "$KUBE_CEPH_LAB_HOME/(data|cache)" | grep -v pgrep; then
+    echo "FAIL: processes left after down"; return 1
+  fi
+  if grep -q "$KUBE_CEPH_LAB_HOME" /proc/mounts; then
+    echo "FAIL: mounts left after down"; return 1
+  fi
+  echo "lab lifecycle: up is idempotent, down leaves nothing"
+}
+
 cmd_test() {
   cmd_up
   eval "$(lab_env)"
@@ -129,7 +147,14 @@ cmd_test() {
   run_tier static bash -c 'tsc --noEmit -p . && actionlint -shellcheck= .github/workflows/*.yml && bash -n lab/*.sh'
   run_tier unit npx ava tests/unit
   run_tier ceph npx ava --serial --concurrency=1 tests/ceph
-  run_tier e2e npx ava --serial --concurrency=1 --timeout=10m tests/e2e
+  if [[ -x "$PULUMI_HOME/plugins/resource-command-v1.2.1/pulumi-resource-command" ]]; then
+    run_tier e2e npx ava --serial --concurrency=1 --timeout=10m tests/e2e
+  else
+    # Said loudly and counted as skipped, never as passed.
+    printf 'tier %-8s BLOCKED: no pulumi-resource-command plugin could be built here (see lab/README-pulumi.md)\n' e2e | tee -a "$DATA/tiers.txt"
+    SKIPPED=$((SKIPPED + 1))
+  fi
+  run_tier lab check_lab_lifecycle
   echo
   cat "$DATA/tiers.txt"
   echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
