@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { remoteScript } from "./remote-script";
+import { cephCommand, remoteScript } from "./remote-script";
 
 export interface CephClientArgs {
     /** SSH connection to a mon host (see sshConnection). */
@@ -54,21 +54,13 @@ export class CephClient extends pulumi.ComponentResource {
 
     constructor(name: string, args: CephClientArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:ceph:CephClient", name, {}, opts);
-        const user = new command.remote.Command(`${name}-user`, {
+        const user = cephCommand(`${name}-user`, {
             connection: args.connection,
-            create: clientEnsureScript(args),
-            update: clientEnsureScript(args),
-            delete: clientDeleteScript(args),
-            triggers: [args.name],
-            // stdout is the key: keep it out of the engine's log and out of the next run's environment.
-            logging: "stderr",
-            addPreviousOutputInEnv: false,
-        }, {
-            parent: this,
-            additionalSecretOutputs: ["stdout"],
-            // A different user name is a different user; the old one is removed after the new one exists.
-            replaceOnChanges: ["triggers"],
-        });
+            ensure: clientEnsureScript(args),
+            remove: clientDeleteScript(args),
+            identity: args.name,
+            secretStdout: true,
+        }, this);
         this.name = pulumi.output(args.name);
         this.key = pulumi.secret(user.stdout.apply((out) => out.trim()));
         this.registerOutputs({ key: this.key, name: this.name });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { remoteScript } from "./remote-script";
+import { cephCommand, remoteScript } from "./remote-script";
 
 /** Pool application metadata key that records which stack created the pool. */
 export const OWNER_KEY = "kube-ceph.owner";
@@ -107,18 +107,12 @@ export class CephPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: CephPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:ceph:CephPool", name, {}, opts);
-        const pool = new command.remote.Command(`${name}-pool`, {
+        const pool = cephCommand(`${name}-pool`, {
             connection: args.connection,
-            create: poolEnsureScript(args),
-            update: poolEnsureScript(args),
-            delete: poolDeleteScript(args),
-            triggers: [args.name],
-            addPreviousOutputInEnv: false,
-        }, {
-            parent: this,
-            // A different pool name is a different pool; the old one is kept or deleted by its own delete script.
-            replaceOnChanges: ["triggers"],
-        });
+            ensure: poolEnsureScript(args),
+            remove: poolDeleteScript(args),
+            identity: args.name,
+        }, this);
         this.name = pulumi.output(args.name);
         this.origin = pool.stdout.apply((out) => (JSON.parse(out) as { origin: string }).origin);
         this.registerOutputs({ name: this.name, origin: this.origin });

@@ -52,3 +52,35 @@ export function sshConnection(host: CephHost, privateKey: pulumi.Input<string>):
         perDialTimeout: 15,
     };
 }
+
+export interface CephCommandArgs {
+    /** SSH connection to a mon host (see sshConnection). */
+    connection: command.types.input.remote.ConnectionArgs;
+    /** Idempotent script that creates or converges the object; runs on create and on every change. */
+    ensure: string;
+    /** Idempotent script that removes the object (or refuses, failing the destroy). */
+    remove: string;
+    /** The Ceph name of the object: a new name is a new object, so it forces a replacement. */
+    identity: string;
+    /** stdout carries a key: keep it out of logs, state in plain text and the next run's environment. */
+    secretStdout?: boolean;
+}
+
+/** The one way kube-ceph runs a script on a mon host as a Pulumi resource. */
+export function cephCommand(name: string, args: CephCommandArgs, parent: pulumi.Resource): command.remote.Command {
+    return new command.remote.Command(name, {
+        connection: args.connection,
+        create: args.ensure,
+        update: args.ensure,
+        delete: args.remove,
+        triggers: [args.identity],
+        // Previous stdout may be a key; it must not travel back to the host as an environment variable.
+        addPreviousOutputInEnv: false,
+        ...(args.secretStdout ? { logging: "stderr" as const } : {}),
+    }, {
+        parent,
+        ...(args.secretStdout ? { additionalSecretOutputs: ["stdout"] } : {}),
+        // A new name is a new Ceph object: created first, then the old one goes through its own remove script.
+        replaceOnChanges: ["triggers"],
+    });
+}
