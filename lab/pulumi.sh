@@ -9,6 +9,7 @@
 #             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi
 #             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi-language-nodejs
 #             $PULUMI_HOME/plugins/resource-kubernetes-v<ver>/pulumi-resource-kubernetes
+#             $PULUMI_HOME/plugins/resource-command-v1.2.1/pulumi-resource-command
 #   env     print export lines: eval "$(lab/pulumi.sh env)"
 #   status  print what is built; exit 0 only if everything `build` makes exists
 #
@@ -21,8 +22,10 @@
 #                           github.com/pulumi/pulumi-kubernetes/provider/v4 at
 #                           the pseudo-version in lab/go/pulumi/kubernetes/go.mod,
 #                           installed as plugin version $KUBE_CEPH_LAB_PULUMI_K8S_VERSION
-#   pulumi-resource-command NOT built: no version of
-#                           github.com/pulumi/pulumi-command/provider is served.
+#   pulumi-resource-command lab/go/pulumi/command, a lab-written stand-in for
+#                           command v1.2.1 (command:remote:Command over real SSH;
+#                           github.com/pulumi/pulumi-command/provider is served
+#                           at no version), installed as plugin version 1.2.1
 #
 # Environment:
 #   KUBE_CEPH_LAB_HOME              lab home (default /var/tmp/kube-ceph-lab)
@@ -36,6 +39,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GO_DIR="$SCRIPT_DIR/go/pulumi"
 CLI_MOD_DIR="$GO_DIR/cli"
 K8S_MOD_DIR="$GO_DIR/kubernetes"
+CMD_MOD_DIR="$GO_DIR/command"
 
 LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
 LOCK_FILE="$LAB_HOME/pulumi.lock"
@@ -65,6 +69,9 @@ K8S_VERSION="${K8S_VERSION#v}"
 
 CLI_BIN="$LAB_HOME/cache/pulumi-$CLI_VERSION/bin"
 K8S_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$K8S_VERSION"
+# The version @pulumi/command 1.2.1 asks for; the stand-in reports it (see lab/go/pulumi/command).
+CMD_VERSION="1.2.1"
+CMD_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-command-v$CMD_VERSION"
 
 with_lock() {
   mkdir -p "$LAB_HOME"
@@ -152,14 +159,29 @@ build_kubernetes() {
   log "pulumi-resource-kubernetes v$K8S_VERSION: built in $((SECONDS - t0))s"
 }
 
+build_command() {
+  local key bin="$CMD_PLUGIN_DIR/pulumi-resource-command"
+  key="v$CMD_VERSION-$(src_key "$CMD_MOD_DIR")"
+  if up_to_date "$bin" "resource-command-v$CMD_VERSION" "$key"; then
+    log "pulumi-resource-command v$CMD_VERSION: present"
+    return
+  fi
+  log "building pulumi-resource-command v$CMD_VERSION (lab stand-in, lab/go/pulumi/command)"
+  local t0=$SECONDS
+  mkdir -p "$CMD_PLUGIN_DIR"
+  rm -f "$CMD_PLUGIN_DIR.partial" "$CMD_PLUGIN_DIR.lock"
+  gobuild "$CMD_MOD_DIR" "$bin" .
+  stamp "resource-command-v$CMD_VERSION" "$key"
+  log "pulumi-resource-command v$CMD_VERSION: built in $((SECONDS - t0))s"
+}
+
 cmd_build() {
   command -v go >/dev/null || die "go not found (expected /usr/local/go/bin/go)"
   with_lock
   build_cli
   build_langhost
   build_kubernetes
-  log "pulumi-resource-command: NOT built - github.com/pulumi/pulumi-command/provider is not served" \
-    "by the Go module proxy at any version (see lab/README-pulumi.md)"
+  build_command
 }
 
 # ---------------------------------------------------------------- env / status
@@ -175,7 +197,7 @@ EOF
 cmd_status() {
   local ok=0 f
   for f in "$CLI_BIN/pulumi" "$CLI_BIN/pulumi-language-nodejs" \
-    "$K8S_PLUGIN_DIR/pulumi-resource-kubernetes"; do
+    "$K8S_PLUGIN_DIR/pulumi-resource-kubernetes" "$CMD_PLUGIN_DIR/pulumi-resource-command"; do
     if [[ -x "$f" ]]; then
       printf 'ok       %s\n' "$f"
     else
@@ -183,8 +205,6 @@ cmd_status() {
       ok=1
     fi
   done
-  printf 'missing  %s (cannot be built here)\n' \
-    "$PULUMI_HOME_DIR/plugins/resource-command-v1.2.1/pulumi-resource-command"
   return "$ok"
 }
 
