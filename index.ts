@@ -2,6 +2,7 @@
 // StorageClass. Read top to bottom, this file is the dependency graph:
 //   config -> live reads and preflight -> pool -> user -> Secrets -> provisioner
 //   -> StorageClass -> smoke test.
+import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
 import { CephCsi } from "./components/ceph-csi";

@@ -213,3 +213,12 @@ test.serial("renaming the pool of a live stack needs explicit confirmation; noth
     const unchanged = await runProgram(baseConfig(), fakeReader(healthyCeph(), undefined, "mypool"));
     t.is(unchanged.outputs.pool, "mypool");
 });
+
+test("runtime debug lines about RPC responses lose their payload, which can hold secret outputs", async (t) => {
+    const { redactRpcResponse } = await import("../../components/redact-debug-log");
+    const line = `RegisterResource RPC finished: resource:rbd-user[command:remote:Command]; err: null, resp: urn,stdout,${FAKE_CEPH_KEY}`;
+    const redacted = redactRpcResponse(line);
+    t.false(redacted.includes(FAKE_CEPH_KEY));
+    t.regex(redacted, /^RegisterResource RPC finished: resource:rbd-user\[command:remote:Command\]; err: null, resp: \[omitted/);
+    t.is(redactRpcResponse("Registering resource: t=x"), "Registering resource: t=x");
+});
