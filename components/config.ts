@@ -162,8 +162,6 @@ export interface KubeCephConfig {
     storageClass: z.infer<typeof storageClassSchema>;
     provisioner: z.infer<typeof provisionerSchema>;
     smokeTest: z.infer<typeof smokeTestSchema>;
-    /** The SSH private key; only ever a Pulumi secret, checked for shape but never echoed. */
-    hasSshPrivateKey: true;
 }
 
 /** Every key this tool reads; anything else under the namespace is a typo worth reporting. */
@@ -217,8 +215,9 @@ export function isPrivateKeyShaped(key: string): boolean {
 
 /**
  * Parses the raw stack config (values as `pulumi config` stores them: objects for the
- * structured keys, a string for the key) into a complete, defaulted configuration.
- * `raw` maps short key names (without the namespace) to their values.
+ * structured keys) into a complete, defaulted configuration. `raw` maps short key names
+ * (without the namespace) to their values; the SSH key is checked for shape only and is
+ * never part of the result or of an error message.
  */
 export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string | undefined): KubeCephConfig {
     const problems: ConfigProblem[] = [];
@@ -268,7 +267,6 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
         storageClass: parsed.storageClass,
         provisioner: parsed.provisioner,
         smokeTest: parsed.smokeTest,
-        hasSshPrivateKey: true,
     } as KubeCephConfig;
 }
 
