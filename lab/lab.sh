@@ -4,7 +4,7 @@
 #
 #   lab/lab.sh up       install/build what is missing, start everything (idempotent)
 #   lab/lab.sh demo     up, then `pulumi up` of the program as stack "lab", and show what it made
-#   lab/lab.sh test     up, then every test tier: static checks, unit, Ceph, end-to-end
+#   lab/lab.sh test     fresh lab, then every test tier: static, unit, Ceph, end-to-end, lab
 #   lab/lab.sh status   what is running
 #   lab/lab.sh down     stop what the lab started (by recorded PIDs) and remove its data
 #   lab/lab.sh env      print the environment the lab's tools need (eval it)
@@ -141,6 +141,8 @@ check_lab_lifecycle() {
 }
 
 cmd_test() {
+  # Tests start from an empty lab, so nothing left by a demo or an earlier run can decide them.
+  cmd_down
   cmd_up
   eval "$(lab_env)"
   : >"$DATA/tiers.txt"
