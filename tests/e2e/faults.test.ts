@@ -76,3 +76,29 @@ test.serial("one mon down: quorum holds and up succeeds; two down: the run fails
     waitHealth("HEALTH_OK", 90);
     t.is((await stack.up(quiet)).summary.result, "succeeded");
 });
+
+test.serial("full OSDs (HEALTH_ERR) are refused even under preflight.health warn, naming OSD_FULL; the run proceeds after the ratios are restored", async (t) => {
+    const stack = await labStack(`e2efull${id}`, labConfig({ ...config(), preflight: { health: "warn" } }));
+    const restore = () => {
+        ceph("osd", "set-full-ratio", "0.95");
+        ceph("osd", "set-backfillfull-ratio", "0.90");
+        ceph("osd", "set-nearfull-ratio", "0.85");
+        waitHealth("HEALTH_OK");
+    };
+    t.teardown(async () => {
+        restore();
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2efull${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    // The lab's memstore OSDs are nearly empty: tiny ratios mark all of them full.
+    ceph("osd", "set-nearfull-ratio", "0.000004");
+    ceph("osd", "set-backfillfull-ratio", "0.000006");
+    ceph("osd", "set-full-ratio", "0.00001");
+    waitHealth("HEALTH_ERR");
+    const error = await t.throwsAsync(stack.up(quiet));
+    t.regex(error!.message, /Ceph cluster is HEALTH_ERR[\s\S]*OSD_FULL/);
+    t.false(cephJson<string[]>("osd", "pool", "ls").includes(pool), "nothing was created");
+    restore();
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+});
