@@ -23,6 +23,8 @@ export interface CephPoolArgs {
 /** The pool's script inputs, shared by the create/update and delete scripts. */
 function poolValues(args: CephPoolArgs) {
     return {
+        // Written before the pool is created; names the stack that is creating it.
+        INTENT_KEY: `kube-ceph/pool-owner/${args.name}`,
         OWNER: args.owner,
         OWNER_KEY,
         PG_NUM: args.pgNum,
@@ -45,7 +47,16 @@ if ceph osd pool ls | grep -qxF -- "$POOL"; then
     '{}'|*'"rbd"'*) ;;
     *) echo "pool $POOL already exists and is used by another application ($apps); choose another kube-ceph:pool.name" >&2; exit 1 ;;
   esac
+  owner=$(ceph osd pool application get "$POOL" rbd "$OWNER_KEY" 2>/dev/null || true)
+  intent=$(ceph config-key get "$INTENT_KEY" 2>/dev/null || true)
+  if [ -z "$owner" ] && [ "$intent" = "$OWNER" ]; then
+    # An earlier run was cut between creating the pool and tagging it.
+    ceph osd pool application enable "$POOL" rbd >&2
+    ceph osd pool application set "$POOL" rbd "$OWNER_KEY" "$OWNER" >&2
+  fi
 else
+  # Intent first: if the run dies right after the create, the next run still knows whose pool it is.
+  ceph config-key set "$INTENT_KEY" "$OWNER" >&2
   ceph osd pool create "$POOL" \${PG_NUM:+"$PG_NUM"} \${PG_NUM:+"$PG_NUM"} >&2
   ceph osd pool application enable "$POOL" rbd >&2
   ceph osd pool application set "$POOL" rbd "$OWNER_KEY" "$OWNER" >&2
@@ -94,6 +105,7 @@ if [ -n "$images" ]; then
   exit 1
 fi
 ceph osd pool rm "$POOL" "$POOL" --yes-i-really-really-mean-it >&2
+ceph config-key rm "$INTENT_KEY" >&2 || true
 echo "deleted pool $POOL" >&2
 `);
 }

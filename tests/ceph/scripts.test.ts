@@ -101,3 +101,20 @@ test.serial("user delete removes the user and is safe to repeat", async (t) => {
     await onMon(clientDeleteScript({ connection, name, pool: "x" }));
     t.false(ceph("auth", "ls").includes(`client.${name}`));
 });
+
+test.serial("a run cut between creating the pool and tagging it is recognised as this stack's own on the next run", async (t) => {
+    const name = uniqueName("tcut");
+    t.teardown(() => {
+        dropPool(name);
+        ceph("config-key", "rm", `kube-ceph/pool-owner/${name}`);
+    });
+    // Exactly what the ensure script has done when it dies after `pool create`.
+    ceph("config-key", "set", `kube-ceph/pool-owner/${name}`, OWNER);
+    ceph("osd", "pool", "create", name, "8");
+    const args = { connection, name, deletionPolicy: "delete" as const, owner: OWNER };
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "created", pool: name });
+    t.is(poolDetail(name).application_metadata.rbd[OWNER_KEY], OWNER);
+    await onMon(poolDeleteScript(args));
+    t.falsy(poolDetail(name));
+    t.false(ceph("config-key", "ls").includes(`kube-ceph/pool-owner/${name}`), "the intent record goes with the pool");
+});

@@ -1,6 +1,6 @@
 // Faults the run must survive or refuse cleanly, on the real lab.
 import test from "ava";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
 import { ceph, cephJson, dropPool } from "../lab";
@@ -101,4 +101,33 @@ test.serial("full OSDs (HEALTH_ERR) are refused even under preflight.health warn
     t.false(cephJson<string[]>("osd", "pool", "ls").includes(pool), "nothing was created");
     restore();
     t.is((await stack.up(quiet)).summary.result, "succeeded");
+});
+
+test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges on the next run: one pool, one user, the right key", async (t) => {
+    const stackName = `e2ekill${id}`;
+    const user = `flt${id}`;
+    const stack = await labStack(stackName, config());
+    t.teardown(async () => {
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stackName], { cwd: REPO, detached: true, stdio: "ignore" });
+    for (let i = 0; i < 240 && !cephJson<string[]>("osd", "pool", "ls").includes(pool); i++) {
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    t.true(cephJson<string[]>("osd", "pool", "ls").includes(pool), "the pool was being created when the run was killed");
+    process.kill(-child.pid!, "SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    // What the README tells users to do after a killed run.
+    execFileSync("pulumi", ["cancel", "--yes", "--stack", stackName], { cwd: REPO, stdio: "pipe" });
+    execFileSync("pulumi", ["refresh", "--yes", "--clear-pending-creates", "--stack", stackName], { cwd: REPO, stdio: "pipe" });
+    const up = await stack.up(quiet);
+    t.is(up.summary.result, "succeeded");
+    t.is(up.outputs.poolOrigin.value, "created", "the pool is recognised as this stack's own, from its Ceph owner tag");
+    t.is(cephJson<string[]>("osd", "pool", "ls").filter((p) => p === pool).length, 1);
+    t.is(ceph("auth", "ls").split("\n").filter((line) => line === `client.${user}`).length, 1);
+    const secret = JSON.parse(execFileSync("kubectl", ["get", "secret", "-n", `flt-${id}`, `ceph-${user}-csi-rbd`, "-o", "json"], { encoding: "utf8" }));
+    t.is(Buffer.from(secret.data.userKey, "base64").toString(), ceph("auth", "get-key", `client.${user}`).trim());
+    await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
 });
