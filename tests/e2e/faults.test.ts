@@ -10,6 +10,22 @@ const quiet = { color: "never" as const };
 const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph.sh"), args, { stdio: "pipe" });
 const pool = `flt${id}`;
 
+/** Every process below `root`, found from the process table. */
+function descendants(root: number): number[] {
+    const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));
+    const found: number[] = [];
+    const walk = (pid: number) => {
+        for (const [child, parent] of table) {
+            if (parent === pid) {
+                found.push(child);
+                walk(child);
+            }
+        }
+    };
+    walk(root);
+    return found;
+}
+
 function waitHealth(want: string, seconds = 60): void {
     for (let i = 0; i < seconds && !ceph("health").startsWith(want); i++) {
         execFileSync("sleep", ["1"]);
@@ -117,7 +133,16 @@ test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges o
         await new Promise((r) => setTimeout(r, 250));
     }
     t.true(cephJson<string[]>("osd", "pool", "ls").includes(pool), "the pool was being created when the run was killed");
+    // Kill the CLI and every plugin it started (each runs in its own process group), as a lost runner would.
+    const tree = descendants(child.pid!);
     process.kill(-child.pid!, "SIGKILL");
+    for (const pid of tree) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
     await new Promise((r) => child.once("exit", r));
     // What the README tells users to do after a killed run.
     execFileSync("pulumi", ["cancel", "--yes", "--stack", stackName], { cwd: REPO, stdio: "pipe" });
