@@ -15,7 +15,7 @@ import { RbdProvisioner } from "./components/rbd-provisioner";
 import { RbdSecrets } from "./components/rbd-secrets";
 import { RbdStorageClass } from "./components/rbd-storage-class";
 import { SmokeTest } from "./components/smoke-test";
-import { sshConnection } from "./components/remote-script";
+import { MonConnection } from "./components/remote-script";
 
 /** The stack's kube-ceph:* values as Pulumi hands them over (objects as JSON), keyed without the namespace. */
 function rawStackConfig(): { raw: Record<string, unknown>; sshPrivateKey: string | undefined } {
@@ -108,7 +108,7 @@ export = async () => {
     }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
     const monitors = config.ceph.monitors ? [...config.ceph.monitors].sort() : clientMonitorAddresses(live.ceph!.monitors!);
-    const connection = sshConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey);
+    const connection = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
 
     // 3. Ceph: the pool, then the least-privilege user whose caps name it.
     const pool = new CephPool("rbd", {
@@ -161,7 +161,7 @@ export = async () => {
         : undefined;
 
     return {
-        cephHost: `${connection.host}:${connection.port}`,
+        cephHost: connection.address,
         cephUser: pulumi.interpolate`client.${client.name}`,
         clusterId,
         monitors,

@@ -1,22 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
-import { cephCommand, remoteScript } from "./remote-script";
+import { cephCommand, MonConnection, remoteScript } from "./remote-script";
 
 export interface CephClientArgs {
-    /** SSH connection to a mon host (see sshConnection). */
-    connection: command.types.input.remote.ConnectionArgs;
+    /** The mon host the scripts run on. */
+    connection: MonConnection;
     /** User name without the `client.` prefix. */
     name: string;
     /** The only pool the user may touch. */
     pool: string;
 }
 
+/** What the scripts need: everything but the connection. */
+export type ClientSettings = Omit<CephClientArgs, "connection">;
+
 /** Least-privilege caps for an RBD client of one pool (Ceph's rbd profiles). */
 export function clientCaps(pool: string): { mon: string; osd: string; mgr: string } {
     return { mgr: `profile rbd pool=${pool}`, mon: "profile rbd", osd: `profile rbd pool=${pool}` };
 }
 
-function clientValues(args: CephClientArgs) {
+function clientValues(args: ClientSettings) {
     const caps = clientCaps(args.pool);
     return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd };
 }
@@ -25,7 +27,7 @@ function clientValues(args: CephClientArgs) {
  * Creates the user or brings its caps to the wanted ones (get-or-create refuses to change
  * caps), then prints its key and nothing else on stdout.
  */
-export function clientEnsureScript(args: CephClientArgs): string {
+export function clientEnsureScript(args: ClientSettings): string {
     return remoteScript(clientValues(args), `
 if ceph auth get "$ENTITY" >/dev/null 2>&1; then
   ceph auth caps "$ENTITY" mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS" >&2
@@ -37,7 +39,7 @@ ceph auth get-key "$ENTITY"
 }
 
 /** Removes the user; a user that is already gone is not an error. */
-export function clientDeleteScript(args: CephClientArgs): string {
+export function clientDeleteScript(args: ClientSettings): string {
     return remoteScript(clientValues(args), `
 if ceph auth get "$ENTITY" >/dev/null 2>&1; then
   ceph auth rm "$ENTITY" >&2

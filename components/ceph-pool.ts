@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as command from "@pulumi/command";
-import { cephCommand, remoteScript } from "./remote-script";
+import { cephCommand, MonConnection, remoteScript } from "./remote-script";
 
 /** Pool application metadata key that records which stack created the pool. */
 export const OWNER_KEY = "kube-ceph.owner";
 
 export interface CephPoolArgs {
-    /** SSH connection to a mon host (see sshConnection). */
-    connection: command.types.input.remote.ConnectionArgs;
+    /** The mon host the scripts run on. */
+    connection: MonConnection;
     /** Pool name; a new name is a new pool. */
     name: string;
     /** Placement groups; undefined hands pg_num to the autoscaler. */
@@ -20,8 +19,11 @@ export interface CephPoolArgs {
     owner: string;
 }
 
+/** What the scripts need: everything but the connection. */
+export type PoolSettings = Omit<CephPoolArgs, "connection">;
+
 /** The pool's script inputs, shared by the create/update and delete scripts. */
-function poolValues(args: CephPoolArgs) {
+function poolValues(args: PoolSettings) {
     return {
         // Written before the pool is created; names the stack that is creating it.
         INTENT_KEY: `kube-ceph/pool-owner/${args.name}`,
@@ -39,7 +41,7 @@ function poolValues(args: CephPoolArgs) {
  * settings; prints {"origin": "created"|"adopted"}. Safe to run any number of times: the
  * owner tag, not memory of an earlier run, decides whether the stack created the pool.
  */
-export function poolEnsureScript(args: CephPoolArgs): string {
+export function poolEnsureScript(args: PoolSettings): string {
     return remoteScript(poolValues(args), `
 if ceph osd pool ls | grep -qxF -- "$POOL"; then
   apps=$(ceph osd pool application get "$POOL" -f json | tr -d '[:space:]')
@@ -82,7 +84,7 @@ printf '{"origin":"%s","pool":"%s"}\\n' "$origin" "$POOL"
  * Removes the pool only when the policy says delete, this stack created it and no RBD
  * image (live or in the trash) is left in it; otherwise leaves it and says why.
  */
-export function poolDeleteScript(args: CephPoolArgs): string {
+export function poolDeleteScript(args: PoolSettings): string {
     return remoteScript(poolValues(args), `
 if ! ceph osd pool ls | grep -qxF -- "$POOL"; then
   echo "pool $POOL does not exist; nothing to delete" >&2

@@ -46,6 +46,14 @@ export type ImageKey = (typeof IMAGE_KEYS)[number];
 /** Ceph's upper bound for pg_num of one pool (mon_max_pool_pg_num). */
 export const MAX_PG_NUM = 65536;
 
+/**
+ * sshd's default `MaxStartups 10:30:100` starts dropping new connections once 10 are
+ * unauthenticated, and the engine runs up to 4 x CPUs operations at once: a big stack on a
+ * big runner crosses that line unless the sessions per mon host are bounded.
+ */
+export const MAX_SESSIONS_PER_HOST = 10;
+export const DEFAULT_SESSIONS_PER_HOST = 4;
+
 function isPowerOfTwo(n: number): boolean {
     return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 }
@@ -83,6 +91,10 @@ const cephSchema = z.strictObject({
     fsid: z.string().regex(UUID, { error: "must be the cluster fsid, a lowercase UUID as printed by 'ceph fsid'" }).optional(),
     monitors: z.array(z.string().regex(MON_ADDRESS, { error: "must be a monitor address host:port, e.g. 10.0.0.1:6789" }))
         .min(1, { error: "must list at least one monitor" }).optional(),
+    sessionsPerHost: z.number().int({ error: "must be a whole number" })
+        .min(1, { error: `must be between 1 and ${MAX_SESSIONS_PER_HOST}` })
+        .max(MAX_SESSIONS_PER_HOST, { error: `must be between 1 and ${MAX_SESSIONS_PER_HOST}: sshd's default MaxStartups 10:30:100 drops connections beyond 10 starting at once` })
+        .default(DEFAULT_SESSIONS_PER_HOST),
 });
 
 const preflightSchema = z.strictObject({
@@ -155,7 +167,7 @@ const schemas = {
 export type CephHost = { host: string; port: number; user: string; hostKey?: string };
 
 export interface KubeCephConfig {
-    ceph: { hosts: CephHost[]; fsid?: string; monitors?: string[] };
+    ceph: { hosts: CephHost[]; fsid?: string; monitors?: string[]; sessionsPerHost: number };
     preflight: z.infer<typeof preflightSchema>;
     pool: z.infer<typeof poolSchema>;
     client: z.infer<typeof clientSchema>;

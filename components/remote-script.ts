@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { quote } from "shell-quote";
-import type { CephHost } from "./config";
+import { CephHost, DEFAULT_SESSIONS_PER_HOST, MAX_SESSIONS_PER_HOST } from "./config";
 
 export type ScriptValue = string | number | boolean | undefined;
 
@@ -38,24 +38,53 @@ export function remoteScript(values: Record<string, ScriptValue>, body: string):
     ].join("\n");
 }
 
-/** Connection settings for @pulumi/command's remote.Command to one mon host. */
-export function sshConnection(host: CephHost, privateKey: pulumi.Input<string>): command.types.input.remote.ConnectionArgs {
-    return {
-        host: host.host,
-        port: host.port,
-        user: host.user,
-        privateKey: pulumi.secret(privateKey),
-        // Without a pin the provider accepts any host key; index.ts warns about that.
-        ...(host.hostKey !== undefined ? { hostKey: host.hostKey } : {}),
-        // A refused dial (sshd's MaxStartups under many parallel commands) is retried.
-        dialErrorLimit: 30,
-        perDialTimeout: 15,
-    };
+/**
+ * One mon host as remote commands reach it: the SSH connection settings and the bound on
+ * how many commands run on it at once. Create one per host and share it between every
+ * component that talks to that host, or the bound does not hold.
+ */
+export class MonConnection {
+    /** Connection settings for @pulumi/command's remote.Command. */
+    public readonly args: command.types.input.remote.ConnectionArgs;
+    /** host:port, for messages and outputs. */
+    public readonly address: string;
+    // The last command queued in each lane; a new command waits for the lane's previous one,
+    // so at most `lanes.length` sessions are open on this host, on create and destroy alike.
+    private readonly lanes: (pulumi.Resource | undefined)[];
+    private queued = 0;
+
+    constructor(host: CephHost, privateKey: pulumi.Input<string>, sessionsPerHost = DEFAULT_SESSIONS_PER_HOST) {
+        if (!Number.isInteger(sessionsPerHost) || sessionsPerHost < 1 || sessionsPerHost > MAX_SESSIONS_PER_HOST) {
+            throw new Error(`MonConnection: sessionsPerHost must be a whole number from 1 to ${MAX_SESSIONS_PER_HOST}, got ${sessionsPerHost}`);
+        }
+        this.address = `${host.host}:${host.port}`;
+        this.lanes = new Array<pulumi.Resource | undefined>(sessionsPerHost).fill(undefined);
+        this.args = {
+            host: host.host,
+            port: host.port,
+            user: host.user,
+            privateKey: pulumi.secret(privateKey),
+            // Without a pin the provider accepts any host key; index.ts warns about that.
+            ...(host.hostKey !== undefined ? { hostKey: host.hostKey } : {}),
+            // Another client of the same sshd (or a slow handshake) can still push a dial past MaxStartups: retried.
+            dialErrorLimit: 30,
+            perDialTimeout: 15,
+        };
+    }
+
+    /** Declares a resource that holds one session on this host while it runs; lanes are taken round-robin in declaration order. */
+    public inLane<T extends pulumi.Resource>(declare: (after: pulumi.Resource[]) => T): T {
+        const lane = this.queued++ % this.lanes.length;
+        const previous = this.lanes[lane];
+        const resource = declare(previous === undefined ? [] : [previous]);
+        this.lanes[lane] = resource;
+        return resource;
+    }
 }
 
 export interface CephCommandArgs {
-    /** SSH connection to a mon host (see sshConnection). */
-    connection: command.types.input.remote.ConnectionArgs;
+    /** The mon host to run on (see MonConnection). */
+    connection: MonConnection;
     /** Idempotent script that creates or converges the object; runs on create and on every change. */
     ensure: string;
     /** Idempotent script that removes the object (or refuses, failing the destroy). */
@@ -68,8 +97,8 @@ export interface CephCommandArgs {
 
 /** The one way kube-ceph runs a script on a mon host as a Pulumi resource. */
 export function cephCommand(name: string, args: CephCommandArgs, parent: pulumi.Resource): command.remote.Command {
-    return new command.remote.Command(name, {
-        connection: args.connection,
+    return args.connection.inLane((after) => new command.remote.Command(name, {
+        connection: args.connection.args,
         create: args.ensure,
         update: args.ensure,
         delete: args.remove,
@@ -79,8 +108,10 @@ export function cephCommand(name: string, args: CephCommandArgs, parent: pulumi.
         ...(args.secretStdout ? { logging: "stderr" as const } : {}),
     }, {
         parent,
+        // Waiting for the lane's previous command is what bounds the sessions per host.
+        dependsOn: after,
         ...(args.secretStdout ? { additionalSecretOutputs: ["stdout"] } : {}),
         // A new name is a new Ceph object: created first, then the old one goes through its own remove script.
         replaceOnChanges: ["triggers"],
-    });
+    }));
 }

@@ -5,7 +5,6 @@ import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../compon
 import { OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { ceph, cephJson, dropPool, onMon, rbd, uniqueName } from "../lab";
 
-const connection = { host: "unused-by-these-tests" };
 const OWNER = "organization.kube-ceph.ceph-tier";
 
 function poolDetail(name: string) {
@@ -14,7 +13,7 @@ function poolDetail(name: string) {
 
 test.serial("pool ensure creates, tags for rbd and the owner, applies pgNum; a second run changes nothing", async (t) => {
     const name = uniqueName("tpool");
-    const args = { connection, name, pgNum: 16, deletionPolicy: "delete" as const, owner: OWNER };
+    const args = { name, pgNum: 16, deletionPolicy: "delete" as const, owner: OWNER };
     t.teardown(() => dropPool(name));
     const first = JSON.parse(await onMon(poolEnsureScript(args)));
     const second = JSON.parse(await onMon(poolEnsureScript(args)));
@@ -30,8 +29,8 @@ test.serial("pool ensure creates, tags for rbd and the owner, applies pgNum; a s
 test.serial("pool ensure applies a pgNum change in place", async (t) => {
     const name = uniqueName("tpool");
     t.teardown(() => dropPool(name));
-    await onMon(poolEnsureScript({ connection, name, pgNum: 8, deletionPolicy: "delete", owner: OWNER }));
-    await onMon(poolEnsureScript({ connection, name, pgNum: 32, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolEnsureScript({ name, pgNum: 8, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolEnsureScript({ name, pgNum: 32, deletionPolicy: "delete", owner: OWNER }));
     t.is(poolDetail(name).pg_num_target, 32, "Ceph converges pg_num to the target over time");
 });
 
@@ -39,7 +38,7 @@ test.serial("an existing pool is adopted, never claimed, and delete keeps it", a
     const name = uniqueName("tadopt");
     t.teardown(() => dropPool(name));
     ceph("osd", "pool", "create", name, "8");
-    const args = { connection, name, deletionPolicy: "delete" as const, owner: OWNER };
+    const args = { name, deletionPolicy: "delete" as const, owner: OWNER };
     t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "adopted", pool: name });
     await onMon(poolDeleteScript(args));
     await onMon(poolDeleteScript(args));
@@ -51,25 +50,25 @@ test.serial("a pool used by another application is refused", async (t) => {
     t.teardown(() => dropPool(name));
     ceph("osd", "pool", "create", name, "8");
     ceph("osd", "pool", "application", "enable", name, "cephfs");
-    const error = await t.throwsAsync(onMon(poolEnsureScript({ connection, name, deletionPolicy: "retain", owner: OWNER })));
+    const error = await t.throwsAsync(onMon(poolEnsureScript({ name, deletionPolicy: "retain", owner: OWNER })));
     t.regex(error!.message, /used by another application/);
 });
 
 test.serial("retain keeps the pool on delete; delete removes it, twice is fine", async (t) => {
     const name = uniqueName("tdel");
     t.teardown(() => dropPool(name));
-    await onMon(poolEnsureScript({ connection, name, deletionPolicy: "retain", owner: OWNER }));
-    await onMon(poolDeleteScript({ connection, name, deletionPolicy: "retain", owner: OWNER }));
+    await onMon(poolEnsureScript({ name, deletionPolicy: "retain", owner: OWNER }));
+    await onMon(poolDeleteScript({ name, deletionPolicy: "retain", owner: OWNER }));
     t.truthy(poolDetail(name));
-    await onMon(poolDeleteScript({ connection, name, deletionPolicy: "delete", owner: OWNER }));
-    await onMon(poolDeleteScript({ connection, name, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolDeleteScript({ name, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolDeleteScript({ name, deletionPolicy: "delete", owner: OWNER }));
     t.falsy(poolDetail(name));
 });
 
 test.serial("delete refuses while the pool holds an RBD image, naming it", async (t) => {
     const name = uniqueName("timg");
     t.teardown(() => dropPool(name));
-    const args = { connection, name, deletionPolicy: "delete" as const, owner: OWNER };
+    const args = { name, deletionPolicy: "delete" as const, owner: OWNER };
     await onMon(poolEnsureScript(args));
     rbd("create", `${name}/precious`, "--size", "16");
     const error = await t.throwsAsync(onMon(poolDeleteScript(args)));
@@ -82,23 +81,23 @@ test.serial("user ensure creates least-privilege caps, prints only the key; reru
     const name = uniqueName("tuser");
     const pool = uniqueName("tcaps");
     t.teardown(() => ceph("auth", "rm", `client.${name}`));
-    const key1 = (await onMon(clientEnsureScript({ connection, name, pool }))).trim();
-    const key2 = (await onMon(clientEnsureScript({ connection, name, pool }))).trim();
+    const key1 = (await onMon(clientEnsureScript({ name, pool }))).trim();
+    const key2 = (await onMon(clientEnsureScript({ name, pool }))).trim();
     t.is(key1, ceph("auth", "get-key", `client.${name}`).trim());
     t.is(key2, key1, "a rerun must not rotate the key");
     t.regex(key1, /^[A-Za-z0-9+/]+=*$/);
     const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
     t.deepEqual(caps(), clientCaps(pool));
-    await onMon(clientEnsureScript({ connection, name, pool: `${pool}-b` }));
+    await onMon(clientEnsureScript({ name, pool: `${pool}-b` }));
     t.deepEqual(caps(), clientCaps(`${pool}-b`));
     t.is(ceph("auth", "get-key", `client.${name}`).trim(), key1, "a caps change keeps the key");
 });
 
 test.serial("user delete removes the user and is safe to repeat", async (t) => {
     const name = uniqueName("tuser");
-    await onMon(clientEnsureScript({ connection, name, pool: "x" }));
-    await onMon(clientDeleteScript({ connection, name, pool: "x" }));
-    await onMon(clientDeleteScript({ connection, name, pool: "x" }));
+    await onMon(clientEnsureScript({ name, pool: "x" }));
+    await onMon(clientDeleteScript({ name, pool: "x" }));
+    await onMon(clientDeleteScript({ name, pool: "x" }));
     t.false(ceph("auth", "ls").includes(`client.${name}`));
 });
 
@@ -111,7 +110,7 @@ test.serial("a run cut between creating the pool and tagging it is recognised as
     // Exactly what the ensure script has done when it dies after `pool create`.
     ceph("config-key", "set", `kube-ceph/pool-owner/${name}`, OWNER);
     ceph("osd", "pool", "create", name, "8");
-    const args = { connection, name, deletionPolicy: "delete" as const, owner: OWNER };
+    const args = { name, deletionPolicy: "delete" as const, owner: OWNER };
     t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "created", pool: name });
     t.is(poolDetail(name).application_metadata.rbd[OWNER_KEY], OWNER);
     await onMon(poolDeleteScript(args));

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clientEnsureScript } from "../../components/ceph-client";
 import { poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
-import { remoteScript } from "../../components/remote-script";
+import type * as pulumi from "@pulumi/pulumi";
+import { MonConnection, remoteScript } from "../../components/remote-script";
 
 const marker = () => join(mkdtempSync(join(tmpdir(), "kube-ceph-quote-")), "pwned");
 const hostile = (path: string) => [
@@ -46,9 +47,9 @@ test("the Ceph scripts quote hostile names even though config validation would r
     const path = marker();
     for (const value of hostile(path)) {
         const scripts = [
-            poolEnsureScript({ connection: { host: "x" }, name: value, deletionPolicy: "delete", owner: value }),
-            poolDeleteScript({ connection: { host: "x" }, name: value, deletionPolicy: "delete", owner: value }),
-            clientEnsureScript({ connection: { host: "x" }, name: value, pool: value }),
+            poolEnsureScript({ name: value, deletionPolicy: "delete", owner: value }),
+            poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value }),
+            clientEnsureScript({ name: value, pool: value }),
         ];
         for (const script of scripts) {
             // Run only the assignments: the bodies need a Ceph cluster (the lab tier runs them).
@@ -56,5 +57,25 @@ test("the Ceph scripts quote hostile names even though config validation would r
             execFileSync("sh", ["-c", assignments.join("\n")]);
             t.false(existsSync(path), `value ${JSON.stringify(value)} executed`);
         }
+    }
+});
+
+test("a mon host's commands queue in sessionsPerHost lanes: each waits for the one declared that many places before it", (t) => {
+    const connection = new MonConnection({ host: "127.0.0.11", port: 2222, user: "root" }, "unused", 4);
+    const declared: { index: number; after: unknown[] }[] = [];
+    for (let index = 0; index < 10; index++) {
+        connection.inLane((after) => {
+            const entry = { index, after };
+            declared.push(entry);
+            return entry as unknown as pulumi.Resource;
+        });
+    }
+    t.deepEqual(declared.map((d) => d.after.map((r) => (r as { index: number }).index)), [[], [], [], [], [0], [1], [2], [3], [4], [5]]);
+    t.is(connection.address, "127.0.0.11:2222");
+});
+
+test("sessionsPerHost outside 1..10 is refused where the connection is built", (t) => {
+    for (const bad of [0, 11, 1.5]) {
+        t.throws(() => new MonConnection({ host: "h", port: 22, user: "root" }, "unused", bad), { message: /sessionsPerHost must be a whole number from 1 to 10/ });
     }
 });
