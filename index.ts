@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
 import { CephCsi } from "./components/ceph-csi";
 import { CephPool } from "./components/ceph-pool";
-import { CONFIG_NAMESPACE, ConfigError, IMAGE_KEYS, ImageKey, KubeCephConfig, parseConfig } from "./components/config";
+import { IMAGE_KEYS, ImageKey, KubeCephConfig, readStackConfig } from "./components/config";
 import { imageFor } from "./components/images";
 import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader } from "./components/live";
 import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
@@ -16,28 +16,6 @@ import { RbdSecrets } from "./components/rbd-secrets";
 import { RbdStorageClass } from "./components/rbd-storage-class";
 import { SmokeTest } from "./components/smoke-test";
 import { MonConnection } from "./components/remote-script";
-
-/** The stack's kube-ceph:* values as Pulumi hands them over (objects as JSON), keyed without the namespace. */
-function rawStackConfig(): { raw: Record<string, unknown>; sshPrivateKey: string | undefined } {
-    const raw: Record<string, unknown> = {};
-    let sshPrivateKey: string | undefined;
-    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig()).sort(([a], [b]) => a.localeCompare(b))) {
-        if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) {
-            continue;
-        }
-        const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
-        if (key === "sshPrivateKey") {
-            sshPrivateKey = text;
-            continue;
-        }
-        try {
-            raw[key] = JSON.parse(text);
-        } catch {
-            raw[key] = text;
-        }
-    }
-    return { raw, sshPrivateKey };
-}
 
 /** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
 async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
@@ -63,14 +41,8 @@ async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Pro
 
 export = async () => {
     // 1. Configuration: every key checked before anything is read or declared.
-    const { raw, sshPrivateKey } = rawStackConfig();
-    let config: KubeCephConfig;
-    try {
-        config = parseConfig(raw, sshPrivateKey);
-    } catch (error) {
-        throw error instanceof ConfigError ? new pulumi.RunError(error.message) : error;
-    }
-    const privateKey = pulumi.secret(sshPrivateKey!);
+    const { config, sshPrivateKey } = readStackConfig();
+    const privateKey = pulumi.secret(sshPrivateKey);
     if (config.preflight.health === "off") {
         pulumi.log.warn("kube-ceph:preflight.health is off: the Ceph cluster's health is not checked before changes.");
     }
@@ -84,7 +56,7 @@ export = async () => {
     // 2. Live reads and preflight: the cluster as it is now, refused before any change.
     let live: { ceph?: CephReading; kubernetes: KubernetesReading };
     try {
-        live = await readLiveState(config, sshPrivateKey!);
+        live = await readLiveState(config, sshPrivateKey);
         if (live.ceph?.health !== undefined) {
             checkHealth(config.preflight.health, live.ceph.health);
         }
@@ -108,11 +80,13 @@ export = async () => {
     }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
     const monitors = config.ceph.monitors ? [...config.ceph.monitors].sort() : clientMonitorAddresses(live.ceph!.monitors!);
-    const connection = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
+    const monHost = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
 
-    // 3. Ceph: the pool, then the least-privilege user whose caps name it.
+    // 3. Ceph: the pool, then the least-privilege user whose caps name it. The user waits
+    // for the pool anyway, so both share one SSH lane.
+    const cephLane = monHost.lane();
     const pool = new CephPool("rbd", {
-        connection,
+        connection: cephLane,
         name: config.pool.name,
         pgNum: config.pool.pgNum,
         replicas: config.pool.replicas,
@@ -120,7 +94,7 @@ export = async () => {
         // Ceph metadata values allow only [A-Za-z0-9_.-], hence dots.
         owner: `${pulumi.getOrganization()}.${pulumi.getProject()}.${pulumi.getStack()}`,
     });
-    const client = new CephClient("rbd", { connection, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool] });
+    const client = new CephClient("rbd", { connection: cephLane, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool] });
 
     // 4. Kubernetes: the provisioner, the Secrets built from the real key, the StorageClass.
     const images = Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageFor(k, config.provisioner)])) as Record<ImageKey, string>;
@@ -161,7 +135,7 @@ export = async () => {
         : undefined;
 
     return {
-        cephHost: connection.address,
+        cephHost: monHost.address,
         cephUser: pulumi.interpolate`client.${client.name}`,
         clusterId,
         monitors,

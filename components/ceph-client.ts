@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cephCommand, MonConnection, remoteScript } from "./remote-script";
+import { cephCommand, MonLane, remoteScript } from "./remote-script";
 
 export interface CephClientArgs {
-    /** The mon host the scripts run on. */
-    connection: MonConnection;
+    /** The mon host lane the scripts run in (see MonConnection.lane). */
+    connection: MonLane;
     /** User name without the `client.` prefix. */
     name: string;
     /** The only pool the user may touch. */

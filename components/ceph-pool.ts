@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cephCommand, MonConnection, remoteScript } from "./remote-script";
+import { cephCommand, MonLane, remoteScript } from "./remote-script";
 
 /** Pool application metadata key that records which stack created the pool. */
 export const OWNER_KEY = "kube-ceph.owner";
 
 export interface CephPoolArgs {
-    /** The mon host the scripts run on. */
-    connection: MonConnection;
+    /** The mon host lane the scripts run in (see MonConnection.lane). */
+    connection: MonLane;
     /** Pool name; a new name is a new pool. */
     name: string;
     /** Placement groups; undefined hands pg_num to the autoscaler. */

@@ -1,5 +1,6 @@
 // Every stack config key of kube-ceph is parsed and checked here, once, before any
 // resource is declared: a bad value must stop the run while nothing has changed yet.
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 export const CONFIG_NAMESPACE = "kube-ceph";
@@ -345,3 +346,32 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
     return problems;
 }
 
+
+/**
+ * Reads and checks the stack's kube-ceph:* values (objects arrive as JSON text). A bad
+ * value ends the run with every problem listed, before anything is read or declared.
+ */
+export function readStackConfig(): { config: KubeCephConfig; sshPrivateKey: string } {
+    const raw: Record<string, unknown> = {};
+    let sshPrivateKey: string | undefined;
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig()).sort(([a], [b]) => a.localeCompare(b))) {
+        if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) {
+            continue;
+        }
+        const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
+        if (key === "sshPrivateKey") {
+            sshPrivateKey = text;
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(text);
+        } catch {
+            raw[key] = text;
+        }
+    }
+    try {
+        return { config: parseConfig(raw, sshPrivateKey), sshPrivateKey: sshPrivateKey! };
+    } catch (error) {
+        throw error instanceof ConfigError ? new pulumi.RunError(error.message) : error;
+    }
+}

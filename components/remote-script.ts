@@ -48,17 +48,14 @@ export class MonConnection {
     public readonly args: command.types.input.remote.ConnectionArgs;
     /** host:port, for messages and outputs. */
     public readonly address: string;
-    // The last command queued in each lane; a new command waits for the lane's previous one,
-    // so at most `lanes.length` sessions are open on this host, on create and destroy alike.
-    private readonly lanes: (pulumi.Resource | undefined)[];
-    private queued = 0;
+    private readonly lanes: MonLane[];
+    private handedOut = 0;
 
     constructor(host: CephHost, privateKey: pulumi.Input<string>, sessionsPerHost = DEFAULT_SESSIONS_PER_HOST) {
         if (!Number.isInteger(sessionsPerHost) || sessionsPerHost < 1 || sessionsPerHost > MAX_SESSIONS_PER_HOST) {
             throw new Error(`MonConnection: sessionsPerHost must be a whole number from 1 to ${MAX_SESSIONS_PER_HOST}, got ${sessionsPerHost}`);
         }
         this.address = `${host.host}:${host.port}`;
-        this.lanes = new Array<pulumi.Resource | undefined>(sessionsPerHost).fill(undefined);
         this.args = {
             host: host.host,
             port: host.port,
@@ -70,21 +67,36 @@ export class MonConnection {
             dialErrorLimit: 30,
             perDialTimeout: 15,
         };
+        this.lanes = Array.from({ length: sessionsPerHost }, () => new MonLane(this));
     }
 
-    /** Declares a resource that holds one session on this host while it runs; lanes are taken round-robin in declaration order. */
-    public inLane<T extends pulumi.Resource>(declare: (after: pulumi.Resource[]) => T): T {
-        const lane = this.queued++ % this.lanes.length;
-        const previous = this.lanes[lane];
-        const resource = declare(previous === undefined ? [] : [previous]);
-        this.lanes[lane] = resource;
+    /**
+     * A lane on this host, round-robin: commands in one lane run one after another, so the
+     * host never has more sessions open than it has lanes, on create and destroy alike. Give
+     * commands that depend on each other anyway (a pool and its user) the same lane.
+     */
+    public lane(): MonLane {
+        return this.lanes[this.handedOut++ % this.lanes.length];
+    }
+}
+
+/** One SSH session's worth of a mon host: the commands declared in it form a chain. */
+export class MonLane {
+    private last: pulumi.Resource | undefined;
+
+    constructor(public readonly host: MonConnection) {}
+
+    /** Declares a resource that waits for the lane's previous one (`after`) and becomes its new tail. */
+    public queue<T extends pulumi.Resource>(declare: (after: pulumi.Resource[]) => T): T {
+        const resource = declare(this.last === undefined ? [] : [this.last]);
+        this.last = resource;
         return resource;
     }
 }
 
 export interface CephCommandArgs {
-    /** The mon host to run on (see MonConnection). */
-    connection: MonConnection;
+    /** The mon host lane to run in (see MonConnection.lane). */
+    connection: MonLane;
     /** Idempotent script that creates or converges the object; runs on create and on every change. */
     ensure: string;
     /** Idempotent script that removes the object (or refuses, failing the destroy). */
@@ -97,8 +109,8 @@ export interface CephCommandArgs {
 
 /** The one way kube-ceph runs a script on a mon host as a Pulumi resource. */
 export function cephCommand(name: string, args: CephCommandArgs, parent: pulumi.Resource): command.remote.Command {
-    return args.connection.inLane((after) => new command.remote.Command(name, {
-        connection: args.connection.args,
+    return args.connection.queue((after) => new command.remote.Command(name, {
+        connection: args.connection.host.args,
         create: args.ensure,
         update: args.ensure,
         delete: args.remove,

@@ -46,12 +46,12 @@ export function configPaths(prefix: string, value: unknown, out: Record<string, 
     return out;
 }
 
-/** Creates or selects a lab stack and sets its whole config; the SSH key goes in on stdin. */
-export async function labStack(stackName: string, config: LabConfig = labConfig()): Promise<Stack> {
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: REPO });
+/** Creates or selects a lab stack of the program in `workDir` and sets its whole config; the SSH key goes in on stdin. */
+export async function labStack(stackName: string, config: LabConfig = labConfig(), workDir = REPO): Promise<Stack> {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir });
     await writeConfig(stack, config);
     execFileSync("pulumi", ["config", "set", "--secret", "kube-ceph:sshPrivateKey", "--stack", stackName, "--non-interactive"], {
-        cwd: REPO,
+        cwd: workDir,
         input: readFileSync(join(SSH_DIR, "id_ed25519"), "utf8"),
         stdio: ["pipe", "ignore", "inherit"],
     });

@@ -76,6 +76,9 @@ test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke 
     t.deepEqual(deps("rbd").length >= 0, true);
     const client = run.resources.find((r) => r.type === "kube-ceph:ceph:CephClient")!;
     t.deepEqual(client.dependsOn, ["rbd"]);
+    // Pool and user share one SSH lane: the user's command itself waits for the pool's.
+    t.deepEqual(deps("rbd-user"), ["rbd-pool"]);
+    t.deepEqual(deps("rbd-pool"), []);
     const secrets = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdSecrets")!;
     t.deepEqual(secrets.dependsOn, ["rbd"]);
     const storageClass = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")!;

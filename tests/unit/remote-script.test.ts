@@ -60,18 +60,18 @@ test("the Ceph scripts quote hostile names even though config validation would r
     }
 });
 
-test("a mon host's commands queue in sessionsPerHost lanes: each waits for the one declared that many places before it", (t) => {
-    const connection = new MonConnection({ host: "127.0.0.11", port: 2222, user: "root" }, "unused", 4);
+test("a mon host hands out sessionsPerHost lanes round-robin; each lane's commands wait for the one before", (t) => {
+    const monHost = new MonConnection({ host: "127.0.0.11", port: 2222, user: "root" }, "unused", 4);
     const declared: { index: number; after: unknown[] }[] = [];
     for (let index = 0; index < 10; index++) {
-        connection.inLane((after) => {
+        monHost.lane().queue((after) => {
             const entry = { index, after };
             declared.push(entry);
             return entry as unknown as pulumi.Resource;
         });
     }
     t.deepEqual(declared.map((d) => d.after.map((r) => (r as { index: number }).index)), [[], [], [], [], [0], [1], [2], [3], [4], [5]]);
-    t.is(connection.address, "127.0.0.11:2222");
+    t.is(monHost.address, "127.0.0.11:2222");
 });
 
 test("sessionsPerHost outside 1..10 is refused where the connection is built", (t) => {

@@ -1,0 +1,47 @@
+// Load: many component instances against the same mon host, with the engine as parallel
+// as a 16-core runner makes it (4 x CPUs = 64), on a lab sshd with the default MaxStartups.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../../lab/load";
+import { LAB_MONS } from "../../lab/stack";
+import { cephJson, dropPool } from "../lab";
+
+const INSTANCES = 25;
+const SESSIONS_PER_HOST = 4;
+const RUNNER_PARALLELISM = 64;
+const prefix = `load${process.pid}`;
+
+const ours = (names: string[]) => names.filter((n) => n.startsWith(`${prefix}-`));
+const pools = () => ours(cephJson<string[]>("osd", "pool", "ls"));
+const users = () => ours(cephJson<{ auth_dump: { entity: string }[] }>("auth", "ls").auth_dump.map((e) => e.entity.replace(/^client\./, "")));
+const storageClasses = () => ours(execFileSync("kubectl", ["get", "storageclass", "-o", "name"], { encoding: "utf8" }).split("\n").map((l) => l.replace("storageclass.storage.k8s.io/", "")));
+
+test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up and destroy with no dropped SSH connection and at most ${SESSIONS_PER_HOST} sessions open`, async (t) => {
+    const stack = await loadStack(`load${process.pid}`, INSTANCES, SESSIONS_PER_HOST, prefix);
+    t.teardown(async () => {
+        await stack.destroy({ color: "never" }).catch(() => undefined);
+        await stack.workspace.removeStack(`load${process.pid}`, { force: true }).catch(() => undefined);
+        pools().forEach(dropPool);
+    });
+
+    for (const phase of ["up", "destroy"] as const) {
+        const marks = sshdLogMarks();
+        const sampler = sampleSessions();
+        const started = Date.now();
+        const result = phase === "up"
+            ? await stack.up({ color: "never", parallel: RUNNER_PARALLELISM })
+            : await stack.destroy({ color: "never", parallel: RUNNER_PARALLELISM });
+        const seconds = (Date.now() - started) / 1000;
+        const peak = sampler.stop();
+        t.is(result.summary.result, "succeeded", phase);
+        t.is(maxStartupsDrops(marks), 0, `${phase}: sshd dropped connections past MaxStartups`);
+        const onFirstMon = peak.get(LAB_MONS[0]) ?? 0;
+        t.true(onFirstMon <= SESSIONS_PER_HOST, `${phase}: ${onFirstMon} sessions were open at once on ${LAB_MONS[0]}`);
+        t.true(onFirstMon > 1, `${phase}: sessions ran one at a time (peak ${onFirstMon}): the sampler or the lanes are broken`);
+        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${onFirstMon} sessions on ${LAB_MONS[0]}, 0 drops`);
+        const expected = phase === "up" ? INSTANCES : 0;
+        t.is(pools().length, expected, `${phase}: pools`);
+        t.is(users().length, expected, `${phase}: users`);
+        t.is(storageClasses().length, expected, `${phase}: StorageClasses`);
+    }
+});
