@@ -1,7 +1,7 @@
 // kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
 // StorageClass. Read top to bottom, this file is the dependency graph:
 //   config -> live reads and preflight -> pool -> user -> Secrets -> provisioner
-//   -> StorageClass -> smoke test.
+//   -> StorageClass (+ the guard that keeps volumes' Ceph side alive) -> smoke test.
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
@@ -15,6 +15,7 @@ import { RbdProvisioner } from "./components/rbd-provisioner";
 import { RbdSecrets } from "./components/rbd-secrets";
 import { RbdStorageClass } from "./components/rbd-storage-class";
 import { SmokeTest } from "./components/smoke-test";
+import { VolumeGuard } from "./components/volume-guard";
 import { MonConnection } from "./components/remote-script";
 
 /** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
@@ -122,6 +123,15 @@ export = async () => {
         provisionerSecret: secrets.provisioner,
         userSecret: secrets.user,
     }, { dependsOn: [secrets, ...(provisioner ? [provisioner] : [])] });
+
+    // While a PersistentVolume uses the pool, destroy stops here, before the pool, user and
+    // Secrets. The StorageClass stays out of it: replacing the class must not trip the guard.
+    new VolumeGuard("rbd", {
+        pool: pool.name,
+        clusterId,
+        storageClassName: storageClass.name,
+        kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
+    }, { dependsOn: [pool, client, secrets] });
 
     // 5. Smoke test: a claim and a pod that proves the class really stores data.
     const smokeTest = config.smokeTest.enabled

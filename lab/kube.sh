@@ -4,7 +4,7 @@
 # only the namespace and garbage-collector controllers), envtest style.
 # No kubelet, no scheduler: Pods stay Pending.
 #
-# Usage: lab/kube.sh build|up|down|status|env|check|gomod
+# Usage: lab/kube.sh build|up|down|status|env|check|stop-apiserver|start-apiserver|gomod
 #   build   build etcd, kube-apiserver, kubectl, kube-controller-manager into
 #           $LAB_HOME/cache (skipped when the versioned binary already exists)
 #   up      build if needed, start everything, wait until ready (idempotent)
@@ -12,6 +12,9 @@
 #   status  print state; exit 0 only if the apiserver is ready
 #   env     print export lines (eval "$(lab/kube.sh env)")
 #   check   smoke test against the running lab (creates and deletes objects)
+#   stop-apiserver / start-apiserver
+#           fault injection for tests: the API goes away (etcd keeps the data)
+#           and comes back on the same address with the same certificates
 #   gomod [K8S_VERSION [ETCD_VERSION]]
 #           regenerate lab/go/kube/{kubernetes,etcd}/go.mod + go.sum
 #           (maintainers only; the result is committed)
@@ -562,6 +565,8 @@ case "${1:-}" in
   status) cmd_status ;;
   env) cmd_env ;;
   check) cmd_check ;;
+  stop-apiserver) with_lock; stop_one kube-apiserver "$KUBE_BIN/kube-apiserver" ;;
+  start-apiserver) with_lock; start_apiserver ;;
   gomod) shift; with_lock; cmd_gomod "$@" ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

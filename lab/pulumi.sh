@@ -8,6 +8,7 @@
 #           skipped when present; binaries are written to a temp name, then mv):
 #             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi
 #             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi-language-nodejs
+#             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi-resource-pulumi-nodejs
 #             $PULUMI_HOME/plugins/resource-kubernetes-v<ver>/pulumi-resource-kubernetes
 #             $PULUMI_HOME/plugins/resource-command-v1.2.1/pulumi-resource-command
 #   env     print export lines: eval "$(lab/pulumi.sh env)"
@@ -18,6 +19,10 @@
 #                           version in lab/go/pulumi/cli/go.mod
 #   pulumi-language-nodejs  lab/go/pulumi/cli/cmd/pulumi-language-nodejs (a
 #                           lab-written host: upstream's module is not served)
+#   pulumi-resource-pulumi-nodejs
+#                           lab/pulumi-resource-pulumi-nodejs, copied: the
+#                           launcher of @pulumi/pulumi's dynamic-provider host
+#                           (kube-ceph's VolumeGuard is a dynamic resource)
 #   pulumi-resource-kubernetes
 #                           github.com/pulumi/pulumi-kubernetes/provider/v4 at
 #                           the pseudo-version in lab/go/pulumi/kubernetes/go.mod,
@@ -133,6 +138,12 @@ build_langhost() {
   log "pulumi-language-nodejs: built in $((SECONDS - t0))s"
 }
 
+# Not built: a shell launcher for the SDK's dynamic-provider host, installed where the
+# engine looks for bundled plugins (next to the pulumi binary).
+install_dynamic_provider_host() {
+  install -m 0755 "$SCRIPT_DIR/pulumi-resource-pulumi-nodejs" "$CLI_BIN/pulumi-resource-pulumi-nodejs"
+}
+
 build_kubernetes() {
   local key bin="$K8S_PLUGIN_DIR/pulumi-resource-kubernetes"
   key="$K8S_SRC_VERSION-$(src_key "$K8S_MOD_DIR")"
@@ -180,6 +191,7 @@ cmd_build() {
   with_lock
   build_cli
   build_langhost
+  install_dynamic_provider_host
   build_kubernetes
   build_command
 }
@@ -196,7 +208,7 @@ EOF
 
 cmd_status() {
   local ok=0 f
-  for f in "$CLI_BIN/pulumi" "$CLI_BIN/pulumi-language-nodejs" \
+  for f in "$CLI_BIN/pulumi" "$CLI_BIN/pulumi-language-nodejs" "$CLI_BIN/pulumi-resource-pulumi-nodejs" \
     "$K8S_PLUGIN_DIR/pulumi-resource-kubernetes" "$CMD_PLUGIN_DIR/pulumi-resource-command"; do
     if [[ -x "$f" ]]; then
       printf 'ok       %s\n' "$f"

@@ -156,3 +156,42 @@ test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges o
     t.is(Buffer.from(secret.data.userKey, "base64").toString(), ceph("auth", "get-key", `client.${user}`).trim());
     await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
 });
+
+test.serial("Kubernetes API gone mid-run (after the Ceph user, before the Secrets): the run fails, Ceph holds the one pool and user it should, and the next up completes", async (t) => {
+    const stackName = `e2eapi${id}`;
+    const user = `client.flt${id}`;
+    const kube = (command: string) => execFileSync(join(REPO, "lab", "kube.sh"), [command], { stdio: "pipe" });
+    const stack = await labStack(stackName, config());
+    t.teardown(async () => {
+        kube("start-apiserver");
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    const userExists = () => cephJson<{ auth_dump: { entity: string }[] }>("auth", "ls").auth_dump.some((e) => e.entity === user);
+    const running = stack.up(quiet);
+    let stopped = false;
+    for (let i = 0; i < 600 && !stopped; i++) {
+        if (userExists()) {
+            kube("stop-apiserver");
+            stopped = true;
+        } else {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    }
+    t.true(stopped, "the Ceph user was created while the run was going");
+    const error = await t.throwsAsync(running);
+    t.regex(error!.message, /127\.0\.0\.1:16443|connection refused/);
+    // The Ceph side is whole: the pool tagged as this stack's, the user with exactly its caps.
+    t.is(ceph("osd", "pool", "application", "get", pool, "rbd", "kube-ceph.owner").trim(), `organization.kube-ceph.${stackName}`);
+    const caps = cephJson<{ caps: Record<string, string> }[]>("auth", "get", user)[0].caps;
+    t.deepEqual(caps, { mgr: `profile rbd pool=${pool}`, mon: "profile rbd", osd: `profile rbd pool=${pool}` });
+    kube("start-apiserver");
+    const up = await stack.up(quiet);
+    t.is(up.summary.result, "succeeded");
+    t.is(up.outputs.poolOrigin.value, "created", "the pool is still this stack's own after the interrupted run");
+    const secret = JSON.parse(execFileSync("kubectl", ["get", "secret", "-n", `flt-${id}`, `ceph-flt${id}-csi-rbd`, "-o", "json"], { encoding: "utf8" }));
+    t.is(Buffer.from(secret.data.userKey, "base64").toString(), ceph("auth", "get-key", user).trim(), "the Secret holds the user's real key");
+    const again = await stack.up({ ...quiet, expectNoChanges: true });
+    t.is(again.summary.result, "succeeded");
+});

@@ -46,6 +46,46 @@ test.serial("deletionPolicy delete: destroy refuses while an RBD image is in the
     t.false(poolExists(pool));
 });
 
+test.serial("destroy stops before the pool, user and Secrets while a PersistentVolume uses the pool, names it, and goes through once it is gone", async (t) => {
+    const config = guardConfig("pv");
+    const pool = String(config.pool.name);
+    const user = `client.${String(config.client.name)}`;
+    const namespace = String(config.provisioner.namespace);
+    const pvName = `pvc-e2e-${id}`;
+    const stack = await labStack(`e2epv${id}`, config);
+    t.teardown(async () => {
+        execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]);
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2epv${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    const up = await stack.up(quiet);
+    const fsid = String(up.outputs.clusterId.value);
+    // A volume as ceph-csi records it; no kubelet or CSI driver runs here, the API object is what the guard reads.
+    const volume = {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: pvName },
+        spec: {
+            capacity: { storage: "1Gi" },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: "Retain",
+            storageClassName: String(config.storageClass.name),
+            claimRef: { namespace: "default", name: "data" },
+            csi: { driver: "rbd.csi.ceph.com", volumeHandle: `0001-0024-${fsid}-0000000000000002-e2e`, volumeAttributes: { clusterID: fsid, pool, imageName: "csi-vol-e2e" } },
+        },
+    };
+    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(volume) });
+    const error = await t.throwsAsync(stack.destroy(quiet));
+    t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName} \\(claim default/data\\)`));
+    t.true(poolExists(pool), "pool kept");
+    t.notThrows(() => ceph("auth", "get", user), "user kept");
+    t.notThrows(() => execFileSync("kubectl", ["get", "secret", "-n", namespace, `ceph-${String(config.client.name)}-csi-rbd`], { stdio: "pipe" }), "Secret kept");
+    execFileSync("kubectl", ["delete", "pv", pvName]);
+    await stack.destroy(quiet);
+    t.false(poolExists(pool));
+});
+
 test.serial("an adopted pool survives destroy even under deletionPolicy delete", async (t) => {
     const config = guardConfig("adopt");
     const pool = String(config.pool.name);

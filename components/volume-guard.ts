@@ -1,0 +1,122 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A PersistentVolume as far as the guard cares: where its RBD image lives and which class made it. */
+export interface VolumeRecord {
+    name: string;
+    claim?: string;
+    storageClassName?: string;
+    /** ceph-csi: spec.csi.volumeAttributes.pool (with clusterID); in-tree/external: spec.rbd.pool. */
+    pool?: string;
+    clusterId?: string;
+}
+
+/** What the guard protects: one pool of one cluster, and the class that provisions into it. */
+export interface GuardedVolumes {
+    pool: string;
+    clusterId: string;
+    storageClassName: string;
+}
+
+/**
+ * The PersistentVolumes that still need the pool, its user or its Secrets: every volume
+ * whose image is in the pool, and every volume of the class whose pool the PV does not say.
+ */
+export function volumesInTheWay(volumes: VolumeRecord[], guarded: GuardedVolumes): VolumeRecord[] {
+    return volumes
+        .filter((v) =>
+            v.pool !== undefined
+                ? v.pool === guarded.pool && (v.clusterId === undefined || v.clusterId === guarded.clusterId)
+                : v.storageClassName === guarded.storageClassName,
+        )
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The refusal destroy prints; names the volumes (at most 10) and the ways forward. */
+export function volumesInTheWayMessage(inTheWay: VolumeRecord[], guarded: GuardedVolumes): string {
+    const shown = inTheWay.slice(0, 10).map((v) => `${v.name}${v.claim !== undefined ? ` (claim ${v.claim})` : ""}`);
+    const more = inTheWay.length > shown.length ? ` and ${inTheWay.length - shown.length} more` : "";
+    return (
+        `refusing to delete the Ceph pool "${guarded.pool}", its user and its Secrets: ${inTheWay.length} PersistentVolume(s) still use them: ${shown.join(", ")}${more}. ` +
+        `Delete those claims and volumes first (their data goes with them under reclaimPolicy Delete), then run destroy again. ` +
+        `To tear down kube-ceph anyway and leave the volumes unmountable, remove this guard from the state first: pulumi state delete <the VolumeGuard's URN>. Nothing else was deleted by this step.`
+    );
+}
+
+interface GuardProps extends GuardedVolumes {
+    /** `kubernetes:kubeconfig` when the stack sets it; otherwise the runner's default kubeconfig. */
+    kubeconfig?: string;
+}
+
+// Runs inside the Pulumi Node.js dynamic provider host, also during `destroy`, when the
+// program itself does not run: Pulumi serializes these functions into the state, so they
+// require what they need at call time and reach module code only through the pure helpers.
+const guardProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: GuardProps) {
+        return { id: `${inputs.clusterId}/${inputs.pool}`, outs: inputs };
+    },
+    async update(_id: string, _olds: GuardProps, news: GuardProps) {
+        return { outs: news };
+    },
+    async delete(_id: string, props: GuardProps) {
+        const k8s = require("@kubernetes/client-node");
+        const kubeconfig = new k8s.KubeConfig();
+        if (props.kubeconfig !== undefined) {
+            kubeconfig.loadFromString(props.kubeconfig);
+        } else {
+            kubeconfig.loadFromDefault();
+        }
+        let items: any[];
+        try {
+            items = (await kubeconfig.makeApiClient(k8s.CoreV1Api).listPersistentVolume()).items;
+        } catch (error) {
+            throw new Error(`cannot list PersistentVolumes at ${kubeconfig.getCurrentCluster()?.server ?? "(no current cluster)"} (${(error as Error).message}); ` +
+                "the Ceph pool, user and Secrets are kept until it can be checked that no volume uses them");
+        }
+        const volumes: VolumeRecord[] = items.map((pv) => ({
+            name: pv.metadata?.name ?? "",
+            claim: pv.spec?.claimRef ? `${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name}` : undefined,
+            storageClassName: pv.spec?.storageClassName,
+            pool: pv.spec?.csi?.volumeAttributes?.pool ?? pv.spec?.rbd?.pool,
+            clusterId: pv.spec?.csi?.volumeAttributes?.clusterID,
+        }));
+        const inTheWay = volumesInTheWay(volumes, props);
+        if (inTheWay.length > 0) {
+            throw new Error(volumesInTheWayMessage(inTheWay, props));
+        }
+    },
+};
+
+class VolumeGuardResource extends pulumi.dynamic.Resource {
+    constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+        super(guardProvider, name, props, opts, "kube-ceph", "VolumeGuard");
+    }
+}
+
+export interface VolumeGuardArgs {
+    /** The pool the class provisions into. */
+    pool: pulumi.Input<string>;
+    /** Cluster fsid (ceph-csi's clusterID), so a same-named pool of another cluster does not count. */
+    clusterId: pulumi.Input<string>;
+    /** The StorageClass whose volumes count even when their PV does not name a pool. */
+    storageClassName: pulumi.Input<string>;
+    /** `kubernetes:kubeconfig` if the stack sets it (kept secret); the runner's default kubeconfig otherwise. */
+    kubeconfig?: pulumi.Input<string>;
+}
+
+/**
+ * Stops `destroy` before the Ceph pool, its user or its Secrets go while a PersistentVolume
+ * still uses them. Declare it depending on all three: Pulumi deletes it first, and its
+ * delete lists the cluster's PersistentVolumes and fails if any is in the way.
+ */
+export class VolumeGuard extends pulumi.ComponentResource {
+    constructor(name: string, args: VolumeGuardArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:kubernetes:VolumeGuard", name, {}, opts);
+        new VolumeGuardResource(`${name}-volume-guard`, {
+            clusterId: args.clusterId,
+            pool: args.pool,
+            storageClassName: args.storageClassName,
+            ...(args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {}),
+        }, { parent: this });
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,47 @@
+import test from "ava";
+import { VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
+import { byType, baseConfig, FAKE_CEPH_KEY, FAKE_SSH_KEY, FSID, runProgram, unwrap } from "../harness";
+
+const guarded = { pool: "kubevols", clusterId: FSID, storageClassName: "ceph-storageclass" };
+
+/** [volume, in the way?, why] */
+const TABLE: [VolumeRecord, boolean, string][] = [
+    [{ name: "csi-same-pool", pool: "kubevols", clusterId: FSID, storageClassName: "ceph-storageclass" }, true, "ceph-csi volume in the pool"],
+    [{ name: "csi-other-class", pool: "kubevols", clusterId: FSID, storageClassName: "fast" }, true, "another class, same pool: the image is still there"],
+    [{ name: "csi-other-pool", pool: "other", clusterId: FSID, storageClassName: "ceph-storageclass" }, false, "the class once pointed elsewhere (pool renamed): not this pool"],
+    [{ name: "csi-other-cluster", pool: "kubevols", clusterId: "00000000-0000-4000-8000-000000000000" }, false, "same pool name on another Ceph cluster"],
+    [{ name: "in-tree", pool: "kubevols" }, true, "in-tree/external rbd volume in the pool"],
+    [{ name: "no-pool-our-class", storageClassName: "ceph-storageclass" }, true, "a volume of the class that does not say its pool"],
+    [{ name: "nfs", storageClassName: "nfs" }, false, "unrelated"],
+    [{ name: "no-class" }, false, "static volume with neither pool nor class"],
+];
+
+for (const [volume, expected, why] of TABLE) {
+    test(`volume guard: ${volume.name} ${expected ? "blocks" : "does not block"} (${why})`, (t) => {
+        t.is(volumesInTheWay([volume], guarded).length, expected ? 1 : 0);
+    });
+}
+
+test("the refusal names the volumes and their claims, caps the list, and says how to go on", (t) => {
+    const volumes = Array.from({ length: 12 }, (_, i): VolumeRecord => ({ name: `pvc-${String(i).padStart(2, "0")}`, claim: `apps/data-${i}`, pool: "kubevols" }));
+    const message = volumesInTheWayMessage(volumesInTheWay(volumes, guarded), guarded);
+    t.regex(message, /pool "kubevols", its user and its Secrets: 12 PersistentVolume\(s\) still use them: pvc-00 \(claim apps\/data-0\), pvc-01/);
+    t.regex(message, /pvc-09 \(claim apps\/data-9\) and 2 more/);
+    t.regex(message, /pulumi state delete/);
+});
+
+test.serial("the guard is deleted before the pool, the user and the Secrets, and is independent of the StorageClass", async (t) => {
+    const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
+    const guard = run.resources.find((r) => r.type === "kube-ceph:kubernetes:VolumeGuard")!;
+    t.deepEqual([...guard.dependsOn].sort(), ["ceph", "rbd", "rbd"]);
+    const storageClass = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")!;
+    t.false(storageClass.dependsOn.includes("rbd-volume-guard"));
+    const resource = byType(run, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard")[0];
+    t.is(resource.name, "rbd-volume-guard");
+    t.is((await unwrap(resource.inputs.pool)).value, "kubevols");
+    t.is((await unwrap(resource.inputs.clusterId)).value, FSID);
+    // The provider's code is stored in the state: it must carry the check and no key.
+    const provider = (await unwrap(resource.inputs.__provider)).value as string;
+    t.regex(provider, /listPersistentVolume/);
+    t.false(provider.includes(FAKE_CEPH_KEY) || provider.includes(FAKE_SSH_KEY));
+});
