@@ -74,7 +74,8 @@ export = async () => {
     if (previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
         throw new pulumi.RunError(
             `kube-ceph:pool.name changed from "${previousPool}" to "${config.pool.name}" on a stack that already manages "${previousPool}". ` +
-                `This creates pool "${config.pool.name}" and replaces the StorageClass; volumes already in "${previousPool}" stay there and their PersistentVolumes keep pointing at it, ` +
+                `This creates pool "${config.pool.name}" and points the StorageClass at it; volumes already in "${previousPool}" stay there and their PersistentVolumes keep pointing at it, ` +
+                `but the caps of client.${config.client.name} move to the new pool, so pods can no longer attach those volumes until they are migrated; ` +
                 `and "${previousPool}" is then kept or deleted by kube-ceph:pool.deletionPolicy (never while it holds images). ` +
                 `To go ahead, set kube-ceph:pool.renameConfirmedFrom to "${previousPool}". Nothing was changed.`,
         );

@@ -210,6 +210,7 @@ test.serial("renaming the pool of a live stack needs explicit confirmation; noth
     const error = await t.throwsAsync(runProgram(renamed, fakeReader(healthyCeph(), undefined, "mypool")));
     t.regex(error!.message, /kube-ceph:pool\.name changed from "mypool" to "newpool"/);
     t.regex(error!.message, /set kube-ceph:pool\.renameConfirmedFrom to "mypool"/);
+    t.regex(error!.message, /caps of client\.kube move to the new pool/);
     t.deepEqual(declaredBefore(error), []);
     const confirmed = await runProgram(baseConfig({ pool: { name: "newpool", renameConfirmedFrom: "mypool" } }), fakeReader(healthyCeph(), undefined, "mypool"));
     t.is(confirmed.outputs.pool, "newpool");
