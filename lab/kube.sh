@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # lab/kube.sh - a local, loopback-only Kubernetes control plane for the
 # kube-ceph lab: etcd + kube-apiserver (+ a kube-controller-manager running
-# only the namespace and garbage-collector controllers), envtest style.
+# only the namespace, garbage-collector and pv-protection controllers), envtest style.
 # No kubelet, no scheduler: Pods stay Pending.
 #
 # Usage: lab/kube.sh build|up|down|status|env|check|stop-apiserver|start-apiserver|gomod
@@ -22,7 +22,8 @@
 # Environment:
 #   KUBE_CEPH_LAB_HOME       lab home (default /var/tmp/kube-ceph-lab)
 #   KUBE_CEPH_LAB_KCM        1 (default): run kube-controller-manager with
-#                            --controllers=namespace,garbagecollector;
+#                            --controllers=namespace,garbagecollector,persistentvolume-protection-controller
+#                            (a deleted PersistentVolume keeps its pv-protection finalizer otherwise);
 #                            0: no controller manager, and the apiserver gets
 #                            --enable-garbage-collector=false
 #   KUBE_CEPH_LAB_APISERVER_PORT (16443)  KUBE_CEPH_LAB_KCM_PORT (16444)
@@ -380,14 +381,14 @@ start_kcm() {
   [[ $USE_KCM == 1 ]] || return 0
   ourpid kube-controller-manager "$KUBE_BIN/kube-controller-manager" >/dev/null && return 0
   port_busy "$KCM_PORT" && die "port $HOST:$KCM_PORT is in use by another process"
-  log "starting kube-controller-manager (namespace, garbagecollector) on $HOST:$KCM_PORT"
+  log "starting kube-controller-manager (namespace, garbagecollector, pv-protection) on $HOST:$KCM_PORT"
   # No --authentication/--authorization-kubeconfig on purpose: its serving
   # port is only used for the anonymous, always-allowed /healthz, and with
   # them it logs "missing content for CA bundle ... requestheader-client-ca"
   # every few seconds (the lab apiserver has no front-proxy CA).
   start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig="$KUBECONFIG_FILE" \
-    --controllers=namespace,garbagecollector \
+    --controllers=namespace,garbagecollector,persistentvolume-protection-controller \
     --leader-elect=false \
     --bind-address="$HOST" \
     --secure-port="$KCM_PORT" \
