@@ -171,16 +171,19 @@ test.serial("Kubernetes API gone mid-run (after the Ceph user, before the Secret
     const userExists = () => cephJson<{ auth_dump: { entity: string }[] }>("auth", "ls").auth_dump.some((e) => e.entity === user);
     const running = stack.up(quiet);
     let stopped = false;
+    let stoppedAt = 0;
     for (let i = 0; i < 600 && !stopped; i++) {
         if (userExists()) {
             kube("stop-apiserver");
             stopped = true;
+            stoppedAt = Date.now();
         } else {
             await new Promise((r) => setTimeout(r, 100));
         }
     }
     t.true(stopped, "the Ceph user was created while the run was going");
     const error = await t.throwsAsync(running);
+    t.log(`the run failed ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after the API went away`);
     t.regex(error!.message, /127\.0\.0\.1:16443|connection refused/);
     // The Ceph side is whole: the pool tagged as this stack's, the user with exactly its caps.
     t.is(ceph("osd", "pool", "application", "get", pool, "rbd", "kube-ceph.owner").trim(), `organization.kube-ceph.${stackName}`);
