@@ -127,10 +127,12 @@ export = async () => {
 
     // While a PersistentVolume uses the pool, destroy stops here, before the pool, user and
     // Secrets. The StorageClass stays out of it: replacing the class must not trip the guard.
+    // Plain names from config, not the resources' outputs: those are unknown while the class
+    // is being replaced, which would show the guard as changing in every such preview.
     new VolumeGuard("rbd", {
-        pool: pool.name,
+        pool: config.pool.name,
         clusterId,
-        storageClassName: storageClass.name,
+        storageClassName: config.storageClass.name,
         kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
     }, { dependsOn: [pool, client, secrets] });
 

@@ -111,6 +111,8 @@ run_tier() { # name command...
   pass="$(grep -oE '^\s*([0-9]+) tests? passed' "$out" | grep -oE '[0-9]+' | tail -1 || true)"
   fail="$(grep -oE '^\s*([0-9]+) tests? failed' "$out" | grep -oE '[0-9]+' | tail -1 || true)"
   skip="$(grep -oE '^\s*([0-9]+) tests? skipped' "$out" | grep -oE '[0-9]+' | tail -1 || true)"
+  # With failures, ava's summary leaves out the passed count: count the ticks instead.
+  [[ -n $pass ]] || pass="$(grep -cE '^\s*✔' "$out" || true)"
   pass=${pass:-0}; fail=${fail:-0}; skip=${skip:-0}
   if [[ $rc -ne 0 && $fail -eq 0 ]]; then
     fail=1

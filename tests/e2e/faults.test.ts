@@ -174,9 +174,9 @@ test.serial("Kubernetes API gone mid-run (after the Ceph user, before the Secret
     let stoppedAt = 0;
     for (let i = 0; i < 600 && !stopped; i++) {
         if (userExists()) {
+            stoppedAt = Date.now();
             kube("stop-apiserver");
             stopped = true;
-            stoppedAt = Date.now();
         } else {
             await new Promise((r) => setTimeout(r, 100));
         }
