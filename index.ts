@@ -1,7 +1,7 @@
 // kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
 // StorageClass. Read top to bottom, this file is the dependency graph:
 //   config -> live reads and preflight -> pool -> user -> Secrets -> provisioner
-//   -> StorageClass (+ the guard that keeps volumes' Ceph side alive) -> smoke test.
+//   -> StorageClass -> smoke test -> the guard that keeps what volumes need on destroy.
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
@@ -125,17 +125,6 @@ export = async () => {
         userSecret: secrets.user,
     }, { dependsOn: [secrets, ...(provisioner ? [provisioner] : [])] });
 
-    // While a PersistentVolume uses the pool, destroy stops here, before the pool, user and
-    // Secrets. The StorageClass stays out of it: replacing the class must not trip the guard.
-    // Plain names from config, not the resources' outputs: those are unknown while the class
-    // is being replaced, which would show the guard as changing in every such preview.
-    new VolumeGuard("rbd", {
-        pool: config.pool.name,
-        clusterId,
-        storageClassName: config.storageClass.name,
-        kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
-    }, { dependsOn: [pool, client, secrets] });
-
     // 5. Smoke test: a claim and a pod that proves the class really stores data.
     const smokeTest = config.smokeTest.enabled
         ? new SmokeTest("smoke-test", {
@@ -146,6 +135,16 @@ export = async () => {
               storageClassName: storageClass.name,
           }, { dependsOn: [storageClass, ...(provisioner ? [provisioner] : [])] })
         : undefined;
+
+    // 6. The guard: while a PersistentVolume uses the pool, destroy stops right after the
+    // smoke test, before the class, Secrets, user and pool. dependsOn only, and plain names
+    // from config: a delete-first replace of the class must not cascade into the guard.
+    new VolumeGuard("rbd", {
+        pool: config.pool.name,
+        clusterId,
+        storageClassName: config.storageClass.name,
+        kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
+    }, { dependsOn: [pool, client, secrets, storageClass, ...(smokeTest ? [smokeTest] : [])] });
 
     return {
         cephHost: monHost.address,

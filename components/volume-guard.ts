@@ -8,6 +8,8 @@ export interface VolumeRecord {
     /** ceph-csi: spec.csi.volumeAttributes.pool (with clusterID); in-tree/external: spec.rbd.pool. */
     pool?: string;
     clusterId?: string;
+    /** Being deleted (deletionTimestamp set), or Released under reclaimPolicy Delete: the provisioner is removing it. */
+    leaving?: boolean;
 }
 
 /** What the guard protects: one pool of one cluster, and the class that provisions into it. */
@@ -31,9 +33,24 @@ export function volumesInTheWay(volumes: VolumeRecord[], guarded: GuardedVolumes
         .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * What the guard does about the volumes in the way: wait while all of them are on their way
+ * out (the provisioner still needs the user and Secrets to delete their images, as for the
+ * smoke test's claim), refuse as soon as one is there to stay.
+ */
+export function guardDecision(inTheWay: VolumeRecord[]): "proceed" | "wait" | "refuse" {
+    if (inTheWay.length === 0) {
+        return "proceed";
+    }
+    return inTheWay.every((v) => v.leaving) ? "wait" : "refuse";
+}
+
+/** How long the guard waits for volumes that are being deleted before it refuses. */
+export const LEAVING_VOLUMES_TIMEOUT_SECONDS = 300;
+
 /** The refusal destroy prints; names the volumes (at most 10) and the ways forward. */
 export function volumesInTheWayMessage(inTheWay: VolumeRecord[], guarded: GuardedVolumes): string {
-    const shown = inTheWay.slice(0, 10).map((v) => `${v.name}${v.claim !== undefined ? ` (claim ${v.claim})` : ""}`);
+    const shown = inTheWay.slice(0, 10).map((v) => `${v.name}${v.claim !== undefined ? ` (claim ${v.claim})` : ""}${v.leaving ? " [still being deleted]" : ""}`);
     const more = inTheWay.length > shown.length ? ` and ${inTheWay.length - shown.length} more` : "";
     return (
         `refusing to delete the Ceph pool "${guarded.pool}", its user and its Secrets: ${inTheWay.length} PersistentVolume(s) still use them: ${shown.join(", ")}${more}. ` +
@@ -65,23 +82,33 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
         } else {
             kubeconfig.loadFromDefault();
         }
-        let items: any[];
-        try {
-            items = (await kubeconfig.makeApiClient(k8s.CoreV1Api).listPersistentVolume()).items;
-        } catch (error) {
-            throw new Error(`cannot list PersistentVolumes at ${kubeconfig.getCurrentCluster()?.server ?? "(no current cluster)"} (${(error as Error).message}); ` +
-                "the Ceph pool, user and Secrets are kept until it can be checked that no volume uses them");
-        }
-        const volumes: VolumeRecord[] = items.map((pv) => ({
-            name: pv.metadata?.name ?? "",
-            claim: pv.spec?.claimRef ? `${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name}` : undefined,
-            storageClassName: pv.spec?.storageClassName,
-            pool: pv.spec?.csi?.volumeAttributes?.pool ?? pv.spec?.rbd?.pool,
-            clusterId: pv.spec?.csi?.volumeAttributes?.clusterID,
-        }));
-        const inTheWay = volumesInTheWay(volumes, props);
-        if (inTheWay.length > 0) {
-            throw new Error(volumesInTheWayMessage(inTheWay, props));
+        const api = kubeconfig.makeApiClient(k8s.CoreV1Api);
+        const deadline = Date.now() + LEAVING_VOLUMES_TIMEOUT_SECONDS * 1000;
+        for (;;) {
+            let items: any[];
+            try {
+                items = (await api.listPersistentVolume()).items;
+            } catch (error) {
+                throw new Error(`cannot list PersistentVolumes at ${kubeconfig.getCurrentCluster()?.server ?? "(no current cluster)"} (${(error as Error).message}); ` +
+                    "the Ceph pool, user and Secrets are kept until it can be checked that no volume uses them");
+            }
+            const volumes: VolumeRecord[] = items.map((pv) => ({
+                name: pv.metadata?.name ?? "",
+                claim: pv.spec?.claimRef ? `${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name}` : undefined,
+                storageClassName: pv.spec?.storageClassName,
+                pool: pv.spec?.csi?.volumeAttributes?.pool ?? pv.spec?.rbd?.pool,
+                clusterId: pv.spec?.csi?.volumeAttributes?.clusterID,
+                leaving: pv.metadata?.deletionTimestamp !== undefined || (pv.status?.phase === "Released" && pv.spec?.persistentVolumeReclaimPolicy === "Delete"),
+            }));
+            const inTheWay = volumesInTheWay(volumes, props);
+            const decision = guardDecision(inTheWay);
+            if (decision === "proceed") {
+                return;
+            }
+            if (decision === "refuse" || Date.now() > deadline) {
+                throw new Error(volumesInTheWayMessage(inTheWay, props));
+            }
+            await new Promise((resolve) => setTimeout(resolve, 2000));
         }
     },
 };
@@ -104,9 +131,12 @@ export interface VolumeGuardArgs {
 }
 
 /**
- * Stops `destroy` before the Ceph pool, its user or its Secrets go while a PersistentVolume
- * still uses them. Declare it depending on all three: Pulumi deletes it first, and its
- * delete lists the cluster's PersistentVolumes and fails if any is in the way.
+ * Stops `destroy` before the Ceph pool, its user, its Secrets or its StorageClass go while
+ * a PersistentVolume still uses them. Declare it depending on all of them and on the smoke
+ * test (with dependsOn only: its inputs are plain names, so a delete-first replace of the
+ * class does not cascade into it). Pulumi then deletes it right after the smoke test; its
+ * delete lists the PersistentVolumes, waits (up to LEAVING_VOLUMES_TIMEOUT_SECONDS) for
+ * those being deleted, such as the smoke test's, and fails if any other is in the way.
  */
 export class VolumeGuard extends pulumi.ComponentResource {
     constructor(name: string, args: VolumeGuardArgs, opts?: pulumi.ComponentResourceOptions) {

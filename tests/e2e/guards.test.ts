@@ -86,6 +86,47 @@ test.serial("destroy stops before the pool, user and Secrets while a PersistentV
     t.false(poolExists(pool));
 });
 
+test.serial("a volume on its way out (Released under reclaimPolicy Delete, as while ceph-csi removes its image) is waited for: destroy holds the pool and user until it is gone", async (t) => {
+    const config = guardConfig("pvw");
+    const pool = String(config.pool.name);
+    const user = `client.${String(config.client.name)}`;
+    const pvName = `pvc-e2e-leaving-${id}`;
+    const stack = await labStack(`e2epvw${id}`, config);
+    t.teardown(async () => {
+        execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]);
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(`e2epvw${id}`, { force: true }).catch(() => undefined);
+        dropPool(pool);
+    });
+    const up = await stack.up(quiet);
+    const fsid = String(up.outputs.clusterId.value);
+    const volume = {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: pvName },
+        spec: {
+            capacity: { storage: "1Gi" },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: "Delete",
+            storageClassName: String(config.storageClass.name),
+            csi: { driver: "rbd.csi.ceph.com", volumeHandle: `0001-0024-${fsid}-0000000000000002-leaving`, volumeAttributes: { clusterID: fsid, pool, imageName: "csi-vol-leaving" } },
+        },
+    };
+    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(volume) });
+    // What the PV controller does once the claim is gone; no controller for that runs in the lab.
+    execFileSync("kubectl", ["patch", "pv", pvName, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { phase: "Released" } })]);
+    let finished = false;
+    const destroying = stack.destroy(quiet).finally(() => { finished = true; });
+    await new Promise((r) => setTimeout(r, 15_000));
+    t.false(finished, "destroy waits while the volume is being deleted");
+    t.true(poolExists(pool), "pool kept while the volume is leaving");
+    t.notThrows(() => ceph("auth", "get", user), "user kept while the volume is leaving");
+    execFileSync("kubectl", ["delete", "pv", pvName]);
+    const result = await destroying;
+    t.is(result.summary.result, "succeeded");
+    t.false(poolExists(pool));
+});
+
 test.serial("an adopted pool survives destroy even under deletionPolicy delete", async (t) => {
     const config = guardConfig("adopt");
     const pool = String(config.pool.name);

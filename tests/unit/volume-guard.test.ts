@@ -1,5 +1,5 @@
 import test from "ava";
-import { VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
+import { guardDecision, VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
 import { byType, baseConfig, FAKE_CEPH_KEY, FAKE_SSH_KEY, FSID, runProgram, unwrap } from "../harness";
 
 const guarded = { pool: "kubevols", clusterId: FSID, storageClassName: "ceph-storageclass" };
@@ -22,6 +22,16 @@ for (const [volume, expected, why] of TABLE) {
     });
 }
 
+test("volumes on their way out are waited for; one that stays refuses at once, even among leaving ones", (t) => {
+    const leaving: VolumeRecord = { name: "smoke", claim: "default/ceph-test-claim", pool: "kubevols", leaving: true };
+    const staying: VolumeRecord = { name: "data", claim: "apps/data", pool: "kubevols" };
+    t.is(guardDecision([]), "proceed");
+    t.is(guardDecision([leaving]), "wait");
+    t.is(guardDecision([leaving, staying]), "refuse");
+    t.is(guardDecision([staying]), "refuse");
+    t.regex(volumesInTheWayMessage([leaving], guarded), /smoke \(claim default\/ceph-test-claim\) \[still being deleted\]/);
+});
+
 test("the refusal names the volumes and their claims, caps the list, and says how to go on", (t) => {
     const volumes = Array.from({ length: 12 }, (_, i): VolumeRecord => ({ name: `pvc-${String(i).padStart(2, "0")}`, claim: `apps/data-${i}`, pool: "kubevols" }));
     const message = volumesInTheWayMessage(volumesInTheWay(volumes, guarded), guarded);
@@ -30,16 +40,18 @@ test("the refusal names the volumes and their claims, caps the list, and says ho
     t.regex(message, /pulumi state delete/);
 });
 
-test.serial("the guard is deleted before the pool, the user and the Secrets, and is independent of the StorageClass", async (t) => {
+test.serial("the guard is deleted after the smoke test and before the class, Secrets, user and pool, with only plain names as inputs", async (t) => {
     const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
     const guard = run.resources.find((r) => r.type === "kube-ceph:kubernetes:VolumeGuard")!;
-    t.deepEqual([...guard.dependsOn].sort(), ["ceph", "rbd", "rbd"]);
-    const storageClass = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")!;
-    t.false(storageClass.dependsOn.includes("rbd-volume-guard"));
+    // pool, user and class components are all named "rbd"; the Secrets "ceph".
+    t.deepEqual([...guard.dependsOn].sort(), ["ceph", "rbd", "rbd", "rbd", "smoke-test"]);
     const resource = byType(run, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard")[0];
     t.is(resource.name, "rbd-volume-guard");
     t.is((await unwrap(resource.inputs.pool)).value, "kubevols");
     t.is((await unwrap(resource.inputs.clusterId)).value, FSID);
+    t.is((await unwrap(resource.inputs.storageClassName)).value, "ceph-storageclass");
+    // Plain values, not Outputs: no property dependency, so a delete-first replace of the class cannot cascade into the guard.
+    t.deepEqual([typeof resource.inputs.pool, typeof resource.inputs.clusterId, typeof resource.inputs.storageClassName], ["string", "string", "string"]);
     // The provider's code is stored in the state: it must carry the check and no key.
     const provider = (await unwrap(resource.inputs.__provider)).value as string;
     t.regex(provider, /listPersistentVolume/);
