@@ -1,5 +1,5 @@
 // The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
-import test from "ava";
+import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { labConfig, labStack } from "../../lab/stack";
 import { ceph, cephJson, dropPool, rbd } from "../lab";
@@ -46,73 +46,53 @@ test.serial("deletionPolicy delete: destroy refuses while an RBD image is in the
     t.false(poolExists(pool));
 });
 
-test.serial("destroy stops before the pool, user and Secrets while a PersistentVolume uses the pool, names it, and goes through once it is gone", async (t) => {
-    const config = guardConfig("pv");
+/**
+ * A guard stack that is up, and a PersistentVolume object in the pool as ceph-csi records
+ * one. No kubelet or CSI driver runs here: the API object is what the guard reads.
+ */
+async function upWithVolume(t: ExecutionContext, suffix: string, volume: { reclaimPolicy: "Retain" | "Delete"; claim?: { namespace: string; name: string } }) {
+    const config = guardConfig(suffix);
     const pool = String(config.pool.name);
-    const user = `client.${String(config.client.name)}`;
-    const namespace = String(config.provisioner.namespace);
-    const pvName = `pvc-e2e-${id}`;
-    const stack = await labStack(`e2epv${id}`, config);
+    const pvName = `pvc-e2e-${suffix}-${id}`;
+    const stack = await labStack(`e2e${suffix}${id}`, config);
     t.teardown(async () => {
         execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]);
         await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2epv${id}`, { force: true }).catch(() => undefined);
+        await stack.workspace.removeStack(`e2e${suffix}${id}`, { force: true }).catch(() => undefined);
         dropPool(pool);
     });
-    const up = await stack.up(quiet);
-    const fsid = String(up.outputs.clusterId.value);
-    // A volume as ceph-csi records it; no kubelet or CSI driver runs here, the API object is what the guard reads.
-    const volume = {
+    const fsid = String((await stack.up(quiet)).outputs.clusterId.value);
+    const manifest = {
         apiVersion: "v1",
         kind: "PersistentVolume",
         metadata: { name: pvName },
         spec: {
             capacity: { storage: "1Gi" },
             accessModes: ["ReadWriteOnce"],
-            persistentVolumeReclaimPolicy: "Retain",
+            persistentVolumeReclaimPolicy: volume.reclaimPolicy,
             storageClassName: String(config.storageClass.name),
-            claimRef: { namespace: "default", name: "data" },
-            csi: { driver: "rbd.csi.ceph.com", volumeHandle: `0001-0024-${fsid}-0000000000000002-e2e`, volumeAttributes: { clusterID: fsid, pool, imageName: "csi-vol-e2e" } },
+            ...(volume.claim ? { claimRef: volume.claim } : {}),
+            csi: { driver: "rbd.csi.ceph.com", volumeHandle: `0001-0024-${fsid}-0000000000000002-${suffix}`, volumeAttributes: { clusterID: fsid, pool, imageName: `csi-vol-${suffix}` } },
         },
     };
-    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(volume) });
+    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(manifest) });
+    return { config, pool, pvName, stack, user: `client.${String(config.client.name)}` };
+}
+
+test.serial("destroy stops before the pool, user and Secrets while a PersistentVolume uses the pool, names it, and goes through once it is gone", async (t) => {
+    const { config, pool, pvName, stack, user } = await upWithVolume(t, "pv", { reclaimPolicy: "Retain", claim: { namespace: "default", name: "data" } });
     const error = await t.throwsAsync(stack.destroy(quiet));
     t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName} \\(claim default/data\\)`));
     t.true(poolExists(pool), "pool kept");
     t.notThrows(() => ceph("auth", "get", user), "user kept");
-    t.notThrows(() => execFileSync("kubectl", ["get", "secret", "-n", namespace, `ceph-${String(config.client.name)}-csi-rbd`], { stdio: "pipe" }), "Secret kept");
+    t.notThrows(() => execFileSync("kubectl", ["get", "secret", "-n", String(config.provisioner.namespace), `ceph-${String(config.client.name)}-csi-rbd`], { stdio: "pipe" }), "Secret kept");
     execFileSync("kubectl", ["delete", "pv", pvName]);
     await stack.destroy(quiet);
     t.false(poolExists(pool));
 });
 
 test.serial("a volume on its way out (Released under reclaimPolicy Delete, as while ceph-csi removes its image) is waited for: destroy holds the pool and user until it is gone", async (t) => {
-    const config = guardConfig("pvw");
-    const pool = String(config.pool.name);
-    const user = `client.${String(config.client.name)}`;
-    const pvName = `pvc-e2e-leaving-${id}`;
-    const stack = await labStack(`e2epvw${id}`, config);
-    t.teardown(async () => {
-        execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]);
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2epvw${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
-    const up = await stack.up(quiet);
-    const fsid = String(up.outputs.clusterId.value);
-    const volume = {
-        apiVersion: "v1",
-        kind: "PersistentVolume",
-        metadata: { name: pvName },
-        spec: {
-            capacity: { storage: "1Gi" },
-            accessModes: ["ReadWriteOnce"],
-            persistentVolumeReclaimPolicy: "Delete",
-            storageClassName: String(config.storageClass.name),
-            csi: { driver: "rbd.csi.ceph.com", volumeHandle: `0001-0024-${fsid}-0000000000000002-leaving`, volumeAttributes: { clusterID: fsid, pool, imageName: "csi-vol-leaving" } },
-        },
-    };
-    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(volume) });
+    const { pool, pvName, stack, user } = await upWithVolume(t, "pvw", { reclaimPolicy: "Delete" });
     // What the PV controller does once the claim is gone; no controller for that runs in the lab.
     execFileSync("kubectl", ["patch", "pv", pvName, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { phase: "Released" } })]);
     let finished = false;
