@@ -186,8 +186,13 @@ listening() { # ip port [pid]
 wait_listen() { # seconds pidfile binary ip port
   local deadline=$((SECONDS + $1)) pid
   while :; do
-    pid="$(ourpid "$2" "$3")" || return 1
-    listening "$4" "$5" "$pid" && return 0
+    if pid="$(ourpid "$2" "$3")"; then
+      listening "$4" "$5" "$pid" && return 0
+    else
+      # Right after start_bg the recorded pid can still be setsid, before its exec
+      # (seen under load in CI): only a dead pid is a failed start.
+      pid_alive "$(<"$2")" || return 1
+    fi
     ((SECONDS < deadline)) || return 1
     sleep 0.2
   done

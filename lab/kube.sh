@@ -228,7 +228,8 @@ wait_for() { # what seconds name binary cmd...
   local what="$1" secs="$2" name="$3" bin="$4"; shift 4
   local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
-    if ! ourpid "$name" "$bin" >/dev/null; then
+    # Before its exec the recorded pid is still setsid, not $bin: only a dead pid is a failed start.
+    if ! ourpid "$name" "$bin" >/dev/null && ! kill -0 "$(<"$(pidfile "$name")")" 2>/dev/null; then
       log "$name exited; last log lines ($LOG_DIR/$name.log):"
       tail -n 30 "$LOG_DIR/$name.log" >&2 || true
       die "$name failed to start"
