@@ -6,7 +6,7 @@ import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
 import { CephCsi } from "./components/ceph-csi";
-import { CephPool } from "./components/ceph-pool";
+import { CephPool, stackOwner } from "./components/ceph-pool";
 import { IMAGE_KEYS, ImageKey, KubeCephConfig, readStackConfig } from "./components/config";
 import { imageFor } from "./components/images";
 import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader } from "./components/live";
@@ -93,8 +93,7 @@ export = async () => {
         pgNum: config.pool.pgNum,
         replicas: config.pool.replicas,
         deletionPolicy: config.pool.deletionPolicy,
-        // Ceph metadata values allow only [A-Za-z0-9_.-], hence dots.
-        owner: `${pulumi.getOrganization()}.${pulumi.getProject()}.${pulumi.getStack()}`,
+        owner: stackOwner(),
     });
     const client = new CephClient("rbd", { connection: cephLane, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool] });
 

@@ -22,6 +22,11 @@ export interface CephPoolArgs {
 /** What the scripts need: everything but the connection. */
 export type PoolSettings = Omit<CephPoolArgs, "connection">;
 
+/** This stack's identity as pool metadata, which allows only [A-Za-z0-9_.-], hence dots. */
+export function stackOwner(): string {
+    return `${pulumi.getOrganization()}.${pulumi.getProject()}.${pulumi.getStack()}`;
+}
+
 /** The pool's script inputs, shared by the create/update and delete scripts. */
 function poolValues(args: PoolSettings) {
     return {

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { quote } from "shell-quote";
-import { CephHost, DEFAULT_SESSIONS_PER_HOST, MAX_SESSIONS_PER_HOST } from "./config";
+import { CephHost, DEFAULT_SESSIONS_PER_HOST } from "./config";
 
 export type ScriptValue = string | number | boolean | undefined;
 
@@ -51,10 +51,8 @@ export class MonConnection {
     private readonly lanes: MonLane[];
     private handedOut = 0;
 
+    /** `sessionsPerHost` comes checked from kube-ceph:ceph.sessionsPerHost (1 to MAX_SESSIONS_PER_HOST). */
     constructor(host: CephHost, privateKey: pulumi.Input<string>, sessionsPerHost = DEFAULT_SESSIONS_PER_HOST) {
-        if (!Number.isInteger(sessionsPerHost) || sessionsPerHost < 1 || sessionsPerHost > MAX_SESSIONS_PER_HOST) {
-            throw new Error(`MonConnection: sessionsPerHost must be a whole number from 1 to ${MAX_SESSIONS_PER_HOST}, got ${sessionsPerHost}`);
-        }
         this.address = `${host.host}:${host.port}`;
         this.args = {
             host: host.host,

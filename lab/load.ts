@@ -2,19 +2,14 @@
 // the two measurements that say whether the SSH bound held — the most sessions open at once
 // per mon host (sampled from the kernel's socket table) and the connections sshd dropped
 // for MaxStartups (from its log).
-import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { cephJson } from "../tests/lab";
 import { LAB_HOME, LAB_MONS, LAB_SSH_PORT, labConfig, labStack, REPO } from "./stack";
 
 export const LOAD_PROGRAM = resolve(REPO, "bench", "load");
-const CEPH_CONF = join(LAB_HOME, "data", "ceph", "ceph.conf");
 const sshdLog = (address: string) => join(LAB_HOME, "data", "ssh", "log", `sshd-${address}.log`);
-
-function cephJson<T>(...args: string[]): T {
-    return JSON.parse(execFileSync("ceph", ["-c", CEPH_CONF, ...args, "-f", "json"], { encoding: "utf8" })) as T;
-}
 
 /** The many-instance stack: `instances` pools/users/StorageClasses, all created by it and deleted on destroy. */
 export async function loadStack(stackName: string, instances: number, sessionsPerHost: number, prefix: string): Promise<Stack> {

@@ -7,7 +7,7 @@ import "../../components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "../../components/ceph-client";
 import { CephCsi } from "../../components/ceph-csi";
-import { CephPool } from "../../components/ceph-pool";
+import { CephPool, stackOwner } from "../../components/ceph-pool";
 import { IMAGE_KEYS, ImageKey, readStackConfig } from "../../components/config";
 import { imageFor } from "../../components/images";
 import { RbdSecrets } from "../../components/rbd-secrets";
@@ -21,11 +21,12 @@ export = async () => {
         throw new pulumi.RunError("the load bench needs kube-ceph:ceph.fsid, kube-ceph:ceph.monitors and the csi provisioner");
     }
     const monHost = new MonConnection(config.ceph.hosts[0], pulumi.secret(sshPrivateKey), config.ceph.sessionsPerHost);
+    const monitors = [...config.ceph.monitors].sort();
     const images = Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageFor(k, config.provisioner)])) as Record<ImageKey, string>;
     const csi = new CephCsi("ceph-csi", {
         namespace: config.provisioner.namespace,
         clusterId: config.ceph.fsid,
-        monitors: [...config.ceph.monitors].sort(),
+        monitors,
         images,
         awaitRollout: config.provisioner.awaitRollout,
     });
@@ -39,7 +40,7 @@ export = async () => {
             pgNum: config.pool.pgNum,
             replicas: config.pool.replicas,
             deletionPolicy: config.pool.deletionPolicy,
-            owner: `${pulumi.getOrganization()}.${pulumi.getProject()}.${pulumi.getStack()}`,
+            owner: stackOwner(),
         });
         const client = new CephClient(`rbd-${n}`, { connection: lane, name: `${config.client.name}-${n}`, pool: poolName }, { dependsOn: [pool] });
         const secrets = new RbdSecrets(`ceph-${n}`, {
@@ -56,7 +57,7 @@ export = async () => {
             pool: pool.name,
             clientName: client.name,
             clusterId: config.ceph.fsid,
-            monitors: [...config.ceph.monitors].sort(),
+            monitors,
             provisionerSecret: secrets.provisioner,
             userSecret: secrets.user,
         }, { dependsOn: [secrets, csi] });
