@@ -1,16 +1,19 @@
-// @pulumi/pulumi's runtime logs every RegisterResource response at debug level, and the
-// engine keeps debug messages in its event log (what the Automation API and Pulumi Cloud
-// record). Those responses hold resource outputs with secret values in plain text, e.g. the
-// Ceph key that the user command prints. This keeps the log line but drops the response.
+// @pulumi/pulumi's runtime logs RPC requests and responses at debug level, and the engine
+// keeps debug messages in its event log (what the Automation API and Pulumi Cloud record).
+// Those payloads hold resource inputs and outputs with secret values in plain text, e.g.
+// the Ceph key that the user command prints or the SSH key a command connects with. One
+// rule covers every such line: whatever follows a payload marker is dropped, the rest of
+// the line is kept. The markers are the runtime's own: `resp: ` after an RPC finished, and
+// `props=`, `obj=`, `outputs=`, `primitive=`, `function=` where it prints what it sends.
 // The module object itself (not an ES namespace view) is what the runtime calls through.
 import pulumiLog = require("@pulumi/pulumi/log");
 
-const RESPONSE = /(RPC finished: .*?; err: .*?, resp: )[\s\S]*$/;
+const PAYLOAD = /(\bresp: |\b(?:props|obj|outputs|primitive|function)=)[\s\S]*$/;
 
-/** Rewrites a runtime debug line so that it carries no RPC response payload. */
-export function redactRpcResponse(message: string): string {
-    return message.replace(RESPONSE, "$1[omitted by kube-ceph: may contain secret outputs]");
+/** Rewrites a runtime debug line so that it carries no RPC payload. */
+export function redactRpcPayload(message: string): string {
+    return message.replace(PAYLOAD, "$1[omitted by kube-ceph: may contain secret values]");
 }
 
 const original = pulumiLog.debug;
-pulumiLog.debug = (message, ...rest) => original(redactRpcResponse(message), ...rest);
+pulumiLog.debug = (message, ...rest) => original(redactRpcPayload(message), ...rest);
