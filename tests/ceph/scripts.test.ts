@@ -3,7 +3,8 @@
 import test from "ava";
 import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
 import { OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
-import { ceph, cephJson, dropPool, onMon, rbd, uniqueName } from "../lab";
+import { ceph, cephJson, rbd } from "../../lab/lab";
+import { dropPool, onMon, uniqueName } from "../lab";
 
 const OWNER = "organization.kube-ceph.ceph-tier";
 

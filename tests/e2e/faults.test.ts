@@ -3,12 +3,15 @@ import test from "ava";
 import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
-import { ceph, cephJson, dropPool } from "../lab";
+import { ceph, cephJson, MONS, SSH_PORT } from "../../lab/lab";
+import { dropPool, escapeRegExp } from "../lab";
 
 const id = process.pid;
 const quiet = { color: "never" as const };
 const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph.sh"), args, { stdio: "pipe" });
 const pool = `flt${id}`;
+/** A mon host's sshd as the run names it, as a RegExp source. */
+const sshAt = (address: string) => escapeRegExp(`${address}:${SSH_PORT}`);
 
 /** Every process below `root`, found from the process table. */
 function descendants(root: number): number[] {
@@ -56,17 +59,17 @@ test.serial("an unhealthy cluster (noout: HEALTH_WARN) is refused before any cha
 test.serial("with the first mon host's sshd down the run goes through the next host and says so", async (t) => {
     const stack = await labStack(`e2essh${id}`, config());
     t.teardown(async () => {
-        lab("start-sshd", "127.0.0.11");
+        lab("start-sshd", MONS[0]);
         await stack.destroy(quiet).catch(() => undefined);
         await stack.workspace.removeStack(`e2essh${id}`, { force: true }).catch(() => undefined);
         dropPool(pool);
     });
-    lab("stop-sshd", "127.0.0.11");
+    lab("stop-sshd", MONS[0]);
     const lines: string[] = [];
     const up = await stack.up({ ...quiet, onOutput: (l) => lines.push(l) });
     t.is(up.summary.result, "succeeded");
-    t.regex(lines.join(""), /mon host 127\.0\.0\.11:2222 did not answer .*using 127\.0\.0\.12:2222/);
-    t.is(up.outputs.cephHost.value, "127.0.0.12:2222");
+    t.regex(lines.join(""), new RegExp(`mon host ${sshAt(MONS[0])} did not answer .*using ${sshAt(MONS[1])}`));
+    t.is(up.outputs.cephHost.value, `${MONS[1]}:${SSH_PORT}`);
 });
 
 test.serial("one mon down: quorum holds and up succeeds; two down: the run fails fast and changes nothing, then recovers", async (t) => {
@@ -86,7 +89,7 @@ test.serial("one mon down: quorum holds and up succeeds; two down: the run fails
     const started = Date.now();
     const error = await t.throwsAsync(stack.preview(quiet));
     t.true(Date.now() - started < 120_000, "fails within the client timeouts");
-    t.regex(error!.message, /reading the Ceph cluster through 127\.0\.0\.11:2222 failed/);
+    t.regex(error!.message, new RegExp(`reading the Ceph cluster through ${sshAt(MONS[0])} failed`));
     lab("start-mon", "b");
     lab("start-mon", "c");
     waitHealth("HEALTH_OK", 90);

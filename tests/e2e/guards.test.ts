@@ -2,7 +2,8 @@
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { labConfig, labStack } from "../../lab/stack";
-import { ceph, cephJson, dropPool, rbd } from "../lab";
+import { ceph, cephJson, rbd } from "../../lab/lab";
+import { dropPool } from "../lab";
 
 const quiet = { color: "never" as const };
 const id = process.pid;

@@ -7,13 +7,16 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { clientCaps } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
-import { ceph, cephJson, dropPool, rbd } from "../lab";
+import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
+import { dropPool } from "../lab";
 
 const STACK = `e2e${process.pid}`;
 const POOL = `e2epool${process.pid}`;
 const CLIENT = `e2euser${process.pid}`;
 const CLASS = `e2e-class-${process.pid}`;
 const NAMESPACE = `e2e-csi-${process.pid}`;
+/** The mons' msgr v1 addresses, the ones ceph-csi is given. */
+const MON_V1 = MONS.map((mon) => `${mon}:6789`);
 
 function kubectl<T = any>(...args: string[]): T {
     return JSON.parse(execFileSync("kubectl", [...args, "-o", "json"], { encoding: "utf8" })) as T;
@@ -59,7 +62,7 @@ test.serial("preview of the empty stack plans the whole graph with the cluster's
     t.true((preview.changeSummary.create ?? 0) >= 20, JSON.stringify(preview.changeSummary));
     t.is(preview.changeSummary.update ?? 0, 0);
     t.true(preview.stdout.includes(fsid), "the plan carries the discovered fsid");
-    for (const mon of ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]) {
+    for (const mon of MON_V1) {
         t.true(preview.stdout.includes(mon), `the plan carries ${mon}`);
     }
 });
@@ -84,7 +87,7 @@ test.serial("up creates the pool, the user, the Secret, the driver and the class
     t.is(sc.reclaimPolicy, "Delete");
     t.is(kubectl("get", "csidriver", "rbd.csi.ceph.com").spec.attachRequired, true);
     const csiConfig = JSON.parse(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-csi-config").data["config.json"]);
-    t.deepEqual(csiConfig[0].monitors, ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]);
+    t.deepEqual(csiConfig[0].monitors, MON_V1);
     t.truthy(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-csi-encryption-kms-config"));
     t.truthy(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-config"));
     t.is(kubectl("get", "deployment", "-n", NAMESPACE, "csi-rbdplugin-provisioner").spec.template.spec.serviceAccountName, "rbd-csi-provisioner");

@@ -5,7 +5,8 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
-import { ceph, DATA, dropPool, labPrivateKey } from "../lab";
+import { ceph, labPrivateKey, rbd, SSHD_LOG_DIR } from "../../lab/lab";
+import { dropPool } from "../lab";
 
 const id = process.pid;
 const quiet = { color: "never" as const };
@@ -59,16 +60,16 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
     await watchProcessList(() => stack.up(collect), processes);
 
     // A failed run: an image in the pool makes destroy refuse, with Ceph's message.
-    execFileSync("rbd", ["-c", join(DATA, "ceph", "ceph.conf"), "create", `${pool}/blocker`, "--size", "16"]);
+    rbd("create", `${pool}/blocker`, "--size", "16");
     const failure = await t.throwsAsync(watchProcessList(() => stack.destroy(collect), processes));
     note("failed run error", failure!.message);
-    execFileSync("rbd", ["-c", join(DATA, "ceph", "ceph.conf"), "rm", `${pool}/blocker`]);
+    rbd("rm", `${pool}/blocker`);
     await watchProcessList(() => stack.destroy(collect), processes);
     // The CLI's export without --show-secrets (the Automation API's exportStack shows secrets).
     note("stack export", execFileSync("pulumi", ["stack", "export", "--stack", `e2esec${id}`], { cwd: REPO, encoding: "utf8" }));
 
-    for (const log of readdirSync(join(DATA, "ssh", "log"))) {
-        note(`sshd log ${log}`, readFileSync(join(DATA, "ssh", "log", log), "utf8"));
+    for (const log of readdirSync(SSHD_LOG_DIR)) {
+        note(`sshd log ${log}`, readFileSync(join(SSHD_LOG_DIR, log), "utf8"));
     }
     const sshKeyBody = labPrivateKey().split("\n").filter((line) => line && !line.startsWith("-----"));
     const haystack = seen.join("\n");

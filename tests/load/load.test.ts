@@ -3,8 +3,8 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../../lab/load";
-import { LAB_MONS } from "../../lab/stack";
-import { cephJson, dropPool } from "../lab";
+import { cephJson, MONS } from "../../lab/lab";
+import { dropPool } from "../lab";
 
 const INSTANCES = 25;
 const SESSIONS_PER_HOST = 4;
@@ -35,10 +35,10 @@ test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up an
         const peak = sampler.stop();
         t.is(result.summary.result, "succeeded", phase);
         t.is(maxStartupsDrops(marks), 0, `${phase}: sshd dropped connections past MaxStartups`);
-        const onFirstMon = peak.get(LAB_MONS[0]) ?? 0;
-        t.true(onFirstMon <= SESSIONS_PER_HOST, `${phase}: ${onFirstMon} sessions were open at once on ${LAB_MONS[0]}`);
+        const onFirstMon = peak.get(MONS[0]) ?? 0;
+        t.true(onFirstMon <= SESSIONS_PER_HOST, `${phase}: ${onFirstMon} sessions were open at once on ${MONS[0]}`);
         t.true(onFirstMon > 1, `${phase}: sessions ran one at a time (peak ${onFirstMon}): the sampler or the lanes are broken`);
-        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${onFirstMon} sessions on ${LAB_MONS[0]}, 0 drops`);
+        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${onFirstMon} sessions on ${MONS[0]}, 0 drops`);
         const expected = phase === "up" ? INSTANCES : 0;
         t.is(pools().length, expected, `${phase}: pools`);
         t.is(users().length, expected, `${phase}: users`);
