@@ -6,10 +6,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, labPrivateKey, rbd, SSHD_LOG_DIR } from "../../lab/lab";
-import { dropPool } from "../lab";
+import { cleanupStack, quiet } from "../lab";
 
 const id = process.pid;
-const quiet = { color: "never" as const };
 
 /** Samples every process's command line while `work` runs. */
 async function watchProcessList<T>(work: () => Promise<T>, seen: string[]): Promise<T> {
@@ -33,10 +32,7 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
     const user = `sec${id}`;
     const config = labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: user }, storageClass: { name: `sec-${id}` }, provisioner: { namespace: `sec-${id}` } });
     const stack = await labStack(`e2esec${id}`, config);
-    t.teardown(async () => {
-        await stack.workspace.removeStack(`e2esec${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     const seen: string[] = [];
     const processes: string[] = [];
     const labels: string[] = [];

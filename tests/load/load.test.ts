@@ -4,7 +4,7 @@ import test from "ava";
 import { execFileSync } from "node:child_process";
 import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../../lab/load";
 import { cephJson, MONS } from "../../lab/lab";
-import { dropPool } from "../lab";
+import { cleanupStack } from "../lab";
 
 const INSTANCES = 25;
 const SESSIONS_PER_HOST = 4;
@@ -18,11 +18,7 @@ const storageClasses = () => ours(execFileSync("kubectl", ["get", "storageclass"
 
 test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up and destroy with no dropped SSH connection and at most ${SESSIONS_PER_HOST} sessions open`, async (t) => {
     const stack = await loadStack(`load${process.pid}`, INSTANCES, SESSIONS_PER_HOST, prefix);
-    t.teardown(async () => {
-        await stack.destroy({ color: "never" }).catch(() => undefined);
-        await stack.workspace.removeStack(`load${process.pid}`, { force: true }).catch(() => undefined);
-        pools().forEach(dropPool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools }));
 
     for (const phase of ["up", "destroy"] as const) {
         const marks = sshdLogMarks();
