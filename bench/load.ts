@@ -4,7 +4,8 @@
 // Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/load.ts [instances]
 import type { Stack } from "@pulumi/pulumi/automation";
 import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../lab/load";
-import { LAB_MONS, labConfig, labStack } from "../lab/stack";
+import { MONS } from "../lab/lab";
+import { labConfig, labStack } from "../lab/stack";
 
 const instances = Number(process.argv[2] ?? 25);
 // What a 16-core runner gets by default (4 x CPUs); this machine alone would use 8.
@@ -19,7 +20,7 @@ async function measure(label: string, stack: Stack): Promise<void> {
             ? await stack.up({ color: "never", parallel: RUNNER_PARALLELISM })
             : await stack.destroy({ color: "never", parallel: RUNNER_PARALLELISM });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const peak = sampler.stop().get(LAB_MONS[0]) ?? 0;
+        const peak = sampler.stop().get(MONS[0]) ?? 0;
         const drops = maxStartupsDrops(marks);
         process.stdout.write(`${label.padEnd(34)} ${phase.padEnd(8)} ${result.summary.result.padEnd(10)} ${seconds.toFixed(1).padStart(6)} s   peak sessions ${String(peak).padStart(2)}   MaxStartups drops ${drops}\n`);
     }

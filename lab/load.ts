@@ -5,11 +5,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { cephJson } from "../tests/lab";
-import { LAB_HOME, LAB_MONS, LAB_SSH_PORT, labConfig, labStack, REPO } from "./stack";
+import { cephJson, MONS, SSH_PORT, SSHD_LOG_DIR } from "./lab";
+import { labConfig, labStack, REPO } from "./stack";
 
 export const LOAD_PROGRAM = resolve(REPO, "bench", "load");
-const sshdLog = (address: string) => join(LAB_HOME, "data", "ssh", "log", `sshd-${address}.log`);
+const sshdLog = (address: string) => join(SSHD_LOG_DIR, `sshd-${address}.log`);
 
 /** The many-instance stack: `instances` pools/users/StorageClasses, all created by it and deleted on destroy. */
 export async function loadStack(stackName: string, instances: number, sessionsPerHost: number, prefix: string): Promise<Stack> {
@@ -32,7 +32,7 @@ export async function loadStack(stackName: string, instances: number, sessionsPe
 /** Established client connections to each mon's sshd, from /proc/net/tcp (IPv4, little-endian hex). */
 function openSessions(): Map<string, number> {
     const counts = new Map<string, number>();
-    const port = LAB_SSH_PORT.toString(16).toUpperCase().padStart(4, "0");
+    const port = SSH_PORT.toString(16).toUpperCase().padStart(4, "0");
     for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
         const fields = line.trim().split(/\s+/);
         if (fields.length < 4 || fields[3] !== "01" || !fields[2].endsWith(`:${port}`)) {
@@ -58,7 +58,7 @@ export function sampleSessions(intervalMs = 20): { stop: () => Map<string, numbe
 
 /** Where each mon's sshd log ends now, so later reads see only new lines. */
 export function sshdLogMarks(): Map<string, number> {
-    return new Map(LAB_MONS.map((address) => [address, statSync(sshdLog(address)).size]));
+    return new Map(MONS.map((address) => [address, statSync(sshdLog(address)).size]));
 }
 
 /** Connections sshd dropped past MaxStartups since `marks`. */

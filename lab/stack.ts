@@ -3,23 +3,18 @@
 // Expects the environment lab/lab.sh exports: pulumi on PATH, PULUMI_HOME,
 // PULUMI_BACKEND_URL (file://), PULUMI_CONFIG_PASSPHRASE, KUBECONFIG, KUBE_CEPH_LAB_HOME.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { labHostKey, labPrivateKey, MONS, SSH_PORT } from "./lab";
 
 export const REPO = resolve(__dirname, "..");
-export const LAB_HOME = process.env.KUBE_CEPH_LAB_HOME ?? "/var/tmp/kube-ceph-lab";
-const SSH_DIR = join(LAB_HOME, "data", "ssh");
-export const LAB_MONS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
-export const LAB_SSH_PORT = 2222;
 
 export type LabConfig = Record<string, Record<string, unknown>>;
 
 /** The lab stack: pinned lab mons, no smoke test and no rollout wait (no kubelet runs pods here). */
 export function labConfig(overrides: LabConfig = {}): LabConfig {
-    const hostKey = (address: string) => readFileSync(join(SSH_DIR, `hostkey-${address}.pub`), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
     const base: LabConfig = {
-        ceph: { hosts: LAB_MONS.map((host) => ({ host, port: LAB_SSH_PORT, hostKey: hostKey(host) })) },
+        ceph: { hosts: MONS.map((host) => ({ host, port: SSH_PORT, hostKey: labHostKey(host) })) },
         pool: { name: "mypool", pgNum: 8, deletionPolicy: "retain" },
         client: { name: "kube" },
         storageClass: { name: "ceph-storageclass" },
@@ -52,7 +47,7 @@ export async function labStack(stackName: string, config: LabConfig = labConfig(
     await writeConfig(stack, config);
     execFileSync("pulumi", ["config", "set", "--secret", "kube-ceph:sshPrivateKey", "--stack", stackName, "--non-interactive"], {
         cwd: workDir,
-        input: readFileSync(join(SSH_DIR, "id_ed25519"), "utf8"),
+        input: labPrivateKey(),
         stdio: ["pipe", "ignore", "inherit"],
     });
     return stack;

@@ -1,63 +1,125 @@
-// What the lab tiers need to reach the lab started by lab/lab.sh: mon hosts over SSH
-// on 127.0.0.11-13 and the admin ceph CLI. Missing lab state is an error, not a skip:
-// the README's test command starts the lab before these tiers run.
+// Helpers of the lab test tiers only. What reaching the lab takes (its addresses, keys and
+// the admin ceph CLI) is lab/lab.ts, shared with the lab's own stacks and the bench.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { CephHost } from "../components/config";
+import type { Stack } from "@pulumi/pulumi/automation";
+import type { ExecutionContext } from "ava";
 import { sshExec } from "../components/live";
+import { ceph, cephJson, labHost, labPrivateKey, MONS } from "../lab/lab";
 
-export const LAB_HOME = process.env.KUBE_CEPH_LAB_HOME ?? "/var/tmp/kube-ceph-lab";
-export const DATA = join(LAB_HOME, "data");
-export const MONS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
-export const SSH_PORT = Number(process.env.KUBE_CEPH_LAB_SSH_PORT ?? 2222);
-export const CEPH_CONF = join(DATA, "ceph", "ceph.conf");
-
-function need(path: string): string {
-    if (!existsSync(path)) {
-        throw new Error(`lab file ${path} is missing: start the lab with lab/lab.sh up`);
-    }
-    return path;
-}
-
-export function labPrivateKey(): string {
-    return readFileSync(need(join(DATA, "ssh", "id_ed25519")), "utf8");
-}
-
-export function labHostKey(address: string): string {
-    return readFileSync(need(join(DATA, "ssh", `hostkey-${address}.pub`)), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
-}
-
-export function labHost(address = MONS[0], pin = true): CephHost {
-    return { host: address, port: SSH_PORT, user: "root", ...(pin ? { hostKey: labHostKey(address) } : {}) };
-}
+/** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */
+export const quiet = { color: "never" as const };
 
 /** Runs a script on a lab mon host over real SSH, as remote.Command would. */
 export function onMon(script: string, address = MONS[0]): Promise<string> {
     return sshExec(labHost(address), labPrivateKey(), script);
 }
 
-/** The admin ceph CLI on this machine, for checking what the scripts did. */
-export function ceph(...args: string[]): string {
-    return execFileSync("ceph", ["-c", need(CEPH_CONF), "--connect-timeout", "20", ...args], { encoding: "utf8" });
+export function poolExists(name: string): boolean {
+    return cephJson<string[]>("osd", "pool", "ls").includes(name);
 }
 
-export function cephJson<T = any>(...args: string[]): T {
-    return JSON.parse(ceph(...args, "-f", "json")) as T;
-}
-
-export function rbd(...args: string[]): string {
-    return execFileSync("rbd", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8" });
+/** The pool's entry in `ceph osd pool ls detail`; undefined when there is no such pool. */
+export function poolDetail(name: string): any {
+    return cephJson<any[]>("osd", "pool", "ls", "detail").find((p) => p.pool_name === name);
 }
 
 /** Removes a pool regardless of who made it (test clean-up only). */
 export function dropPool(name: string): void {
-    if (cephJson<string[]>("osd", "pool", "ls").includes(name)) {
+    if (poolExists(name)) {
         ceph("osd", "pool", "rm", name, name, "--yes-i-really-really-mean-it");
     }
+}
+
+/** `kubectl <args> -o json`, parsed. */
+export function kubectlJson<T = any>(...args: string[]): T {
+    return JSON.parse(execFileSync("kubectl", [...args, "-o", "json"], { encoding: "utf8" })) as T;
+}
+
+type Health = "HEALTH_OK" | "HEALTH_WARN" | "HEALTH_ERR";
+
+/**
+ * Waits, checking once a second, until the cluster's health is `want`; throws with
+ * `ceph health detail` when it is not after `seconds`, so no later step runs against a
+ * cluster in another state than it expects.
+ */
+export function waitHealth(want: Health, seconds = 60): void {
+    const started = Date.now();
+    for (let waited = 0; !ceph("health").startsWith(want); waited++) {
+        if (waited >= seconds) {
+            throw new Error(`the lab cluster is not ${want} after ${Math.round((Date.now() - started) / 1000)} s:\n${ceph("health", "detail")}`);
+        }
+        execFileSync("sleep", ["1"]);
+    }
+}
+
+/** Named clean-up steps, run in the order written (names are never numbers, so they keep it). */
+export type CleanupSteps = Record<string, () => unknown>;
+
+function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs every step, even after one fails, so one failure does not leave the rest of the lab
+ * dirty for the tests after it; logs each failure on the test and then fails it with all of
+ * them. ava keeps a test's first error, so this never hides the test's own failure.
+ */
+export async function cleanUp(t: ExecutionContext, steps: CleanupSteps): Promise<void> {
+    const failures: string[] = [];
+    for (const [step, run] of Object.entries(steps)) {
+        try {
+            await run();
+        } catch (error) {
+            failures.push(`${step}: ${messageOf(error)}`);
+            t.log(`clean-up step "${step}" failed: ${messageOf(error)}`);
+        }
+    }
+    if (failures.length > 0) {
+        throw new Error(`clean-up failed, the lab may not be as the next tests expect:\n${failures.join("\n")}`);
+    }
+}
+
+export interface StackCleanup {
+    /**
+     * What puts the lab back as the test found it (start a stopped daemon, unset a flag,
+     * delete an object the test made); runs first, as the destroy needs the mon hosts and
+     * the API server back and no PersistentVolume left on the pool.
+     */
+    restore?: CleanupSteps;
+    /** Pools to drop last, whoever made them; a function is asked once the stack is gone. */
+    pools?: string[] | (() => string[]);
+}
+
+/**
+ * A lab test's teardown: `restore`, destroy the stack, remove it from the backend, drop
+ * `pools`. `stack` is undefined when making it failed: then only the rest runs.
+ */
+export async function cleanupStack(t: ExecutionContext, stack: Stack | undefined, { restore = {}, pools = [] }: StackCleanup = {}): Promise<void> {
+    // A refused or half-done destroy is expected after some failures (an image left in the
+    // pool, a killed run): it is logged, not failed on, and what it leaves goes with the
+    // forced removal and the pool drops after it.
+    const loggedOnly = (step: string, run: () => Promise<unknown>): CleanupSteps => ({
+        [step]: () => run().catch((error) => t.log(`clean-up step "${step}" failed (left to the steps after it): ${messageOf(error)}`)),
+    });
+    const stackSteps: CleanupSteps = stack
+        ? {
+            ...loggedOnly(`destroy stack ${stack.name}`, () => stack.destroy(quiet)),
+            ...loggedOnly(`remove stack ${stack.name}`, () => stack.workspace.removeStack(stack.name, { force: true })),
+        }
+        : {};
+    await cleanUp(t, {
+        ...restore,
+        ...stackSteps,
+        "drop the test's pools": () => (typeof pools === "function" ? pools() : pools).forEach(dropPool),
+    });
 }
 
 /** A name unique to this test run, so reruns never collide with leftovers. */
 export function uniqueName(prefix: string): string {
     return `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** `text` as a RegExp source that matches exactly it. */
+export function escapeRegExp(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -2,7 +2,8 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { liveReader } from "../../components/live";
-import { cephJson, labHost, labPrivateKey, MONS, onMon, SSH_PORT } from "../lab";
+import { cephJson, labHost, labPrivateKey, MONS, SSH_PORT } from "../../lab/lab";
+import { escapeRegExp, onMon } from "../lab";
 
 const ALL = { discovery: true, health: true, tunables: true };
 
@@ -19,12 +20,12 @@ test.serial("discovery returns the cluster's own fsid and all three mons with v1
 test.serial("a host presenting another key than the pinned one is refused, naming both fingerprints", async (t) => {
     const wrong = { ...labHost(MONS[0]), hostKey: labHost(MONS[1]).hostKey };
     const error = await t.throwsAsync(liveReader().readCeph([wrong, labHost(MONS[1])], labPrivateKey(), ALL));
-    t.regex(error!.message, new RegExp(`host key of ${MONS[0].replace(/\./g, "\\.")}:${SSH_PORT} does not match`));
+    t.regex(error!.message, new RegExp(`host key of ${escapeRegExp(`${MONS[0]}:${SSH_PORT}`)} does not match`));
     t.regex(error!.message, /pinned SHA256:[A-Za-z0-9+/]+, presented SHA256:[A-Za-z0-9+/]+/);
 });
 
 test.serial("an unreachable first host is skipped with its reason and the next one answers", async (t) => {
-    const dead = { host: "127.0.0.11", port: 1, user: "root" };
+    const dead = { host: MONS[0], port: 1, user: "root" };
     const reading = await liveReader().readCeph([dead, labHost(MONS[1])], labPrivateKey(), { discovery: true, health: false, tunables: false });
     t.is(reading.host.host, MONS[1]);
     t.is(reading.skipped.length, 1);

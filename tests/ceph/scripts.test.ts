@@ -3,13 +3,10 @@
 import test from "ava";
 import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
 import { OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
-import { ceph, cephJson, dropPool, onMon, rbd, uniqueName } from "../lab";
+import { ceph, cephJson, rbd } from "../../lab/lab";
+import { cleanUp, dropPool, onMon, poolDetail, uniqueName } from "../lab";
 
 const OWNER = "organization.kube-ceph.ceph-tier";
-
-function poolDetail(name: string) {
-    return cephJson<any[]>("osd", "pool", "ls", "detail").find((p) => p.pool_name === name);
-}
 
 test.serial("pool ensure creates, tags for rbd and the owner, applies pgNum; a second run changes nothing", async (t) => {
     const name = uniqueName("tpool");
@@ -103,10 +100,10 @@ test.serial("user delete removes the user and is safe to repeat", async (t) => {
 
 test.serial("a run cut between creating the pool and tagging it is recognised as this stack's own on the next run", async (t) => {
     const name = uniqueName("tcut");
-    t.teardown(() => {
-        dropPool(name);
-        ceph("config-key", "rm", `kube-ceph/pool-owner/${name}`);
-    });
+    t.teardown(() => cleanUp(t, {
+        [`drop pool ${name}`]: () => dropPool(name),
+        "remove the intent record": () => ceph("config-key", "rm", `kube-ceph/pool-owner/${name}`),
+    }));
     // Exactly what the ensure script has done when it dies after `pool create`.
     ceph("config-key", "set", `kube-ceph/pool-owner/${name}`, OWNER);
     ceph("osd", "pool", "create", name, "8");

@@ -3,12 +3,14 @@ import test from "ava";
 import { execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
-import { ceph, cephJson, dropPool } from "../lab";
+import { ceph, cephJson, MONS, SSH_PORT } from "../../lab/lab";
+import { cleanupStack, escapeRegExp, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
-const quiet = { color: "never" as const };
 const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph.sh"), args, { stdio: "pipe" });
 const pool = `flt${id}`;
+/** A mon host's sshd as the run names it, as a RegExp source. */
+const sshAt = (address: string) => escapeRegExp(`${address}:${SSH_PORT}`);
 
 /** Every process below `root`, found from the process table. */
 function descendants(root: number): number[] {
@@ -26,27 +28,16 @@ function descendants(root: number): number[] {
     return found;
 }
 
-function waitHealth(want: string, seconds = 60): void {
-    for (let i = 0; i < seconds && !ceph("health").startsWith(want); i++) {
-        execFileSync("sleep", ["1"]);
-    }
-}
-
 const config = () => labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: `flt${id}` }, storageClass: { name: `flt-${id}` }, provisioner: { namespace: `flt-${id}` } });
 
 test.serial("an unhealthy cluster (noout: HEALTH_WARN) is refused before any change, naming the check; the run proceeds once healthy", async (t) => {
     const stack = await labStack(`e2eflt${id}`, config());
-    t.teardown(async () => {
-        ceph("osd", "unset", "noout");
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2eflt${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { restore: { "unset noout": () => ceph("osd", "unset", "noout") }, pools: [pool] }));
     ceph("osd", "set", "noout");
     waitHealth("HEALTH_WARN");
     const error = await t.throwsAsync(stack.up(quiet));
     t.regex(error!.message, /Ceph cluster is HEALTH_WARN[\s\S]*OSDMAP_FLAGS/);
-    t.false(cephJson<string[]>("osd", "pool", "ls").includes(pool), "nothing was created");
+    t.false(poolExists(pool), "nothing was created");
     ceph("osd", "unset", "noout");
     waitHealth("HEALTH_OK");
     const up = await stack.up(quiet);
@@ -55,29 +46,18 @@ test.serial("an unhealthy cluster (noout: HEALTH_WARN) is refused before any cha
 
 test.serial("with the first mon host's sshd down the run goes through the next host and says so", async (t) => {
     const stack = await labStack(`e2essh${id}`, config());
-    t.teardown(async () => {
-        lab("start-sshd", "127.0.0.11");
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2essh${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
-    lab("stop-sshd", "127.0.0.11");
+    t.teardown(() => cleanupStack(t, stack, { restore: { [`start sshd on ${MONS[0]}`]: () => lab("start-sshd", MONS[0]) }, pools: [pool] }));
+    lab("stop-sshd", MONS[0]);
     const lines: string[] = [];
     const up = await stack.up({ ...quiet, onOutput: (l) => lines.push(l) });
     t.is(up.summary.result, "succeeded");
-    t.regex(lines.join(""), /mon host 127\.0\.0\.11:2222 did not answer .*using 127\.0\.0\.12:2222/);
-    t.is(up.outputs.cephHost.value, "127.0.0.12:2222");
+    t.regex(lines.join(""), new RegExp(`mon host ${sshAt(MONS[0])} did not answer .*using ${sshAt(MONS[1])}`));
+    t.is(up.outputs.cephHost.value, `${MONS[1]}:${SSH_PORT}`);
 });
 
 test.serial("one mon down: quorum holds and up succeeds; two down: the run fails fast and changes nothing, then recovers", async (t) => {
     const stack = await labStack(`e2emon${id}`, config());
-    t.teardown(async () => {
-        lab("start-mon", "b");
-        lab("start-mon", "c");
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2emon${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { restore: { "start mon b": () => lab("start-mon", "b"), "start mon c": () => lab("start-mon", "c") }, pools: [pool] }));
     lab("stop-mon", "c");
     // One mon down is HEALTH_WARN (MON_DOWN): accepted only with preflight.health warn.
     await labStack(`e2emon${id}`, labConfig({ ...config(), preflight: { health: "warn" } }));
@@ -86,7 +66,7 @@ test.serial("one mon down: quorum holds and up succeeds; two down: the run fails
     const started = Date.now();
     const error = await t.throwsAsync(stack.preview(quiet));
     t.true(Date.now() - started < 120_000, "fails within the client timeouts");
-    t.regex(error!.message, /reading the Ceph cluster through 127\.0\.0\.11:2222 failed/);
+    t.regex(error!.message, new RegExp(`reading the Ceph cluster through ${sshAt(MONS[0])} failed`));
     lab("start-mon", "b");
     lab("start-mon", "c");
     waitHealth("HEALTH_OK", 90);
@@ -95,18 +75,13 @@ test.serial("one mon down: quorum holds and up succeeds; two down: the run fails
 
 test.serial("full OSDs (HEALTH_ERR) are refused even under preflight.health warn, naming OSD_FULL; the run proceeds after the ratios are restored", async (t) => {
     const stack = await labStack(`e2efull${id}`, labConfig({ ...config(), preflight: { health: "warn" } }));
-    const restore = () => {
+    const restoreRatios = () => {
         ceph("osd", "set-full-ratio", "0.95");
         ceph("osd", "set-backfillfull-ratio", "0.90");
         ceph("osd", "set-nearfull-ratio", "0.85");
         waitHealth("HEALTH_OK");
     };
-    t.teardown(async () => {
-        restore();
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2efull${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { restore: { "restore the full ratios": restoreRatios }, pools: [pool] }));
     // The lab's memstore OSDs are nearly empty: tiny ratios mark all of them full.
     ceph("osd", "set-nearfull-ratio", "0.000004");
     ceph("osd", "set-backfillfull-ratio", "0.000006");
@@ -114,8 +89,8 @@ test.serial("full OSDs (HEALTH_ERR) are refused even under preflight.health warn
     waitHealth("HEALTH_ERR");
     const error = await t.throwsAsync(stack.up(quiet));
     t.regex(error!.message, /Ceph cluster is HEALTH_ERR[\s\S]*OSD_FULL/);
-    t.false(cephJson<string[]>("osd", "pool", "ls").includes(pool), "nothing was created");
-    restore();
+    t.false(poolExists(pool), "nothing was created");
+    restoreRatios();
     t.is((await stack.up(quiet)).summary.result, "succeeded");
 });
 
@@ -123,16 +98,12 @@ test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges o
     const stackName = `e2ekill${id}`;
     const user = `flt${id}`;
     const stack = await labStack(stackName, config());
-    t.teardown(async () => {
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stackName], { cwd: REPO, detached: true, stdio: "ignore" });
-    for (let i = 0; i < 240 && !cephJson<string[]>("osd", "pool", "ls").includes(pool); i++) {
+    for (let i = 0; i < 240 && !poolExists(pool); i++) {
         await new Promise((r) => setTimeout(r, 250));
     }
-    t.true(cephJson<string[]>("osd", "pool", "ls").includes(pool), "the pool was being created when the run was killed");
+    t.true(poolExists(pool), "the pool was being created when the run was killed");
     // Kill the CLI and every plugin it started (each runs in its own process group), as a lost runner would.
     const tree = descendants(child.pid!);
     process.kill(-child.pid!, "SIGKILL");
@@ -152,7 +123,7 @@ test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges o
     t.is(up.outputs.poolOrigin.value, "created", "the pool is recognised as this stack's own, from its Ceph owner tag");
     t.is(cephJson<string[]>("osd", "pool", "ls").filter((p) => p === pool).length, 1);
     t.is(ceph("auth", "ls").split("\n").filter((line) => line === `client.${user}`).length, 1);
-    const secret = JSON.parse(execFileSync("kubectl", ["get", "secret", "-n", `flt-${id}`, `ceph-${user}-csi-rbd`, "-o", "json"], { encoding: "utf8" }));
+    const secret = kubectlJson("get", "secret", "-n", `flt-${id}`, `ceph-${user}-csi-rbd`);
     t.is(Buffer.from(secret.data.userKey, "base64").toString(), ceph("auth", "get-key", `client.${user}`).trim());
     await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
 });
@@ -162,20 +133,14 @@ test.serial("Kubernetes API gone mid-run (once the pool appears, seconds before 
     const user = `client.flt${id}`;
     const kube = (command: string) => execFileSync(join(REPO, "lab", "kube.sh"), [command], { stdio: "pipe" });
     const stack = await labStack(stackName, config());
-    t.teardown(async () => {
-        kube("start-apiserver");
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { restore: { "start the API server": () => kube("start-apiserver") }, pools: [pool] }));
     // The pool appears seconds before its script ends and the user and Secrets follow; stopping on the
     // user itself lost the race to the Secrets once under CI load.
-    const poolExists = () => cephJson<string[]>("osd", "pool", "ls").includes(pool);
     const running = stack.up(quiet);
     let stopped = false;
     let stoppedAt = 0;
     for (let i = 0; i < 600 && !stopped; i++) {
-        if (poolExists()) {
+        if (poolExists(pool)) {
             stoppedAt = Date.now();
             kube("stop-apiserver");
             stopped = true;
@@ -195,7 +160,7 @@ test.serial("Kubernetes API gone mid-run (once the pool appears, seconds before 
     const up = await stack.up(quiet);
     t.is(up.summary.result, "succeeded");
     t.is(up.outputs.poolOrigin.value, "created", "the pool is still this stack's own after the interrupted run");
-    const secret = JSON.parse(execFileSync("kubectl", ["get", "secret", "-n", `flt-${id}`, `ceph-flt${id}-csi-rbd`, "-o", "json"], { encoding: "utf8" }));
+    const secret = kubectlJson("get", "secret", "-n", `flt-${id}`, `ceph-flt${id}-csi-rbd`);
     t.is(Buffer.from(secret.data.userKey, "base64").toString(), ceph("auth", "get-key", user).trim(), "the Secret holds the user's real key");
     const again = await stack.up({ ...quiet, expectNoChanges: true });
     t.is(again.summary.result, "succeeded");

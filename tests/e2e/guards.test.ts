@@ -2,21 +2,10 @@
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { labConfig, labStack } from "../../lab/stack";
-import { ceph, cephJson, dropPool, rbd } from "../lab";
+import { ceph, cephJson, rbd } from "../../lab/lab";
+import { cleanupStack, poolExists, quiet, waitHealth } from "../lab";
 
-const quiet = { color: "never" as const };
 const id = process.pid;
-
-function poolExists(name: string): boolean {
-    return cephJson<string[]>("osd", "pool", "ls").includes(name);
-}
-
-/** Data moves after a tunables change; later tests need HEALTH_OK again. */
-function waitHealthy(): void {
-    for (let i = 0; i < 120 && !ceph("health").startsWith("HEALTH_OK"); i++) {
-        execFileSync("sleep", ["1"]);
-    }
-}
 
 const guardConfig = (suffix: string, extra: Parameters<typeof labConfig>[0] = {}) =>
     labConfig({
@@ -31,10 +20,7 @@ test.serial("deletionPolicy delete: destroy refuses while an RBD image is in the
     const config = guardConfig("del");
     const pool = String(config.pool.name);
     const stack = await labStack(`e2eguard${id}`, config);
-    t.teardown(async () => {
-        await stack.workspace.removeStack(`e2eguard${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     await stack.up(quiet);
     rbd("create", `${pool}/precious`, "--size", "16");
     const error = await t.throwsAsync(stack.destroy(quiet));
@@ -55,12 +41,10 @@ async function upWithVolume(t: ExecutionContext, suffix: string, volume: { recla
     const pool = String(config.pool.name);
     const pvName = `pvc-e2e-${suffix}-${id}`;
     const stack = await labStack(`e2e${suffix}${id}`, config);
-    t.teardown(async () => {
-        execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]);
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2e${suffix}${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, {
+        restore: { [`delete PersistentVolume ${pvName}`]: () => execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]) },
+        pools: [pool],
+    }));
     const fsid = String((await stack.up(quiet)).outputs.clusterId.value);
     const manifest = {
         apiVersion: "v1",
@@ -112,10 +96,7 @@ test.serial("an adopted pool survives destroy even under deletionPolicy delete",
     const pool = String(config.pool.name);
     ceph("osd", "pool", "create", pool, "8");
     const stack = await labStack(`e2eadopt${id}`, config);
-    t.teardown(async () => {
-        await stack.workspace.removeStack(`e2eadopt${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     const up = await stack.up(quiet);
     t.is(up.outputs.poolOrigin.value, "adopted");
     await stack.destroy(quiet);
@@ -128,14 +109,15 @@ test.serial("the source's 4.4 kernel fails the run against jewel tunables, and p
     execFileSync("kubectl", ["create", "-f", "-"], { input: manifest });
     const profile = cephJson<{ profile: string }>("osd", "crush", "show-tunables").profile;
     const stack = await labStack(`e2ekernel${id}`, guardConfig("kern"));
-    t.teardown(async () => {
-        execFileSync("kubectl", ["delete", "node", node, "--wait=false"]);
-        ceph("osd", "crush", "tunables", profile === "jewel" ? "optimal" : profile);
-        waitHealthy();
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(`e2ekernel${id}`, { force: true }).catch(() => undefined);
-        dropPool(String(guardConfig("kern").pool.name));
-    });
+    t.teardown(() => cleanupStack(t, stack, {
+        restore: {
+            [`delete node ${node}`]: () => execFileSync("kubectl", ["delete", "node", node, "--wait=false"]),
+            "restore the tunables profile": () => ceph("osd", "crush", "tunables", profile === "jewel" ? "optimal" : profile),
+            // Data moves after a tunables change; later tests need HEALTH_OK again.
+            "wait for HEALTH_OK": () => waitHealth("HEALTH_OK", 120),
+        },
+        pools: [String(guardConfig("kern").pool.name)],
+    }));
     execFileSync("kubectl", ["patch", "node", node, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: { nodeInfo: { kernelVersion: "4.4.247-1.el7.elrepo.x86_64" } } })]);
     t.is(profile, "jewel", "the lab cluster starts with jewel tunables, as the source's cluster did");
     const error = await t.throwsAsync(stack.preview(quiet));

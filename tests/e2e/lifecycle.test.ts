@@ -7,17 +7,17 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { clientCaps } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
-import { ceph, cephJson, dropPool, rbd } from "../lab";
+import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
+import { cleanupStack, kubectlJson, poolDetail, quiet } from "../lab";
 
 const STACK = `e2e${process.pid}`;
 const POOL = `e2epool${process.pid}`;
 const CLIENT = `e2euser${process.pid}`;
 const CLASS = `e2e-class-${process.pid}`;
 const NAMESPACE = `e2e-csi-${process.pid}`;
+/** The mons' msgr v1 addresses, the ones ceph-csi is given. */
+const MON_V1 = MONS.map((mon) => `${mon}:6789`);
 
-function kubectl<T = any>(...args: string[]): T {
-    return JSON.parse(execFileSync("kubectl", [...args, "-o", "json"], { encoding: "utf8" })) as T;
-}
 function kubectlGone(...args: string[]): boolean {
     try {
         execFileSync("kubectl", ["get", ...args], { stdio: "pipe" });
@@ -26,9 +26,7 @@ function kubectlGone(...args: string[]): boolean {
         return /NotFound/.test(String((error as { stderr?: Buffer }).stderr));
     }
 }
-function poolDetail(name: string) {
-    return cephJson<any[]>("osd", "pool", "ls", "detail").find((p) => p.pool_name === name);
-}
+
 const config = (extra: Parameters<typeof labConfig>[0] = {}) =>
     labConfig({
         pool: { name: POOL, pgNum: 8, deletionPolicy: "retain" },
@@ -39,19 +37,12 @@ const config = (extra: Parameters<typeof labConfig>[0] = {}) =>
     });
 
 let stack: Stack;
-const quiet = { color: "never" as const };
 
 test.before(async () => {
     stack = await labStack(STACK, config());
 });
 
-test.after.always(async () => {
-    if (stack) {
-        await stack.destroy(quiet).catch(() => undefined);
-        await stack.workspace.removeStack(STACK, { force: true }).catch(() => undefined);
-    }
-    dropPool(POOL);
-});
+test.after.always((t) => cleanupStack(t, stack, { pools: [POOL] }));
 
 test.serial("preview of the empty stack plans the whole graph with the cluster's real fsid and mons", async (t) => {
     const preview = await stack.preview({ ...quiet, diff: true });
@@ -59,7 +50,7 @@ test.serial("preview of the empty stack plans the whole graph with the cluster's
     t.true((preview.changeSummary.create ?? 0) >= 20, JSON.stringify(preview.changeSummary));
     t.is(preview.changeSummary.update ?? 0, 0);
     t.true(preview.stdout.includes(fsid), "the plan carries the discovered fsid");
-    for (const mon of ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]) {
+    for (const mon of MON_V1) {
         t.true(preview.stdout.includes(mon), `the plan carries ${mon}`);
     }
 });
@@ -73,23 +64,23 @@ test.serial("up creates the pool, the user, the Secret, the driver and the class
     t.is(pool.application_metadata.rbd[OWNER_KEY], `organization.kube-ceph.${STACK}`);
     t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps(POOL));
     const key = ceph("auth", "get-key", `client.${CLIENT}`).trim();
-    const secret = kubectl("get", "secret", "-n", NAMESPACE, `ceph-${CLIENT}-csi-rbd`);
+    const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${CLIENT}-csi-rbd`);
     t.is(Buffer.from(secret.data.userKey, "base64").toString(), key);
     t.is(Buffer.from(secret.data.userID, "base64").toString(), CLIENT);
     t.deepEqual(Object.keys(secret.data).sort(), ["userID", "userKey"]);
-    const sc = kubectl("get", "storageclass", CLASS);
+    const sc = kubectlJson("get", "storageclass", CLASS);
     t.is(sc.provisioner, "rbd.csi.ceph.com");
     t.is(sc.parameters.clusterID, cephJson<{ fsid: string }>("fsid").fsid);
     t.is(sc.parameters.pool, POOL);
     t.is(sc.reclaimPolicy, "Delete");
-    t.is(kubectl("get", "csidriver", "rbd.csi.ceph.com").spec.attachRequired, true);
-    const csiConfig = JSON.parse(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-csi-config").data["config.json"]);
-    t.deepEqual(csiConfig[0].monitors, ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]);
-    t.truthy(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-csi-encryption-kms-config"));
-    t.truthy(kubectl("get", "configmap", "-n", NAMESPACE, "ceph-config"));
-    t.is(kubectl("get", "deployment", "-n", NAMESPACE, "csi-rbdplugin-provisioner").spec.template.spec.serviceAccountName, "rbd-csi-provisioner");
-    t.is(kubectl("get", "daemonset", "-n", NAMESPACE, "csi-rbdplugin").spec.template.spec.serviceAccountName, "rbd-csi-nodeplugin");
-    t.truthy(kubectl("get", "clusterrole", `${NAMESPACE}-rbd-external-provisioner-runner`));
+    t.is(kubectlJson("get", "csidriver", "rbd.csi.ceph.com").spec.attachRequired, true);
+    const csiConfig = JSON.parse(kubectlJson("get", "configmap", "-n", NAMESPACE, "ceph-csi-config").data["config.json"]);
+    t.deepEqual(csiConfig[0].monitors, MON_V1);
+    t.truthy(kubectlJson("get", "configmap", "-n", NAMESPACE, "ceph-csi-encryption-kms-config"));
+    t.truthy(kubectlJson("get", "configmap", "-n", NAMESPACE, "ceph-config"));
+    t.is(kubectlJson("get", "deployment", "-n", NAMESPACE, "csi-rbdplugin-provisioner").spec.template.spec.serviceAccountName, "rbd-csi-provisioner");
+    t.is(kubectlJson("get", "daemonset", "-n", NAMESPACE, "csi-rbdplugin").spec.template.spec.serviceAccountName, "rbd-csi-nodeplugin");
+    t.truthy(kubectlJson("get", "clusterrole", `${NAMESPACE}-rbd-external-provisioner-runner`));
     t.is(result.outputs.poolOrigin.value, "created");
     t.is(result.outputs.clusterId.value, cephJson<{ fsid: string }>("fsid").fsid);
 });
@@ -119,7 +110,7 @@ test.serial("changing a StorageClass parameter replaces the class, delete-first,
     t.regex(preview.stdout, /imageFeatures\s*:\s*"layering" => "layering,exclusive-lock"/);
     t.false(/AQ[A-Za-z0-9+/]{30,}==/.test(preview.stdout), "no cephx key in the diff");
     await stack.up(quiet);
-    t.is(kubectl("get", "storageclass", CLASS).parameters.imageFeatures, "layering,exclusive-lock");
+    t.is(kubectlJson("get", "storageclass", CLASS).parameters.imageFeatures, "layering,exclusive-lock");
 });
 
 test.serial("destroy removes the Kubernetes objects and the user, and keeps the pool under retain", async (t) => {

@@ -5,10 +5,10 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
-import { ceph, DATA, dropPool, labPrivateKey } from "../lab";
+import { ceph, labPrivateKey, rbd, SSHD_LOG_DIR } from "../../lab/lab";
+import { cleanupStack, quiet } from "../lab";
 
 const id = process.pid;
-const quiet = { color: "never" as const };
 
 /** Samples every process's command line while `work` runs. */
 async function watchProcessList<T>(work: () => Promise<T>, seen: string[]): Promise<T> {
@@ -32,10 +32,7 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
     const user = `sec${id}`;
     const config = labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: user }, storageClass: { name: `sec-${id}` }, provisioner: { namespace: `sec-${id}` } });
     const stack = await labStack(`e2esec${id}`, config);
-    t.teardown(async () => {
-        await stack.workspace.removeStack(`e2esec${id}`, { force: true }).catch(() => undefined);
-        dropPool(pool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     const seen: string[] = [];
     const processes: string[] = [];
     const labels: string[] = [];
@@ -59,16 +56,16 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
     await watchProcessList(() => stack.up(collect), processes);
 
     // A failed run: an image in the pool makes destroy refuse, with Ceph's message.
-    execFileSync("rbd", ["-c", join(DATA, "ceph", "ceph.conf"), "create", `${pool}/blocker`, "--size", "16"]);
+    rbd("create", `${pool}/blocker`, "--size", "16");
     const failure = await t.throwsAsync(watchProcessList(() => stack.destroy(collect), processes));
     note("failed run error", failure!.message);
-    execFileSync("rbd", ["-c", join(DATA, "ceph", "ceph.conf"), "rm", `${pool}/blocker`]);
+    rbd("rm", `${pool}/blocker`);
     await watchProcessList(() => stack.destroy(collect), processes);
     // The CLI's export without --show-secrets (the Automation API's exportStack shows secrets).
     note("stack export", execFileSync("pulumi", ["stack", "export", "--stack", `e2esec${id}`], { cwd: REPO, encoding: "utf8" }));
 
-    for (const log of readdirSync(join(DATA, "ssh", "log"))) {
-        note(`sshd log ${log}`, readFileSync(join(DATA, "ssh", "log", log), "utf8"));
+    for (const log of readdirSync(SSHD_LOG_DIR)) {
+        note(`sshd log ${log}`, readFileSync(join(SSHD_LOG_DIR, log), "utf8"));
     }
     const sshKeyBody = labPrivateKey().split("\n").filter((line) => line && !line.startsWith("-----"));
     const haystack = seen.join("\n");

@@ -3,8 +3,8 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../../lab/load";
-import { LAB_MONS } from "../../lab/stack";
-import { cephJson, dropPool } from "../lab";
+import { cephJson, MONS } from "../../lab/lab";
+import { cleanupStack } from "../lab";
 
 const INSTANCES = 25;
 const SESSIONS_PER_HOST = 4;
@@ -18,11 +18,7 @@ const storageClasses = () => ours(execFileSync("kubectl", ["get", "storageclass"
 
 test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up and destroy with no dropped SSH connection and at most ${SESSIONS_PER_HOST} sessions open`, async (t) => {
     const stack = await loadStack(`load${process.pid}`, INSTANCES, SESSIONS_PER_HOST, prefix);
-    t.teardown(async () => {
-        await stack.destroy({ color: "never" }).catch(() => undefined);
-        await stack.workspace.removeStack(`load${process.pid}`, { force: true }).catch(() => undefined);
-        pools().forEach(dropPool);
-    });
+    t.teardown(() => cleanupStack(t, stack, { pools }));
 
     for (const phase of ["up", "destroy"] as const) {
         const marks = sshdLogMarks();
@@ -35,10 +31,10 @@ test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up an
         const peak = sampler.stop();
         t.is(result.summary.result, "succeeded", phase);
         t.is(maxStartupsDrops(marks), 0, `${phase}: sshd dropped connections past MaxStartups`);
-        const onFirstMon = peak.get(LAB_MONS[0]) ?? 0;
-        t.true(onFirstMon <= SESSIONS_PER_HOST, `${phase}: ${onFirstMon} sessions were open at once on ${LAB_MONS[0]}`);
+        const onFirstMon = peak.get(MONS[0]) ?? 0;
+        t.true(onFirstMon <= SESSIONS_PER_HOST, `${phase}: ${onFirstMon} sessions were open at once on ${MONS[0]}`);
         t.true(onFirstMon > 1, `${phase}: sessions ran one at a time (peak ${onFirstMon}): the sampler or the lanes are broken`);
-        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${onFirstMon} sessions on ${LAB_MONS[0]}, 0 drops`);
+        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${onFirstMon} sessions on ${MONS[0]}, 0 drops`);
         const expected = phase === "up" ? INSTANCES : 0;
         t.is(pools().length, expected, `${phase}: pools`);
         t.is(users().length, expected, `${phase}: users`);

@@ -1,0 +1,56 @@
+// Where the lab that lab/lab.sh starts lives and how to reach it, for everything in
+// TypeScript that drives it: the lab's stacks (stack.ts, load.ts), the load bench and the
+// lab test tiers. The addresses, the port and the file layout are lab/ceph.sh's.
+// Missing lab state is an error, not a skip: `lab/lab.sh up` makes it.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CephHost } from "../components/config";
+
+const LAB_HOME = process.env.KUBE_CEPH_LAB_HOME ?? "/var/tmp/kube-ceph-lab";
+const DATA = join(LAB_HOME, "data");
+/** The mon hosts of mons a, b and c, in that order; each runs its own sshd. */
+export const MONS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
+/**
+ * The port of every mon host's sshd: lab/ceph.sh fixes it (SSH_PORT there) and no variable
+ * changes it, so it is not read from the environment (`ceph.sh env` only reports it).
+ */
+export const SSH_PORT = 2222;
+const CEPH_CONF = join(DATA, "ceph", "ceph.conf");
+const SSH_DIR = join(DATA, "ssh");
+/** Where each mon host's sshd logs, as sshd-<address>.log. */
+export const SSHD_LOG_DIR = join(SSH_DIR, "log");
+
+function need(path: string): string {
+    if (!existsSync(path)) {
+        throw new Error(`lab file ${path} is missing: start the lab with lab/lab.sh up`);
+    }
+    return path;
+}
+
+/** The private key that root on every mon host accepts. */
+export function labPrivateKey(): string {
+    return readFileSync(need(join(SSH_DIR, "id_ed25519")), "utf8");
+}
+
+/** The host key of a mon host's sshd as the config pins it: "<type> <base64>", no comment. */
+export function labHostKey(address: string): string {
+    return readFileSync(need(join(SSH_DIR, `hostkey-${address}.pub`)), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+export function labHost(address = MONS[0], pin = true): CephHost {
+    return { host: address, port: SSH_PORT, user: "root", ...(pin ? { hostKey: labHostKey(address) } : {}) };
+}
+
+/** The admin ceph CLI on this machine, for reading and changing the lab cluster directly. */
+export function ceph(...args: string[]): string {
+    return execFileSync("ceph", ["-c", need(CEPH_CONF), "--connect-timeout", "20", ...args], { encoding: "utf8" });
+}
+
+export function cephJson<T = any>(...args: string[]): T {
+    return JSON.parse(ceph(...args, "-f", "json")) as T;
+}
+
+export function rbd(...args: string[]): string {
+    return execFileSync("rbd", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8" });
+}
