@@ -1,7 +1,8 @@
 // kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
 // StorageClass. Read top to bottom, this file is the dependency graph:
-//   config -> live reads and preflight -> pool -> user -> Secrets -> provisioner
-//   -> StorageClass -> smoke test -> the guard that keeps what volumes need on destroy.
+//   config -> live reads and preflight -> pool -> user -> provisioner (and its namespace)
+//   -> Secrets in that namespace -> StorageClass -> smoke test
+//   -> the guard that keeps what volumes need on destroy.
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
@@ -9,7 +10,8 @@ import { CephCsi } from "./components/ceph-csi";
 import { CephPool, stackOwner } from "./components/ceph-pool";
 import { IMAGE_KEYS, ImageKey, KubeCephConfig, readStackConfig } from "./components/config";
 import { imageFor } from "./components/images";
-import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader } from "./components/live";
+import { InTreeRbd } from "./components/in-tree-rbd";
+import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader, monitorsFromConfig, POOL_OUTPUT } from "./components/live";
 import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
 import { RbdProvisioner } from "./components/rbd-provisioner";
 import { RbdSecrets } from "./components/rbd-secrets";
@@ -19,6 +21,9 @@ import { VolumeGuard } from "./components/volume-guard";
 import { MonConnection } from "./components/remote-script";
 
 /** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
+/** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
+const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
+
 async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
     const reader = liveReader();
     const cephRequest = {
@@ -32,9 +37,10 @@ async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Pro
         pulumi.log.warn(`mon host ${skipped.host.host}:${skipped.host.port} did not answer (${skipped.reason}); using ${ceph!.host.host}:${ceph!.host.port}`);
     }
     const kubernetesRequest = {
-        version: config.provisioner.kind === "in-tree",
+        version: config.provisioner.kind !== "csi",
+        selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
-        kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
+        kubeconfig,
     };
     const kubernetes = kubernetesRequest.version || kubernetesRequest.nodes ? await reader.readKubernetes(kubernetesRequest) : {};
     return { ceph, kubernetes };
@@ -61,9 +67,9 @@ export = async () => {
         if (live.ceph?.health !== undefined) {
             checkHealth(config.preflight.health, live.ceph.health);
         }
-        checkProvisionerSupported(config.provisioner.kind, live.kubernetes.serverVersion);
+        checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
-            const monitors = live.ceph.monitors ?? (config.ceph.monitors ?? []).map((address, i) => ({ name: String(i), v1: address }));
+            const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
             checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, config.storageClass.imageFeatures));
         }
     } catch (error) {
@@ -81,38 +87,39 @@ export = async () => {
         );
     }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
-    const monitors = config.ceph.monitors ? [...config.ceph.monitors].sort() : clientMonitorAddresses(live.ceph!.monitors!);
+    const monitors = config.ceph.monitors ? clientMonitorAddresses(monitorsFromConfig(config.ceph.monitors)).sort() : clientMonitorAddresses(live.ceph!.monitors!);
     const monHost = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
 
     // 3. Ceph: the pool, then the least-privilege user whose caps name it. The user waits
-    // for the pool anyway, so both share one SSH lane.
+    // for the pool anyway, so both share one SSH lane. (Components renamed since the previous
+    // release keep its name as an alias, so an upgraded stack replaces nothing.)
     const cephLane = monHost.lane();
-    const pool = new CephPool("rbd", {
+    const pool = new CephPool("ceph", {
         connection: cephLane,
         name: config.pool.name,
         pgNum: config.pool.pgNum,
         replicas: config.pool.replicas,
         deletionPolicy: config.pool.deletionPolicy,
         owner: stackOwner(),
-    });
-    const client = new CephClient("rbd", { connection: cephLane, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool] });
+    }, { aliases: [{ name: "rbd" }] });
+    const client = new CephClient("ceph-client", { connection: cephLane, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool], aliases: [{ name: "rbd" }] });
 
-    // 4. Kubernetes: the provisioner, the Secrets built from the real key, the StorageClass.
+    // 4. Kubernetes: the provisioner and the namespace it owns, the Secrets built from the
+    // real key in that namespace, the StorageClass.
     const images = Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageFor(k, config.provisioner)])) as Record<ImageKey, string>;
     const provisioner =
         config.provisioner.kind === "csi"
             ? new CephCsi("ceph-csi", { namespace: config.provisioner.namespace, clusterId, monitors, images, awaitRollout: config.provisioner.awaitRollout })
             : config.provisioner.kind === "external"
               ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner, awaitRollout: config.provisioner.awaitRollout })
-              : undefined;
-    const secrets = new RbdSecrets("ceph", {
+              : new InTreeRbd("in-tree-rbd", { namespace: config.provisioner.namespace });
+    const secrets = new RbdSecrets("rbd-secrets", {
         kind: config.provisioner.kind,
         clientName: client.name,
         clientKey: client.key,
-        provisionerNamespace: provisioner?.namespace ?? config.provisioner.namespace,
-        claimNamespace: config.smokeTest.namespace,
+        namespace: provisioner.namespace,
         namePrefix: `ceph-${config.client.name}`,
-    }, { dependsOn: [client] });
+    }, { dependsOn: [client], aliases: [{ name: "ceph" }] });
     const storageClass = new RbdStorageClass("rbd", {
         kind: config.provisioner.kind,
         settings: config.storageClass,
@@ -122,35 +129,38 @@ export = async () => {
         monitors,
         provisionerSecret: secrets.provisioner,
         userSecret: secrets.user,
-    }, { dependsOn: [secrets, ...(provisioner ? [provisioner] : [])] });
+    }, { dependsOn: [secrets, provisioner] });
 
-    // 5. Smoke test: a claim and a pod that proves the class really stores data.
+    // 5. Smoke test: a claim (and a pod) proving that the class provisions (and stores) data.
     const smokeTest = config.smokeTest.enabled
         ? new SmokeTest("smoke-test", {
               namespace: config.smokeTest.namespace,
               claimName: config.smokeTest.claimName,
               size: config.smokeTest.size,
               image: config.smokeTest.image,
+              pod: config.smokeTest.pod,
+              timeoutSeconds: config.smokeTest.timeoutSeconds,
               storageClassName: storageClass.name,
-          }, { dependsOn: [storageClass, ...(provisioner ? [provisioner] : [])] })
+              kubeconfig,
+          }, { dependsOn: [storageClass, provisioner] })
         : undefined;
 
     // 6. The guard: while a PersistentVolume uses the pool, destroy stops right after the
     // smoke test, before the class, Secrets, user and pool. dependsOn only, and plain names
     // from config: a delete-first replace of the class must not cascade into the guard.
-    new VolumeGuard("rbd", {
+    new VolumeGuard("guard", {
         pool: config.pool.name,
         clusterId,
         storageClassName: config.storageClass.name,
-        kubeconfig: new pulumi.Config("kubernetes").get("kubeconfig"),
-    }, { dependsOn: [pool, client, secrets, storageClass, ...(smokeTest ? [smokeTest] : [])] });
+        kubeconfig,
+    }, { dependsOn: [pool, client, secrets, storageClass, ...(smokeTest ? [smokeTest] : [])], aliases: [{ name: "rbd" }] });
 
     return {
         cephHost: monHost.address,
         cephUser: pulumi.interpolate`client.${client.name}`,
         clusterId,
         monitors,
-        pool: pool.name,
+        [POOL_OUTPUT]: pool.name,
         poolOrigin: pool.origin,
         provisionerKind: config.provisioner.kind,
         smokeTest: smokeTest?.result ?? "disabled (kube-ceph:smokeTest.enabled is false)",

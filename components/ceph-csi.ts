@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ImageKey } from "./config";
-import { provisionerNamespace, rolloutAnnotations } from "./kubernetes-common";
+import { ownedNamespace, rolloutAnnotations } from "./kubernetes-common";
 import { PROVISIONER_NAMES } from "./rbd-storage-class";
 
 export interface CephCsiArgs {
@@ -38,9 +38,12 @@ export class CephCsi extends pulumi.ComponentResource {
         super("kube-ceph:kubernetes:CephCsi", name, {}, opts);
         const child = { parent: this };
         const awaitAnnotations = rolloutAnnotations(args.awaitRollout);
-        const namespace = provisionerNamespace(name, args.namespace, this);
+        const namespace = ownedNamespace(name, args.namespace, this);
         const ns = args.namespace;
-        // Cluster-scoped objects carry the namespace so two drivers in two namespaces do not collide.
+        // The ClusterRoles and their bindings carry the namespace, so they never clash with another
+        // install's RBAC. That does not make two drivers possible: the CSIDriver name and the node
+        // plugin's host paths (/var/lib/kubelet/plugins/rbd.csi.ceph.com) are fixed per driver, so
+        // one cluster runs one RBD ceph-csi.
         const clusterName = (base: string) => `${ns}-${base}`;
 
         const provisionerAccount = new k8s.core.v1.ServiceAccount(`${name}-provisioner-sa`, {

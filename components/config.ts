@@ -18,8 +18,8 @@ const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 /** Kubernetes resource quantities with a unit (a bare number of bytes is refused as a likely mistake). */
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** A monitor address as ceph-csi and the kernel client take it: host:port. */
-const MON_ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$/;
+/** A monitor address host:port, optionally with Ceph's msgr prefix (v1: or v2:) as `ceph mon dump` prints it. */
+const MON_ADDRESS = /^(v[12]:)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$/;
 /** Container image reference: registry/path:tag or @digest, without whitespace or shell syntax. */
 const IMAGE = /^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_.-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
@@ -28,6 +28,10 @@ const HOST_KEY_TYPES = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-
 /** RBD image features understood by this tool; the kernel requirements live in preflight.ts. */
 export const IMAGE_FEATURES = ["layering", "exclusive-lock", "object-map", "fast-diff", "deep-flatten", "journaling"] as const;
 export type ImageFeature = (typeof IMAGE_FEATURES)[number];
+const FEATURES_FORM = `must be a list of RBD image features, or one comma-separated string such as "layering,exclusive-lock", of ${IMAGE_FEATURES.join(", ")}`;
+
+/** The image features the legacy provisioners (in-tree kubernetes.io/rbd, external ceph.com/rbd) can create. */
+export const LEGACY_IMAGE_FEATURES: readonly ImageFeature[] = ["layering"];
 
 export const PROVISIONER_KINDS = ["csi", "external", "in-tree"] as const;
 export type ProvisionerKind = (typeof PROVISIONER_KINDS)[number];
@@ -54,6 +58,11 @@ export const MAX_PG_NUM = 65536;
  */
 export const MAX_SESSIONS_PER_HOST = 10;
 export const DEFAULT_SESSIONS_PER_HOST = 4;
+
+/** "a, b,c" -> ["a", "b", "c"]: how ceph-csi writes lists in StorageClass parameters. */
+function splitList(text: string): string[] {
+    return text.split(",").map((item) => item.trim());
+}
 
 function isPowerOfTwo(n: number): boolean {
     return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
@@ -90,7 +99,7 @@ const cephSchema = z.strictObject({
         .min(1, { error: "must list at least one mon host" })
         .max(16, { error: "must list at most 16 mon hosts" }),
     fsid: z.string().regex(UUID, { error: "must be the cluster fsid, a lowercase UUID as printed by 'ceph fsid'" }).optional(),
-    monitors: z.array(z.string().regex(MON_ADDRESS, { error: "must be a monitor address host:port, e.g. 10.0.0.1:6789" }))
+    monitors: z.array(z.string().regex(MON_ADDRESS, { error: "must be a monitor address host:port, e.g. 10.0.0.1:6789, optionally prefixed v1: or v2:" }))
         .min(1, { error: "must list at least one monitor" }).optional(),
     sessionsPerHost: z.number().int({ error: "must be a whole number" })
         .min(1, { error: `must be between 1 and ${MAX_SESSIONS_PER_HOST}` })
@@ -122,11 +131,15 @@ const clientSchema = z.strictObject({
 const storageClassSchema = z.strictObject({
     name: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-storageclass"),
     fsType: z.enum(["ext4", "xfs"], { error: "must be one of ext4, xfs" }).default("ext4"),
-    imageFeatures: z.array(z.enum(IMAGE_FEATURES, { error: `must list only ${IMAGE_FEATURES.join(", ")}` }))
-        .min(1, { error: "must list at least layering" }).default(["layering"])
-        .refine((f) => new Set(f).size === f.length, { error: "must not repeat a feature" })
-        .refine((f) => !f.includes("object-map") || f.includes("exclusive-lock"), { error: "object-map requires exclusive-lock" })
-        .refine((f) => !f.includes("fast-diff") || f.includes("object-map"), { error: "fast-diff requires object-map" }),
+    // ceph-csi and its examples write "layering,exclusive-lock"; a list is accepted too, and both become one list.
+    imageFeatures: z.preprocess(
+        (value) => (typeof value === "string" ? splitList(value) : value),
+        z.array(z.enum(IMAGE_FEATURES, { error: `must list only ${IMAGE_FEATURES.join(", ")}` }), { error: FEATURES_FORM })
+            .min(1, { error: "must list at least layering" })
+            .refine((f) => new Set(f).size === f.length, { error: "must not repeat a feature" })
+            .refine((f) => !f.includes("object-map") || f.includes("exclusive-lock"), { error: "object-map requires exclusive-lock" })
+            .refine((f) => !f.includes("fast-diff") || f.includes("object-map"), { error: "fast-diff requires object-map" }),
+    ).default(["layering"]),
     reclaimPolicy: z.enum(["Delete", "Retain"], { error: "must be one of Delete, Retain" }).default("Delete"),
     allowVolumeExpansion: z.boolean({ error: "must be true or false" }).default(true),
     volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"], { error: "must be one of Immediate, WaitForFirstConsumer" }).default("Immediate"),
@@ -153,6 +166,10 @@ const smokeTestSchema = z.strictObject({
     claimName: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-test-claim"),
     size: z.string().regex(QUANTITY, { error: "must be a Kubernetes quantity with a unit, such as 5Gi or 500Mi (5GB is not one)" }).default("5Gi"),
     image: z.string().regex(IMAGE, { error: "must be a container image reference such as busybox:1.32.0" }).default("busybox:1.32.0"),
+    // false checks only that the claim binds to a real volume: for clusters (or a lab) where no pod can run.
+    pod: z.boolean({ error: "must be true or false" }).default(true),
+    timeoutSeconds: z.number().int({ error: "must be a whole number of seconds" })
+        .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
 });
 
 const schemas = {
@@ -209,6 +226,10 @@ function describe(value: unknown): string {
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
     let node: unknown = root;
     for (const step of path) {
+        // A comma-separated string stands for a list (imageFeatures), so its items have indexes too.
+        if (typeof node === "string" && typeof step === "number") {
+            node = splitList(node);
+        }
         if (node === null || typeof node !== "object") {
             return undefined;
         }
@@ -283,15 +304,55 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
     } as KubeCephConfig;
 }
 
+/** Peels defaults, optionals and preprocessing off a schema. */
+function unwrapSchema(schema: z.ZodType): z.ZodType {
+    let node = schema as unknown as { _zod: { def: Record<string, any> } };
+    for (;;) {
+        const def = node._zod.def;
+        if (def.type === "default" || def.type === "optional" || def.type === "prefault") {
+            node = def.innerType;
+        } else if (def.type === "pipe") {
+            node = def.out;
+        } else {
+            return node as unknown as z.ZodType;
+        }
+    }
+}
+
+/** The keys an object in the config may have at `path` below `schema`; unions answer with their object branch. */
+export function knownKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+    const def = (unwrapSchema(schema) as unknown as { _zod: { def: Record<string, any> } })._zod.def;
+    if (def.type === "union") {
+        for (const option of def.options as z.ZodType[]) {
+            const keys = knownKeysAt(option, path);
+            if (keys.length > 0) {
+                return keys;
+            }
+        }
+        return [];
+    }
+    if (path.length === 0) {
+        return def.type === "object" ? Object.keys(def.shape).sort() : [];
+    }
+    const [step, ...rest] = path;
+    if (def.type === "object" && typeof step === "string" && step in def.shape) {
+        return knownKeysAt(def.shape[step], rest);
+    }
+    if (def.type === "array" && typeof step === "number") {
+        return knownKeysAt(def.element, rest);
+    }
+    return [];
+}
+
 function problemFromIssue(top: string, raw: unknown, issue: z.core.$ZodIssue): ConfigProblem {
-    // An unknown key inside an object is reported at that key, not at its parent.
+    // An unknown key inside an object is reported at that key, with the keys allowed in that very object.
     if (issue.code === "unrecognized_keys") {
-        const known = Object.keys(((schemas as Record<string, z.ZodType>)[top] as unknown as { unwrap?: () => z.ZodObject }).unwrap?.().shape ?? {});
+        const known = knownKeysAt((schemas as Record<string, z.ZodType>)[top], issue.path);
         const parentPath = issue.path;
         return {
             key: keyName(top, [...parentPath, issue.keys[0]]),
             value: valueAt(raw, [...parentPath, issue.keys[0]]),
-            allowed: `is not a known key${known.length > 0 ? `; known keys here: ${known.sort().join(", ")}` : ""}`,
+            allowed: `is not a known key${known.length > 0 ? `; known keys here: ${known.join(", ")}` : ""}`,
         };
     }
     // A union reports the object branch's error when the value was an object.
@@ -319,6 +380,15 @@ function normaliseHost(entry: string | { host: string; port?: number; user?: str
 
 function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
+    const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
+    const features = (parsed.storageClass as KubeCephConfig["storageClass"] | undefined)?.imageFeatures;
+    if (kind !== undefined && kind !== "csi" && features !== undefined && features.some((f) => !LEGACY_IMAGE_FEATURES.includes(f))) {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:storageClass.imageFeatures`,
+            value: features,
+            allowed: `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features; use the csi kind for ${features.filter((f) => !LEGACY_IMAGE_FEATURES.includes(f)).join(", ")}`,
+        });
+    }
     const ceph = parsed.ceph as z.infer<typeof cephSchema> | undefined;
     if (ceph !== undefined) {
         const seen = new Map<string, number>();

@@ -1,4 +1,4 @@
-// Small rules shared by the provisioner components.
+// Small rules shared by the components that declare Kubernetes objects.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 
@@ -6,10 +6,11 @@ import * as k8s from "@pulumi/kubernetes";
 export const SHARED_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"];
 
 /**
- * The namespace a provisioner runs in: declared (so destroy removes it) when kube-ceph
- * owns it, referenced by name when it is one every cluster has.
+ * A namespace kube-ceph puts objects in: declared as `<name>-namespace` (so it exists before
+ * them and destroy removes it) when kube-ceph owns it, referenced by name when it is one
+ * every cluster has.
  */
-export function provisionerNamespace(name: string, namespace: string, parent: pulumi.Resource): pulumi.Output<string> {
+export function ownedNamespace(name: string, namespace: string, parent: pulumi.Resource): pulumi.Output<string> {
     if (SHARED_NAMESPACES.includes(namespace)) {
         return pulumi.output(namespace);
     }

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { Client } from "ssh2";
 import type { CephHost } from "./config";
+import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 import { remoteScript } from "./remote-script";
 
 /** One monitor as `ceph mon dump` reports it. */
@@ -65,11 +66,15 @@ export interface KubernetesNode {
 export interface KubernetesReading {
     /** gitVersion of the API server, e.g. v1.31.2. */
     serverVersion?: string;
+    /** Whether the API server still fills metadata.selfLink (read from the `default` namespace). */
+    selfLinkFilled?: boolean;
     nodes?: KubernetesNode[];
 }
 
 export interface KubernetesReadRequest {
     version: boolean;
+    /** Read whether objects carry metadata.selfLink (the external rbd-provisioner needs it). */
+    selfLink?: boolean;
     nodes: boolean;
     /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
     kubeconfig?: string;
@@ -218,6 +223,20 @@ export function parseMonDump(dump: unknown): Monitor[] {
         .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * Monitors as kube-ceph:ceph.monitors lists them. A `v1:` or `v2:` prefix names the protocol;
+ * without one, port 3300 (msgr2's registered port) is msgr2 and any other port msgr v1. One
+ * entry per address: a configured list does not say which addresses belong to one mon.
+ */
+export function monitorsFromConfig(addresses: string[]): Monitor[] {
+    return addresses.map((entry) => {
+        const prefixed = /^(v[12]):(.*)$/.exec(entry);
+        const address = prefixed ? prefixed[2] : entry;
+        const v2 = prefixed ? prefixed[1] === "v2" : address.endsWith(":3300");
+        return v2 ? { name: address, v2: address } : { name: address, v1: address };
+    });
+}
+
 /** Monitor addresses for clients: v1 where a mon has one (every kernel speaks it), else v2. */
 export function clientMonitorAddresses(monitors: Monitor[]): string[] {
     return monitors.map((m) => m.v1 ?? m.v2).filter((a): a is string => a !== undefined);
@@ -263,7 +282,8 @@ async function readCeph(hosts: CephHost[], privateKey: string, request: CephRead
         try {
             stdout = await sshExec(host, privateKey, script);
         } catch (error) {
-            // A wrong host key or a failing ceph command would fail the same way on every host.
+            // A wrong host key may be a man-in-the-middle: stop rather than try the next host.
+            // A failing ceph command fails the same way through every mon host of one cluster.
             if (error instanceof HostKeyMismatchError || error instanceof CephCommandError) {
                 throw new Error(`reading the Ceph cluster through ${host.host}:${host.port} failed: ${(error as Error).message}`);
             }
@@ -292,16 +312,15 @@ async function readCeph(hosts: CephHost[], privateKey: string, request: CephRead
 
 async function readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading> {
     const k8s = await import("@kubernetes/client-node");
-    const kubeconfig = new k8s.KubeConfig();
-    if (request.kubeconfig !== undefined) {
-        kubeconfig.loadFromString(request.kubeconfig);
-    } else {
-        kubeconfig.loadFromDefault();
-    }
+    const kubeconfig = loadKubeConfig(request.kubeconfig);
     const reading: KubernetesReading = {};
     try {
         if (request.version) {
             reading.serverVersion = (await kubeconfig.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+        }
+        if (request.selfLink) {
+            const namespace = await kubeconfig.makeApiClient(k8s.CoreV1Api).readNamespace({ name: "default" });
+            reading.selfLinkFilled = (namespace.metadata?.selfLink ?? "") !== "";
         }
         if (request.nodes) {
             const list = await kubeconfig.makeApiClient(k8s.CoreV1Api).listNode();
@@ -310,15 +329,18 @@ async function readKubernetes(request: KubernetesReadRequest): Promise<Kubernete
                 .sort((a, b) => a.name.localeCompare(b.name));
         }
     } catch (error) {
-        throw new Error(`reading the Kubernetes API at ${kubeconfig.getCurrentCluster()?.server ?? "(no current cluster)"} failed: ${(error as Error).message}`);
+        throw new Error(`reading the Kubernetes API at ${apiServerOf(kubeconfig)} failed: ${(error as Error).message}`);
     }
     return reading;
 }
 
+/** The stack output that records the managed pool: index.ts writes it, the rename guard reads it back. */
+export const POOL_OUTPUT = "pool";
+
 /** Reads the stack's own last outputs; a new stack has none. */
 async function readPreviousPool(): Promise<string | undefined> {
     const self = new pulumi.StackReference("kube-ceph-previous", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    const details = await self.getOutputDetails("pool");
+    const details = await self.getOutputDetails(POOL_OUTPUT);
     return typeof details.value === "string" ? details.value : undefined;
 }
 

@@ -143,16 +143,45 @@ export function checkKernels(nodes: KubernetesNode[], requirements: KernelRequir
 
 /** First Kubernetes minor version without the in-tree kubernetes.io/rbd plugin. */
 export const IN_TREE_REMOVED_IN = "1.31.0";
+/** First Kubernetes version whose API server leaves metadata.selfLink empty by default (RemoveSelfLink on). */
+export const SELF_LINK_EMPTY_FROM = "1.20.0";
+/** First Kubernetes version where selfLink cannot be brought back (the RemoveSelfLink gate is gone). */
+export const SELF_LINK_REMOVED_IN = "1.24.0";
 
-/** Refuses the in-tree provisioner on a Kubernetes that no longer has it. */
-export function checkProvisionerSupported(kind: ProvisionerKind, serverVersion: string | undefined): void {
-    if (kind !== "in-tree" || serverVersion === undefined) {
+/** What checkProvisionerSupported needs to know about the API server. */
+export interface ProvisionerSupportFacts {
+    /** gitVersion of the API server. */
+    serverVersion?: string;
+    /** Whether objects still carry metadata.selfLink; read only where the version leaves it open. */
+    selfLinkFilled?: boolean;
+}
+
+/**
+ * Refuses a legacy provisioner on a Kubernetes where it cannot provision: the in-tree
+ * kubernetes.io/rbd plugin is gone from 1.31, and the external rbd-provisioner (2018 client
+ * libraries that build claim references from metadata.selfLink) leaves every claim Pending
+ * once the API server stops filling selfLink: by default from 1.20, always from 1.24.
+ */
+export function checkProvisionerSupported(kind: ProvisionerKind, facts: ProvisionerSupportFacts): void {
+    const version = facts.serverVersion === undefined ? null : semver.coerce(facts.serverVersion);
+    if (version === null) {
         return;
     }
-    const version = semver.coerce(serverVersion);
-    if (version !== null && semver.gte(version, IN_TREE_REMOVED_IN)) {
+    if (kind === "in-tree" && semver.gte(version, IN_TREE_REMOVED_IN)) {
         throw new PreflightError(
-            `kube-ceph:provisioner.kind is "in-tree", but this cluster runs Kubernetes ${serverVersion}: the in-tree kubernetes.io/rbd plugin was removed in 1.31. ` +
+            `kube-ceph:provisioner.kind is "in-tree", but this cluster runs Kubernetes ${facts.serverVersion}: the in-tree kubernetes.io/rbd plugin was removed in 1.31. ` +
+                'Set kube-ceph:provisioner.kind to "csi" (ceph-csi, rbd.csi.ceph.com). Nothing was changed.',
+        );
+    }
+    if (kind !== "external" || semver.lt(version, SELF_LINK_EMPTY_FROM)) {
+        return;
+    }
+    const removed = semver.gte(version, SELF_LINK_REMOVED_IN);
+    if (removed || facts.selfLinkFilled === false) {
+        throw new PreflightError(
+            `kube-ceph:provisioner.kind is "external", but this cluster runs Kubernetes ${facts.serverVersion}, whose API server ` +
+                (removed ? "no longer fills metadata.selfLink (removed in 1.24)" : "does not fill metadata.selfLink (the RemoveSelfLink feature gate is on, the default since 1.20)") +
+                '. The external rbd-provisioner builds claim references from selfLink, so every claim would stay Pending ("selfLink was empty, can\'t make reference"). ' +
                 'Set kube-ceph:provisioner.kind to "csi" (ceph-csi, rbd.csi.ceph.com). Nothing was changed.',
         );
     }

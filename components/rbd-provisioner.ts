@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { provisionerNamespace, rolloutAnnotations } from "./kubernetes-common";
+import { ownedNamespace, rolloutAnnotations } from "./kubernetes-common";
 import { PROVISIONER_NAMES } from "./rbd-storage-class";
 
 export interface RbdProvisionerArgs {
@@ -27,7 +27,7 @@ export class RbdProvisioner extends pulumi.ComponentResource {
             'kube-ceph:provisioner.kind "external" deploys the unmaintained external-storage rbd-provisioner; use "csi" (ceph-csi) for new clusters.',
             this,
         );
-        const namespace = provisionerNamespace(name, args.namespace, this);
+        const namespace = ownedNamespace(name, args.namespace, this);
 
         const account = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: "rbd-provisioner", namespace } }, child);
         const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-role`, {

@@ -9,10 +9,8 @@ export interface RbdSecretsArgs {
     clientName: pulumi.Input<string>;
     /** The user's cephx key, as read back from the cluster (secret). */
     clientKey: pulumi.Input<string>;
-    /** Namespace of the provisioner; holds the provisioner-side Secret. */
-    provisionerNamespace: pulumi.Input<string>;
-    /** Namespace of the claims; the legacy plugins look for the user Secret there. */
-    claimNamespace: string;
+    /** Namespace kube-ceph owns for the provisioner; holds the Secrets (the class names it for both). */
+    namespace: pulumi.Input<string>;
     /** Prefix for the Secret names. */
     namePrefix: string;
 }
@@ -38,20 +36,22 @@ export class RbdSecrets extends pulumi.ComponentResource {
         const key = pulumi.secret(args.clientKey);
         if (args.kind === "csi") {
             const secret = new k8s.core.v1.Secret(`${name}-csi`, {
-                metadata: { name: `${args.namePrefix}-csi-rbd`, namespace: args.provisionerNamespace },
+                metadata: { name: `${args.namePrefix}-csi-rbd`, namespace: args.namespace },
                 // ceph-csi wants the bare user name: "kube", not "client.kube".
                 stringData: { userID: args.clientName, userKey: key },
             }, { parent: this });
             this.provisioner = this.user = refOf(secret);
         } else {
-            const legacy = (suffix: string, namespace: pulumi.Input<string>) =>
+            // The class names the user Secret's namespace (userSecretNamespace), so claims in every
+            // namespace find it next to the provisioner's, in the namespace kube-ceph owns.
+            const legacy = (suffix: string) =>
                 new k8s.core.v1.Secret(`${name}-${suffix}`, {
-                    metadata: { name: `${args.namePrefix}-${suffix}`, namespace },
+                    metadata: { name: `${args.namePrefix}-${suffix}`, namespace: args.namespace },
                     type: "kubernetes.io/rbd",
                     stringData: { key },
                 }, { parent: this });
-            this.provisioner = refOf(legacy("provisioner", args.provisionerNamespace));
-            this.user = refOf(legacy("user", args.claimNamespace));
+            this.provisioner = refOf(legacy("provisioner"));
+            this.user = refOf(legacy("user"));
         }
         this.registerOutputs({ provisioner: this.provisioner, user: this.user });
     }

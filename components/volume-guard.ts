@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { coreApi } from "./kubernetes-client";
 
 /** A PersistentVolume as far as the guard cares: where its RBD image lives and which class made it. */
 export interface VolumeRecord {
@@ -75,21 +76,14 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
         return { outs: news };
     },
     async delete(_id: string, props: GuardProps) {
-        const k8s = require("@kubernetes/client-node");
-        const kubeconfig = new k8s.KubeConfig();
-        if (props.kubeconfig !== undefined) {
-            kubeconfig.loadFromString(props.kubeconfig);
-        } else {
-            kubeconfig.loadFromDefault();
-        }
-        const api = kubeconfig.makeApiClient(k8s.CoreV1Api);
+        const { core, server } = coreApi(props.kubeconfig);
         const deadline = Date.now() + LEAVING_VOLUMES_TIMEOUT_SECONDS * 1000;
         for (;;) {
             let items: any[];
             try {
-                items = (await api.listPersistentVolume()).items;
+                items = (await core.listPersistentVolume()).items;
             } catch (error) {
-                throw new Error(`cannot list PersistentVolumes at ${kubeconfig.getCurrentCluster()?.server ?? "(no current cluster)"} (${(error as Error).message}); ` +
+                throw new Error(`cannot list PersistentVolumes at ${server} (${(error as Error).message}); ` +
                     "the Ceph pool, user and Secrets are kept until it can be checked that no volume uses them");
             }
             const volumes: VolumeRecord[] = items.map((pv) => ({

@@ -47,8 +47,7 @@ export = async () => {
             kind: "csi",
             clientName: client.name,
             clientKey: client.key,
-            provisionerNamespace: csi.namespace,
-            claimNamespace: config.smokeTest.namespace,
+            namespace: csi.namespace,
             namePrefix: `ceph-${config.client.name}-${n}`,
         }, { dependsOn: [client] });
         const storageClass = new RbdStorageClass(`rbd-${n}`, {

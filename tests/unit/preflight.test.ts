@@ -59,11 +59,36 @@ test("health policy: ok admits only HEALTH_OK, warn admits WARN, off admits ERR"
 });
 
 test("in-tree is refused from Kubernetes 1.31 on, accepted before, and other kinds never", (t) => {
-    t.throws(() => checkProvisionerSupported("in-tree", "v1.31.0"), { instanceOf: PreflightError });
-    t.throws(() => checkProvisionerSupported("in-tree", "v1.36.3+k3s1"), { instanceOf: PreflightError });
-    t.notThrows(() => checkProvisionerSupported("in-tree", "v1.30.14"));
-    t.notThrows(() => checkProvisionerSupported("csi", "v1.36.3"));
+    t.throws(() => checkProvisionerSupported("in-tree", { serverVersion: "v1.31.0" }), { instanceOf: PreflightError });
+    t.throws(() => checkProvisionerSupported("in-tree", { serverVersion: "v1.36.3+k3s1" }), { instanceOf: PreflightError });
+    t.notThrows(() => checkProvisionerSupported("in-tree", { serverVersion: "v1.30.14" }));
+    t.notThrows(() => checkProvisionerSupported("csi", { serverVersion: "v1.36.3" }));
 });
+
+/** [server version, whether it fills selfLink (undefined: not read), refused?] */
+const EXTERNAL: [string, boolean | undefined, boolean][] = [
+    ["v1.19.16", undefined, false],
+    ["v1.20.0", true, false],
+    ["v1.20.0", false, true],
+    ["v1.23.17", true, false],
+    ["v1.23.17", false, true],
+    ["v1.24.0", undefined, true],
+    ["v1.24.0", true, true],
+    ["v1.30.14", undefined, true],
+];
+for (const [serverVersion, selfLinkFilled, refused] of EXTERNAL) {
+    test(`external on ${serverVersion}${selfLinkFilled === undefined ? "" : selfLinkFilled ? " with selfLink" : " without selfLink"}: ${refused ? "refused" : "accepted"}`, (t) => {
+        const run = () => checkProvisionerSupported("external", { serverVersion, ...(selfLinkFilled === undefined ? {} : { selfLinkFilled }) });
+        if (!refused) {
+            t.notThrows(run);
+            return;
+        }
+        const error = t.throws(run, { instanceOf: PreflightError });
+        t.true(error!.message.includes(`Kubernetes ${serverVersion}`), "names the server version");
+        t.regex(error!.message, /selfLink/);
+        t.regex(error!.message, /kube-ceph:provisioner\.kind to "csi"/);
+    });
+}
 
 test("parsers read the JSON shapes ceph prints", (t) => {
     t.deepEqual(parseMonDump({ mons: [

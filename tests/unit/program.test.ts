@@ -1,10 +1,12 @@
 import test from "ava";
+import { SHARED_NAMESPACES } from "../../components/kubernetes-common";
+import { POOL_OUTPUT } from "../../components/live";
 import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());
     const commands = byType(run, "command:remote:Command");
-    t.deepEqual(commands.map((c) => c.name).sort(), ["rbd-pool", "rbd-user"]);
+    t.deepEqual(commands.map((c) => c.name).sort(), ["ceph-client-user", "ceph-pool"]);
     const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
     t.is(sc.inputs.provisioner, "rbd.csi.ceph.com");
     const params = (await unwrap(sc.inputs.parameters)).value;
@@ -42,7 +44,7 @@ test.serial("the SSH private key reaches every remote command only as a secret",
 
 test.serial("the user command hides its key: stdout is a secret output, not logged, not fed back", async (t) => {
     const run = await runProgram(baseConfig());
-    const user = byType(run, "command:remote:Command").find((c) => c.name === "rbd-user")!;
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
     t.true(user.opts.additionalSecretOutputs!.includes("stdout"));
     t.is(user.inputs.logging, "stderr");
     t.false(user.inputs.addPreviousOutputInEnv);
@@ -62,7 +64,7 @@ test.serial("no command text contains a key, and none touches client.admin", asy
 
 test.serial("least-privilege caps: profile rbd limited to the pool, applied in place on change", async (t) => {
     const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
-    const user = byType(run, "command:remote:Command").find((c) => c.name === "rbd-user")!;
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
     t.regex(user.inputs.create, /MON_CAPS='profile rbd'/);
     t.regex(user.inputs.create, /OSD_CAPS='profile rbd pool=kubevols'/);
     t.regex(user.inputs.create, /MGR_CAPS='profile rbd pool=kubevols'/);
@@ -70,21 +72,24 @@ test.serial("least-privilege caps: profile rbd limited to the pool, applied in p
     t.true(user.opts.replaceOnChanges!.includes("triggers"));
 });
 
-test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke test, provisioner before both", async (t) => {
+test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke test, provisioner before the Secrets' users", async (t) => {
     const run = await runProgram(baseConfig());
-    const deps = (name: string) => run.resources.find((r) => r.name === name)!.dependsOn;
-    t.deepEqual(deps("rbd").length >= 0, true);
-    const client = run.resources.find((r) => r.type === "kube-ceph:ceph:CephClient")!;
-    t.deepEqual(client.dependsOn, ["rbd"]);
+    // Every component has a name of its own, so each edge names exactly one thing.
+    const components = run.resources.filter((r) => r.type.startsWith("kube-ceph:"));
+    t.is(new Set(components.map((c) => c.name)).size, components.length, JSON.stringify(components.map((c) => c.name)));
+    const component = (type: string) => run.resources.find((r) => r.type === type)!;
+    const deps = (type: string) => [...component(type).dependsOn].sort();
+    t.deepEqual(deps("kube-ceph:ceph:CephPool"), []);
+    t.deepEqual(deps("kube-ceph:ceph:CephClient"), ["ceph"]);
     // Pool and user share one SSH lane: the user's command itself waits for the pool's.
-    t.deepEqual(deps("rbd-user"), ["rbd-pool"]);
-    t.deepEqual(deps("rbd-pool"), []);
-    const secrets = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdSecrets")!;
-    t.deepEqual(secrets.dependsOn, ["rbd"]);
-    const storageClass = run.resources.find((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")!;
-    t.deepEqual([...storageClass.dependsOn].sort(), ["ceph", "ceph-csi"]);
-    const smoke = run.resources.find((r) => r.type === "kube-ceph:kubernetes:SmokeTest")!;
-    t.deepEqual([...smoke.dependsOn].sort(), ["ceph-csi", "rbd"]);
+    t.deepEqual(run.resources.find((r) => r.name === "ceph-client-user")!.dependsOn, ["ceph-pool"]);
+    t.deepEqual(run.resources.find((r) => r.name === "ceph-pool")!.dependsOn, []);
+    t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["ceph-client"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["ceph-csi", "rbd-secrets"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["ceph-csi", "rbd"]);
+    // The Secrets live in the provisioner's namespace: a property dependency, so the namespace comes first.
+    const secret = byType(run, "kubernetes:core/v1:Secret")[0];
+    t.is((await unwrap(secret.inputs.metadata.namespace)).value, "ceph-csi");
 });
 
 test.serial("StorageClass is replaced delete-first: its parameters are immutable and its name fixed", async (t) => {
@@ -95,7 +100,7 @@ test.serial("StorageClass is replaced delete-first: its parameters are immutable
 });
 
 test.serial("external: rbd-provisioner with its own ServiceAccount, pinned tag, legacy Secrets, deprecation warning", async (t) => {
-    const run = await runProgram(baseConfig({ provisioner: { kind: "external", namespace: "kube-system" } }));
+    const run = await runProgram(baseConfig({ provisioner: { kind: "external", namespace: "kube-system" } }), fakeReader(healthyCeph(), { serverVersion: "v1.19.16", nodes: [] }));
     const deployment = byType(run, "kubernetes:apps/v1:Deployment")[0];
     const spec = (await unwrap(deployment.inputs.spec)).value;
     t.is(spec.template.spec.serviceAccountName, "rbd-provisioner");
@@ -116,14 +121,30 @@ test.serial("external: rbd-provisioner with its own ServiceAccount, pinned tag, 
     t.is(params.adminId, "kube");
     t.is(params.userId, "kube");
     t.is(params.monitors, "127.0.0.11:6789,127.0.0.12:6789,127.0.0.13:6789");
-    t.is(params.userSecretNamespace, "default");
+    t.is(params.userSecretNamespace, "kube-system");
     t.true(run.warnings.some((w) => /unmaintained/.test(w)));
 });
 
-test.serial("in-tree: accepted on Kubernetes 1.30 with no provisioner workload", async (t) => {
+test.serial("in-tree: accepted on Kubernetes 1.30 with no provisioner workload, the write-up's class parameters from the cluster, both Secrets in a namespace it declares", async (t) => {
     const run = await runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph(), { serverVersion: "v1.30.4", nodes: [] }));
     t.is(byType(run, "kubernetes:apps/v1:Deployment").length, 0);
-    t.is(byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0].inputs.provisioner, "kubernetes.io/rbd");
+    const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
+    t.is(sc.inputs.provisioner, "kubernetes.io/rbd");
+    t.deepEqual((await unwrap(sc.inputs.parameters)).value, {
+        adminId: "kube",
+        adminSecretName: "ceph-kube-provisioner",
+        adminSecretNamespace: "ceph-csi",
+        fsType: "ext4",
+        imageFeatures: "layering",
+        imageFormat: "2",
+        monitors: "127.0.0.11:6789,127.0.0.12:6789,127.0.0.13:6789",
+        pool: "mypool",
+        userId: "kube",
+        userSecretName: "ceph-kube-user",
+        userSecretNamespace: "ceph-csi",
+    });
+    t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map(async (n) => (await unwrap(n.inputs.metadata.name)).value)), ["ceph-csi"]);
+    t.true(run.warnings.some((w) => /in-tree.*removed in Kubernetes 1\.31/.test(w)));
 });
 
 test.serial("in-tree: refused on Kubernetes >= 1.31 before any resource, pointing to csi", async (t) => {
@@ -176,7 +197,7 @@ test.serial("a host without a pinned key gets a warning naming ssh-keyscan; a pi
     t.is((await unwrap(command.inputs.connection)).value.hostKey, pinned);
 });
 
-test.serial("smoke test: claim on the class and a pod that is Ready only after a read-back", async (t) => {
+test.serial("smoke test: claim on the class and a pod that is Ready only after a read-back, waited for by a check that can explain a timeout", async (t) => {
     const run = await runProgram(baseConfig());
     const claim = byType(run, "kubernetes:core/v1:PersistentVolumeClaim")[0];
     t.is((await unwrap(claim.inputs.spec)).value.resources.requests.storage, "5Gi");
@@ -185,9 +206,89 @@ test.serial("smoke test: claim on the class and a pod that is Ready only after a
     t.is(spec.containers[0].image, "busybox:1.32.0");
     t.regex(spec.containers[0].command[2], /grep -qxF .* && touch \/tmp\/verified/);
     t.deepEqual(spec.containers[0].readinessProbe.exec.command, ["test", "-f", "/tmp/verified"]);
-    t.regex(String(run.outputs.smokeTest), /wrote and read back/);
+    // The check waits for both (and reads their events on a timeout); the provider's own wait would say less.
+    for (const object of [claim, pod]) {
+        t.is((await unwrap(object.inputs.metadata)).value.annotations["pulumi.com/skipAwait"], "true");
+    }
+    const check = byType(run, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0];
+    t.deepEqual([...check.dependsOn].sort(), ["smoke-test-claim", "smoke-test-pod"]);
+    t.is((await unwrap(check.inputs.podName)).value, "ceph-test-claim-pod");
+    t.is((await unwrap(check.inputs.timeoutSeconds)).value, 300);
+    t.regex(String(run.outputs.smokeTest), /^claim default\/ceph-test-claim Bound to .*; pod ceph-test-claim-pod wrote and read back/);
+
+    const claimOnly = await runProgram(baseConfig({ smokeTest: { pod: false, timeoutSeconds: 60 } }));
+    t.is(byType(claimOnly, "kubernetes:core/v1:Pod").length, 0);
+    const onlyCheck = byType(claimOnly, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0];
+    t.deepEqual(onlyCheck.dependsOn, ["smoke-test-claim"]);
+    t.is(onlyCheck.inputs.podName, undefined);
+    t.is((await unwrap(onlyCheck.inputs.timeoutSeconds)).value, 60);
+    t.regex(String(claimOnly.outputs.smokeTest), /no pod run \(kube-ceph:smokeTest\.pod is false\)/);
+
     const off = await runProgram(baseConfig({ smokeTest: { enabled: false } }));
-    t.is(byType(off, "kubernetes:core/v1:Pod").length, 0);
+    t.is(byType(off, "kubernetes:core/v1:PersistentVolumeClaim").length, 0);
+    t.is(byType(off, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck").length, 0);
+});
+
+/** Every kind, with its own, a shared, and the smoke test's namespaces. */
+const NAMESPACE_CASES: { kind: string; provisioner: string; smokeTest: Record<string, unknown>; version: string }[] = [];
+for (const [kind, version] of [["csi", "v1.36.3"], ["external", "v1.19.16"], ["in-tree", "v1.30.14"]]) {
+    for (const provisioner of ["ceph-csi", "kube-system"]) {
+        for (const smokeTest of [{ enabled: false }, { enabled: true }, { enabled: true, namespace: "smoke", pod: false }, { enabled: true, namespace: "kube-public" }]) {
+            NAMESPACE_CASES.push({ kind, provisioner, smokeTest, version });
+        }
+    }
+}
+
+test.serial("every namespaced object goes to a namespace the plan declares, or to one every cluster has", async (t) => {
+    for (const c of NAMESPACE_CASES) {
+        const run = await runProgram(baseConfig({ provisioner: { kind: c.kind, namespace: c.provisioner }, smokeTest: c.smokeTest }), fakeReader(healthyCeph(), { serverVersion: c.version, nodes: [] }));
+        const declared = new Set(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map(async (n) => (await unwrap(n.inputs.metadata.name)).value as string)));
+        let placed = 0;
+        for (const resource of run.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+            const namespace = resource.inputs.metadata === undefined ? undefined : (await unwrap(resource.inputs.metadata)).value.namespace;
+            if (namespace === undefined) {
+                continue;
+            }
+            placed++;
+            t.true(declared.has(namespace) || SHARED_NAMESPACES.includes(namespace), `${JSON.stringify(c)}: ${resource.type} ${resource.name} in ${namespace}, declared: ${[...declared].join(", ")}`);
+        }
+        t.true(placed >= 2, `${JSON.stringify(c)}: the Secrets at least are namespaced`);
+        for (const shared of SHARED_NAMESPACES) {
+            t.false(declared.has(shared), `${shared} is never declared, so never deleted`);
+        }
+    }
+});
+
+test.serial("configured msgr2-only monitors (:3300 or v2:) get the kernel 5.11 rule, like discovered ones", async (t) => {
+    for (const monitors of [["127.0.0.11:3300", "127.0.0.12:3300"], ["v2:127.0.0.11:3300", "v2:127.0.0.12:3300"]]) {
+        const config = baseConfig({ ceph: { hosts: ["127.0.0.11"], fsid: FSID, monitors } });
+        const reader = fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.10.0-28-amd64" }] });
+        const error = await t.throwsAsync(runProgram(config, reader));
+        t.regex(error!.message, /node node-1 \(kernel 5\.10\.0-28-amd64\): msgr2 \(the monitors have no v1 address\) needs kernel >= 5\.11/);
+        t.deepEqual(declaredBefore(error), []);
+    }
+    const mixed = await runProgram(
+        baseConfig({ ceph: { hosts: ["127.0.0.11"], fsid: FSID, monitors: ["v2:127.0.0.12:3300", "v1:127.0.0.11:6789"] } }),
+        fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.10.0-28-amd64" }] }),
+    );
+    // Clients get the addresses without the prefix, sorted.
+    t.deepEqual(mixed.outputs.monitors, ["127.0.0.11:6789", "127.0.0.12:3300"]);
+});
+
+test.serial("imageFeatures as ceph-csi's string or as a list: the same plan", async (t) => {
+    const plan = async (imageFeatures: unknown) => {
+        const run = await runProgram(baseConfig({ storageClass: { imageFeatures } }));
+        return Promise.all(run.resources.map(async (r) => ({ type: r.type, name: r.name, inputs: (await unwrap(r.inputs)).value })));
+    };
+    const fromString = await plan("layering,exclusive-lock");
+    t.deepEqual(fromString, await plan(["layering", "exclusive-lock"]));
+    const sc = fromString.find((r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass")!;
+    t.is(sc.inputs.parameters.imageFeatures, "layering,exclusive-lock");
+});
+
+test.serial("the pool output is the one the rename guard reads back", async (t) => {
+    const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
+    t.is(run.outputs[POOL_OUTPUT], "kubevols");
 });
 
 test.serial("same config, same plan: two runs declare identical resources and inputs", async (t) => {
@@ -216,13 +317,4 @@ test.serial("renaming the pool of a live stack needs explicit confirmation; noth
     t.is(confirmed.outputs.pool, "newpool");
     const unchanged = await runProgram(baseConfig(), fakeReader(healthyCeph(), undefined, "mypool"));
     t.is(unchanged.outputs.pool, "mypool");
-});
-
-test("runtime debug lines about RPC responses lose their payload, which can hold secret outputs", async (t) => {
-    const { redactRpcResponse } = await import("../../components/redact-debug-log");
-    const line = `RegisterResource RPC finished: resource:rbd-user[command:remote:Command]; err: null, resp: urn,stdout,${FAKE_CEPH_KEY}`;
-    const redacted = redactRpcResponse(line);
-    t.false(redacted.includes(FAKE_CEPH_KEY));
-    t.regex(redacted, /^RegisterResource RPC finished: resource:rbd-user\[command:remote:Command\]; err: null, resp: \[omitted/);
-    t.is(redactRpcResponse("Registering resource: t=x"), "Registering resource: t=x");
 });

@@ -43,10 +43,9 @@ test("the refusal names the volumes and their claims, caps the list, and says ho
 test.serial("the guard is deleted after the smoke test and before the class, Secrets, user and pool, with only plain names as inputs", async (t) => {
     const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
     const guard = run.resources.find((r) => r.type === "kube-ceph:kubernetes:VolumeGuard")!;
-    // pool, user and class components are all named "rbd"; the Secrets "ceph".
-    t.deepEqual([...guard.dependsOn].sort(), ["ceph", "rbd", "rbd", "rbd", "smoke-test"]);
+    t.deepEqual([...guard.dependsOn].sort(), ["ceph", "ceph-client", "rbd", "rbd-secrets", "smoke-test"]);
     const resource = byType(run, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard")[0];
-    t.is(resource.name, "rbd-volume-guard");
+    t.is(resource.name, "guard-volume-guard");
     t.is((await unwrap(resource.inputs.pool)).value, "kubevols");
     t.is((await unwrap(resource.inputs.clusterId)).value, FSID);
     t.is((await unwrap(resource.inputs.storageClassName)).value, "ceph-storageclass");
@@ -55,5 +54,7 @@ test.serial("the guard is deleted after the smoke test and before the class, Sec
     // The provider's code is stored in the state: it must carry the check and no key.
     const provider = (await unwrap(resource.inputs.__provider)).value as string;
     t.regex(provider, /listPersistentVolume/);
+    // The shared kubeconfig loader travels with it: destroy runs without the program.
+    t.regex(provider, /loadFromDefault/);
     t.false(provider.includes(FAKE_CEPH_KEY) || provider.includes(FAKE_SSH_KEY));
 });
