@@ -34,7 +34,7 @@ export = async () => {
     for (let n = 1; n <= instances; n++) {
         const poolName = `${config.pool.name}-${n}`;
         const lane = monHost.lane();
-        const pool = new CephPool(`rbd-${n}`, {
+        const pool = new CephPool(`ceph-${n}`, {
             connection: lane,
             name: poolName,
             pgNum: config.pool.pgNum,
@@ -42,8 +42,8 @@ export = async () => {
             deletionPolicy: config.pool.deletionPolicy,
             owner: stackOwner(),
         });
-        const client = new CephClient(`rbd-${n}`, { connection: lane, name: `${config.client.name}-${n}`, pool: poolName }, { dependsOn: [pool] });
-        const secrets = new RbdSecrets(`ceph-${n}`, {
+        const client = new CephClient(`ceph-client-${n}`, { connection: lane, name: `${config.client.name}-${n}`, pool: poolName }, { dependsOn: [pool] });
+        const secrets = new RbdSecrets(`rbd-secrets-${n}`, {
             kind: "csi",
             clientName: client.name,
             clientKey: client.key,

@@ -1,9 +1,10 @@
 // The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
-import { labConfig, labStack } from "../../lab/stack";
+import { clientCaps } from "../../components/ceph-client";
+import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { cleanupStack, poolExists, quiet, waitHealth } from "../lab";
+import { cleanupStack, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
 
@@ -125,4 +126,40 @@ test.serial("the source's 4.4 kernel fails the run against jewel tunables, and p
     t.regex(error!.message, /ceph osd crush tunables hammer/);
     ceph("osd", "crush", "tunables", "hammer");
     await t.notThrowsAsync(stack.preview(quiet));
+});
+
+test.serial("a new pool name on a live stack is refused naming both pools, and goes through once confirmed: the new pool, the user's caps on it", async (t) => {
+    const config = guardConfig("ren");
+    const oldPool = String(config.pool.name);
+    const newPool = `${oldPool}n`;
+    const stack = await labStack(`e2eren${id}`, config);
+    t.teardown(() => cleanupStack(t, stack, { pools: [oldPool, newPool] }));
+    await stack.up(quiet);
+    const renamed = guardConfig("ren", { pool: { name: newPool, pgNum: 8, deletionPolicy: "delete" } });
+    await writeConfig(stack, renamed);
+    const error = await t.throwsAsync(stack.preview(quiet));
+    t.regex(error!.message, new RegExp(`kube-ceph:pool\\.name changed from "${oldPool}" to "${newPool}"[\\s\\S]*set kube-ceph:pool\\.renameConfirmedFrom to "${oldPool}"`));
+    t.false(poolExists(newPool), "nothing was created");
+    await writeConfig(stack, guardConfig("ren", { pool: { name: newPool, pgNum: 8, deletionPolicy: "delete", renameConfirmedFrom: oldPool } }));
+    const up = await stack.up(quiet);
+    t.is(up.outputs.pool.value, newPool);
+    t.true(poolExists(newPool));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${String(config.client.name)}`)[0].caps, clientCaps(newPool));
+});
+
+test.serial("on Kubernetes 1.36 the legacy kinds are refused before any change, naming the server version and the csi kind", async (t) => {
+    const version = kubectlJson("version").serverVersion.gitVersion as string;
+    t.regex(version, /^v1\.36\./);
+    for (const kind of ["in-tree", "external"]) {
+        const config = guardConfig("legacy", { provisioner: { kind, namespace: `g-legacy-${id}` } });
+        const stack = await labStack(`e2elegacy${id}`, config);
+        try {
+            const error = await t.throwsAsync(stack.up(quiet));
+            t.true(error!.message.includes(`kube-ceph:provisioner.kind is "${kind}", but this cluster runs Kubernetes ${version}`), error!.message);
+            t.regex(error!.message, /Set kube-ceph:provisioner\.kind to "csi"/);
+            t.false(poolExists(String(config.pool.name)), "nothing was created");
+        } finally {
+            await stack.workspace.removeStack(stack.name, { force: true });
+        }
+    }
 });
