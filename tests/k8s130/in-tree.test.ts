@@ -32,8 +32,9 @@ function kubectl(...args: string[]): string {
     return execFileSync("kubectl", args, { encoding: "utf8" });
 }
 
+/** Restarts the lab's kube-controller-manager with or without the rbd CLI on its PATH. */
 function kcm(mode: "with-rbd" | "without-rbd"): void {
-    execFileSync(join(REPO, "lab", "kube.sh"), ["restart-kcm", mode], { stdio: "pipe" });
+    execFileSync(join(REPO, "lab", "kube.sh"), ["restart-kcm", ...(mode === "without-rbd" ? ["without-rbd"] : [])], { stdio: "pipe" });
 }
 
 /** A claim on the stack's class, as a user would make one. */
