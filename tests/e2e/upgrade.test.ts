@@ -43,7 +43,7 @@ test.serial("a stack made by the previous release previews with no create, delet
     // The only update allowed is the guard's: a dynamic resource's code is one of its inputs.
     t.true((steps.update ?? 0) <= 1, preview.stdout);
     if ((steps.update ?? 0) === 1) {
-        t.regex(preview.stdout, /~ pulumi-nodejs:dynamic:Resource: \(update\)[\s\S]*guard-volume-guard/);
+        t.regex(preview.stdout, /~ pulumi-nodejs:dynamic\/kube-ceph:VolumeGuard: \(update\)[\s\S]*?guard-volume-guard\]\s*~ __provider:/);
     }
     const up = await current.up(quiet);
     t.is(up.summary.result, "succeeded");
