@@ -66,6 +66,11 @@ KCM_MODE_FILE="$RUN_DIR/kube-controller-manager.path"
 LOCK_FILE="$LAB_HOME/kube.lock"
 BUILD_LOCK_FILE="$LAB_CACHE/kube-build.lock"
 
+# kube-apiserver 1.36 is still running 15 s after TERM here (it stops listening at once and
+# stays in its graceful termination), so it is KILLed after the grace: 10 s, as kube.sh always
+# waited, not lib.sh's 15 s, so that stop-apiserver and down take no longer than they did.
+STOP_GRACE=10
+
 HOST=127.0.0.1
 APISERVER_PORT="${KUBE_CEPH_LAB_APISERVER_PORT:-16443}"
 KCM_PORT="${KUBE_CEPH_LAB_KCM_PORT:-16444}"

@@ -127,8 +127,9 @@ wait_started() { # seconds pidfile binary command...
   done
 }
 
-# TERM every live recorded daemon, wait up to 15 s for all, then KILL the rest. The
-# pidfiles are removed; a stale one is reported.
+# TERM every live recorded daemon, wait up to STOP_GRACE seconds for all, then KILL the
+# rest. The pidfiles are removed; a stale one is reported.
+STOP_GRACE=15
 stop_pids() { # "label|pidfile|binary"...
   local spec label pidf bin pid i alive
   local -a pids=() labels=()
@@ -144,7 +145,7 @@ stop_pids() { # "label|pidfile|binary"...
     rm -f "$pidf"
   done
   ((${#pids[@]})) || return 0
-  for ((i = 0; i < 150; i++)); do
+  for ((i = 0; i < STOP_GRACE * 10; i++)); do
     alive=0
     for pid in "${pids[@]}"; do pid_alive "$pid" && alive=1; done
     ((alive)) || return 0
@@ -152,7 +153,7 @@ stop_pids() { # "label|pidfile|binary"...
   done
   for i in "${!pids[@]}"; do
     if pid_alive "${pids[$i]}"; then
-      log "${labels[$i]} (pid ${pids[$i]}) did not stop in 15s, sending KILL"
+      log "${labels[$i]} (pid ${pids[$i]}) did not stop in ${STOP_GRACE}s, sending KILL"
       kill -KILL "${pids[$i]}" 2>/dev/null || true
     fi
   done
