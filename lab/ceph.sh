@@ -24,7 +24,10 @@
 #                        cluster that stays unhealthy (default: fail instead)
 set -euo pipefail
 
-LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
+LOG_TAG=ceph.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 CEPH_DIR="$LAB_HOME/data/ceph"
 SSH_DIR="$LAB_HOME/data/ssh"
 RUN_DIR="$CEPH_DIR/run"
@@ -51,15 +54,6 @@ BIN_MGR=/usr/bin/ceph-mgr
 BIN_OSD=/usr/bin/ceph-osd
 BIN_SSHD=/usr/sbin/sshd
 
-log() { printf '[ceph.sh] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-with_lock() {
-  mkdir -p "$LAB_HOME"
-  exec 8>"$LOCK_FILE"
-  if ! flock -w 600 8; then die "could not lock $LOCK_FILE"; fi
-}
-
 mon_addrvec() { echo "[v2:${MON_IP[$1]}:3300,v1:${MON_IP[$1]}:6789]"; }
 mon_host() {
   local m out=()
@@ -69,89 +63,7 @@ mon_host() {
 }
 all_mon_ips() { local m; for m in "${MONS[@]}"; do echo "${MON_IP[$m]}"; done; }
 
-# ---------------------------------------------------------------- packages
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-
-ensure_packages() {
-  local p missing=() need_update=0
-  for p in "${PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
-  ((${#missing[@]} == 0)) && return 0
-  mkdir -p "$LAB_HOME"
-  log "installing ${missing[*]} (log: $APT_LOG)"
-  for p in "${missing[@]}"; do
-    if ! apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then need_update=1; fi
-  done
-  if ((need_update)); then
-    apt-get update -q >>"$APT_LOG" 2>&1 || { tail -n 20 "$APT_LOG" >&2; die "apt-get update failed"; }
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o DPkg::Lock::Timeout=600 "${missing[@]}" >>"$APT_LOG" 2>&1 ||
-    { tail -n 30 "$APT_LOG" >&2; die "apt-get install failed"; }
-}
-
 # ---------------------------------------------------------------- processes
-# pid recorded in a pidfile, only if it is alive, runs the expected binary and
-# mentions this lab's data dir on its command line (guards against a recycled
-# pid); status 1 and nothing printed if not. /proc/PID/exe, not argv[0]: sshd
-# rewrites its process title ("sshd: /usr/sbin/sshd -D ... [listener] ...").
-ourpid() { # pidfile binary
-  local pid exe cmdline
-  [[ -f "$1" ]] || return 1
-  pid="$(<"$1")"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  pid_alive "$pid" || return 1
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
-  [[ "$exe" == "$2" ]] || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ "$cmdline" == *"$LAB_HOME/data/"* ]] || return 1
-  echo "$pid"
-}
-
-start_bg() { # pidfile logfile binary args...
-  local pidf="$1" logf="$2"; shift 2
-  mkdir -p "$(dirname "$pidf")" "$(dirname "$logf")"
-  # setsid: own session, so the caller's job control does not take it down.
-  # 8>&-: do not hand the lock fd to the daemon (it would hold the lock).
-  setsid "$@" >>"$logf" 2>&1 </dev/null 8>&- &
-  echo $! >"$pidf"
-}
-
-# alive and not a zombie (pid 1 here may reap orphans late).
-pid_alive() { # pid
-  local st
-  st="$(awk '/^State:/ { print $2; exit }' "/proc/$1/status" 2>/dev/null)" || return 1
-  [[ -n "$st" && "$st" != Z && "$st" != X ]]
-}
-
-# TERM every live recorded pid, wait up to 15 s for all, then KILL the rest.
-stop_pids() { # "label|pidfile|binary"...
-  local spec label pidf bin pid i alive
-  local -a pids=() labels=()
-  for spec in "$@"; do
-    IFS='|' read -r label pidf bin <<<"$spec"
-    if pid="$(ourpid "$pidf" "$bin")"; then
-      log "stopping $label (pid $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid"); labels+=("$label")
-    fi
-    rm -f "$pidf"
-  done
-  ((${#pids[@]})) || return 0
-  for ((i = 0; i < 150; i++)); do
-    alive=0
-    for pid in "${pids[@]}"; do pid_alive "$pid" && alive=1; done
-    ((alive)) || return 0
-    sleep 0.1
-  done
-  for i in "${!pids[@]}"; do
-    if pid_alive "${pids[$i]}"; then
-      log "${labels[$i]} (pid ${pids[$i]}) did not stop in 15s, sending KILL"
-      kill -KILL "${pids[$i]}" 2>/dev/null || true
-    fi
-  done
-  sleep 0.2
-}
-
 mon_pidf() { echo "$RUN_DIR/mon.$1.pid"; }
 mgr_pidf() { echo "$RUN_DIR/mgr.$MGR.pid"; }
 osd_pidf() { echo "$RUN_DIR/osd.$1.pid"; }
@@ -181,21 +93,16 @@ listening() { # ip port [pid]
   ss -Hltnp "src $1:$2" 2>/dev/null | grep -q "${3:+pid=$3,}"
 }
 
+# The daemon recorded in pidfile listens on ip:port (not something else on its address).
+listens_as() { # ip port pidfile binary
+  local pid
+  pid="$(ourpid "$3" "$4")" && listening "$1" "$2" "$pid"
+}
+
 # wait until the process recorded in pidfile listens on ip:port; fail early
 # if it exits (e.g. the address is taken by someone else).
 wait_listen() { # seconds pidfile binary ip port
-  local deadline=$((SECONDS + $1)) pid
-  while :; do
-    if pid="$(ourpid "$2" "$3")"; then
-      listening "$4" "$5" "$pid" && return 0
-    else
-      # Right after start_bg the recorded pid can still be setsid, before its exec
-      # (seen under load in CI): only a dead pid is a failed start.
-      pid_alive "$(<"$2")" || return 1
-    fi
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
+  wait_started "$1" "$2" "$3" listens_as "$4" "$5" "$2" "$3"
 }
 
 # ---------------------------------------------------------------- ceph cli
@@ -508,8 +415,8 @@ banner() {
 
 cmd_up() {
   local t0=$SECONDS js m o ip
-  ensure_packages
-  with_lock
+  ensure_packages "$APT_LOG" "${PACKAGES[@]}"
+  with_lock "$LOCK_FILE"
   # Fast path: every recorded daemon alive and the cluster healthy.
   if all_running; then
     js="$(status_json || true)"
@@ -565,7 +472,7 @@ cmd_up() {
 
 cmd_down() {
   local left
-  with_lock
+  with_lock "$LOCK_FILE"
   stop_all
   rm -rf "$CEPH_DIR" "$SSH_DIR"
   left="$(pgrep -f -- "-c $CONF|$SSH_DIR/sshd-" | tr '\n' ' ' || true)"
@@ -604,7 +511,6 @@ export_line() { # name value
 }
 
 cmd_env() {
-  local key
   export_line CEPH_CONF "$CONF"
   export_line KUBE_CEPH_LAB_CEPH_CONF "$CONF"
   export_line KUBE_CEPH_LAB_CEPH_KEYRING "$ADMIN_KEYRING"
@@ -630,12 +536,12 @@ need_ip() {
 need_data() { [[ -f "$CONF" ]] || die "no lab cluster in $CEPH_DIR (run: $0 up)"; }
 
 cmd_stop_mon() {
-  need_mon "${1:-}"; with_lock
+  need_mon "${1:-}"; with_lock "$LOCK_FILE"
   if mon_running "$1"; then stop_pids "$(mon_spec "$1")"; else rm -f "$(mon_pidf "$1")"; log "mon.$1 already stopped"; fi
 }
 
 cmd_start_mon() {
-  need_mon "${1:-}"; need_data; with_lock
+  need_mon "${1:-}"; need_data; with_lock "$LOCK_FILE"
   if mon_running "$1"; then log "mon.$1 already running"; return 0; fi
   start_mon "$1"
   wait_listen 15 "$(mon_pidf "$1")" "$BIN_MON" "${MON_IP[$1]}" 3300 ||
@@ -648,12 +554,12 @@ cmd_start_mon() {
 }
 
 cmd_stop_sshd() {
-  need_ip "${1:-}"; with_lock
+  need_ip "${1:-}"; with_lock "$LOCK_FILE"
   if sshd_running "$1"; then stop_pids "$(sshd_spec "$1")"; else rm -f "$(sshd_pidf "$1")"; log "sshd $1 already stopped"; fi
 }
 
 cmd_start_sshd() {
-  need_ip "${1:-}"; need_data; with_lock
+  need_ip "${1:-}"; need_data; with_lock "$LOCK_FILE"
   [[ -f "$(sshd_conf "$1")" ]] || die "no sshd config for $1 (run: $0 up)"
   if sshd_running "$1"; then log "sshd $1 already running"; return 0; fi
   start_sshd "$1"
@@ -669,5 +575,5 @@ case "${1:-}" in
   start-mon) cmd_start_mon "${2:-}" ;;
   stop-sshd) cmd_stop_sshd "${2:-}" ;;
   start-sshd) cmd_start_sshd "${2:-}" ;;
-  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) usage ;;
 esac

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # lab/kube.sh - a local, loopback-only Kubernetes control plane for the
 # kube-ceph lab: etcd + kube-apiserver (+ a kube-controller-manager running
-# only the namespace, garbage-collector and pv-protection controllers), envtest style.
+# only the namespace, garbage-collector and pv-protection controllers, and at
+# 1.30 also the claim binder and pvc-protection), envtest style.
 # No kubelet, no scheduler: Pods stay Pending.
 #
-# Usage: lab/kube.sh build|up|down|status|env|check|stop-apiserver|start-apiserver|gomod
-#   build   build etcd, kube-apiserver, kubectl, kube-controller-manager into
-#           $LAB_HOME/cache (skipped when the versioned binary already exists)
+# Usage: lab/kube.sh build|up|down|status|env|check|stop-apiserver|start-apiserver|restart-kcm|gomod
+#   build   build etcd, kube-apiserver, kube-controller-manager (and kubectl) of
+#           $KUBE_CEPH_LAB_K8S into the cache (skipped when the versioned binary
+#           already exists)
 #   up      build if needed, start everything, wait until ready (idempotent)
 #   down    stop the recorded processes, remove $LAB_HOME/data/kube
 #   status  print state; exit 0 only if the apiserver is ready
@@ -15,33 +17,59 @@
 #   stop-apiserver / start-apiserver
 #           fault injection for tests: the API goes away (etcd keeps the data)
 #           and comes back on the same address with the same certificates
-#   gomod [K8S_VERSION [ETCD_VERSION]]
-#           regenerate lab/go/kube/{kubernetes,etcd}/go.mod + go.sum
-#           (maintainers only; the result is committed)
+#   restart-kcm [without-rbd]
+#           restart kube-controller-manager; without-rbd: with a PATH that has
+#           no rbd CLI on it (the in-tree RBD provisioner of 1.30 then fails
+#           with "executable file not found in $PATH"); plain: PATH with /usr/bin
+#   gomod K8S_VERSION [ETCD_VERSION]
+#           regenerate lab/go/kube/kubernetes-<major.minor>/{go.mod,go.sum,tools.go}
+#           from k8s.io/kubernetes@K8S_VERSION's go.mod, and with ETCD_VERSION
+#           also lab/go/kube/etcd (maintainers only; the result is committed)
+#
+# Commands other than build, up and gomod act on the version that was started
+# (recorded in data/kube), whatever KUBE_CEPH_LAB_K8S says.
 #
 # Environment:
 #   KUBE_CEPH_LAB_HOME       lab home (default /var/tmp/kube-ceph-lab)
+#   KUBE_CEPH_LAB_CACHE      built binaries (default $KUBE_CEPH_LAB_HOME/cache)
+#   KUBE_CEPH_LAB_K8S        1.36 (default) or 1.30: the control plane's version,
+#                            one per lab/go/kube/kubernetes-<version> module
 #   KUBE_CEPH_LAB_KCM        1 (default): run kube-controller-manager with
 #                            --controllers=namespace,garbagecollector,persistentvolume-protection-controller
-#                            (a deleted PersistentVolume keeps its pv-protection finalizer otherwise);
+#                            (a deleted PersistentVolume keeps its pv-protection finalizer otherwise),
+#                            at 1.30 plus persistentvolume-binder-controller and
+#                            persistentvolumeclaim-protection-controller;
 #                            0: no controller manager, and the apiserver gets
 #                            --enable-garbage-collector=false
 #   KUBE_CEPH_LAB_APISERVER_PORT (16443)  KUBE_CEPH_LAB_KCM_PORT (16444)
 #   KUBE_CEPH_LAB_ETCD_PORT (23790)       KUBE_CEPH_LAB_ETCD_PEER_PORT (23800)
 set -euo pipefail
 
+LOG_TAG=kube.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GO_DIR="$SCRIPT_DIR/go/kube"
-KUBE_MOD_DIR="$GO_DIR/kubernetes"
 ETCD_MOD_DIR="$GO_DIR/etcd"
 
-LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
 DATA_DIR="$LAB_HOME/data/kube"
 PKI_DIR="$DATA_DIR/pki"
 RUN_DIR="$DATA_DIR/run"
 LOG_DIR="$DATA_DIR/logs"
 KUBECONFIG_FILE="$DATA_DIR/kubeconfig"
+# The minor version the control plane in DATA_DIR was started at.
+STARTED_FILE="$DATA_DIR/k8s-version"
+# kube-controller-manager's PATH when it runs without rbd: an empty directory.
+NO_RBD_PATH="$DATA_DIR/kcm-path-without-rbd"
+KCM_MODE_FILE="$RUN_DIR/kube-controller-manager.path"
 LOCK_FILE="$LAB_HOME/kube.lock"
+BUILD_LOCK_FILE="$LAB_CACHE/kube-build.lock"
+
+# kube-apiserver 1.36 is still running 15 s after TERM here (it stops listening at once and
+# stays in its graceful termination), so it is KILLed after the grace: 10 s, as kube.sh always
+# waited, not lib.sh's 15 s, so that stop-apiserver and down take no longer than they did.
+STOP_GRACE=10
 
 HOST=127.0.0.1
 APISERVER_PORT="${KUBE_CEPH_LAB_APISERVER_PORT:-16443}"
@@ -50,47 +78,66 @@ ETCD_PORT="${KUBE_CEPH_LAB_ETCD_PORT:-23790}"
 ETCD_PEER_PORT="${KUBE_CEPH_LAB_ETCD_PEER_PORT:-23800}"
 USE_KCM="${KUBE_CEPH_LAB_KCM:-1}"
 
-export PATH="/usr/local/go/bin:$PATH"
-# Never let a dependency's go/toolchain line trigger a toolchain download.
-export GOTOOLCHAIN=local
-# Module and build caches: Go defaults (GOMODCACHE=~/go/pkg/mod,
-# GOCACHE=~/.cache/go-build), shared with the rest of the machine.
+# The version whose kubectl serves every lab version (kubectl is built only there).
+KUBECTL_K8S=1.36
+WANT_K8S="${KUBE_CEPH_LAB_K8S:-1.36}"
+STARTED_K8S=""
+[[ -f "$STARTED_FILE" ]] && STARTED_K8S="$(<"$STARTED_FILE")"
 
-# Turn signals into a normal exit so EXIT traps (temp cleanup) run.
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+use_local_go
 
-log() { printf '[kube.sh] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# Version of a required module, read from a committed go.mod.
-modver() { # modfile module
-  awk -v m="$2" '($1 == m || $1 == "require" && $2 == m) { print $NF; exit }' "$1"
+# The binaries a lab version builds: the k8s.io/kubernetes/cmd/* its tools.go imports.
+kube_cmds() { # module-dir
+  sed -n 's|^[[:space:]]*_ "k8s.io/kubernetes/cmd/\([a-z-]*\)"$|\1|p' "$1/tools.go"
 }
 
-[[ -f "$KUBE_MOD_DIR/go.mod" ]] && KUBE_VERSION="$(modver "$KUBE_MOD_DIR/go.mod" k8s.io/kubernetes)"
-[[ -f "$ETCD_MOD_DIR/go.mod" ]] && ETCD_VERSION="$(modver "$ETCD_MOD_DIR/go.mod" go.etcd.io/etcd/server/v3)"
-KUBE_VERSION="${KUBE_VERSION:-unknown}"
-ETCD_VERSION="${ETCD_VERSION:-unknown}"
-KUBE_BIN="$LAB_HOME/cache/kube-$KUBE_VERSION/bin"
-ETCD_BIN="$LAB_HOME/cache/etcd-$ETCD_VERSION/bin"
-
-with_lock() {
-  mkdir -p "$LAB_HOME"
-  exec 9>"$LOCK_FILE"
-  if ! flock -w 1800 9; then die "could not lock $LOCK_FILE"; fi
+# The versions the lab has a module for.
+lab_versions() {
+  local d out=()
+  for d in "$GO_DIR"/kubernetes-*/go.mod; do d="${d%/go.mod}"; out+=("${d##*/kubernetes-}"); done
+  echo "${out[*]}"
 }
+
+# Points K8S, KUBE_MOD_DIR, KUBE_VERSION and KUBE_BIN at lab version MINOR.
+select_k8s() { # minor
+  K8S="$1"
+  KUBE_MOD_DIR="$GO_DIR/kubernetes-$K8S"
+  [[ -f "$KUBE_MOD_DIR/go.mod" ]] || die "Kubernetes $K8S: no $KUBE_MOD_DIR/go.mod (lab versions: $(lab_versions))"
+  KUBE_VERSION="$(modver "$KUBE_MOD_DIR/go.mod" k8s.io/kubernetes)"
+  [[ "$KUBE_VERSION" =~ ^v1\.[0-9]+\.[0-9]+$ ]] || die "no k8s.io/kubernetes version in $KUBE_MOD_DIR/go.mod"
+  KUBE_BIN="$LAB_CACHE/kube-$KUBE_VERSION/bin"
+}
+
+# The lab's kubectl (one for every version).
+kubectl_bin() {
+  echo "$LAB_CACHE/kube-$(modver "$GO_DIR/kubernetes-$KUBECTL_K8S/go.mod" k8s.io/kubernetes)/bin/kubectl"
+}
+
+ETCD_VERSION="$(modver "$ETCD_MOD_DIR/go.mod" go.etcd.io/etcd/server/v3)"
+ETCD_BIN="$LAB_CACHE/etcd-$ETCD_VERSION/bin"
+
+# build and up work on the version asked for; everything else on the one started.
+case "${1:-}" in
+  gomod) ;;
+  build|up) select_k8s "$WANT_K8S" ;;
+  *) select_k8s "${STARTED_K8S:-$WANT_K8S}" ;;
+esac
+KUBECTL="$(kubectl_bin)"
 
 # ---------------------------------------------------------------- gomod
 cmd_gomod() {
-  local kver="${1:-$KUBE_VERSION}" ever="${2:-$ETCD_VERSION}"
-  [[ "$kver" =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "bad kubernetes version: $kver"
+  local kver="${1:-}" ever="${2:-}" moddir cmd cmds
+  [[ "$kver" =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "usage: gomod v1.N.P [v3.N.P] (got '$kver')"
   local staging="v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
+  moddir="$GO_DIR/kubernetes-1.${BASH_REMATCH[1]}"
+  # kubectl is built at KUBECTL_K8S only; the other versions use that one.
+  cmds=(kube-apiserver kube-controller-manager)
+  [[ "1.${BASH_REMATCH[1]}" == "$KUBECTL_K8S" ]] && cmds+=(kubectl)
   local upstream
   upstream="$(cd /tmp && go mod download -json "k8s.io/kubernetes@$kver" |
     sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
   [[ -f "$upstream" ]] || die "could not download k8s.io/kubernetes@$kver go.mod"
+  mkdir -p "$moddir"
   {
     echo "// Generated by lab/kube.sh gomod from k8s.io/kubernetes@$kver's go.mod:"
     echo "// every ./staging/src/k8s.io/* replace is pointed at the published $staging."
@@ -103,11 +150,24 @@ cmd_gomod() {
     echo "replace ("
     awk -v v="$staging" '$2 == "=>" && $3 ~ /^\.\/staging\// { printf "\t%s => %s %s\n", $1, $1, v }' "$upstream"
     echo ")"
-  } >"$KUBE_MOD_DIR/go.mod"
-  rm -f "$KUBE_MOD_DIR/go.sum"
-  log "go mod tidy in $KUBE_MOD_DIR"
-  (cd "$KUBE_MOD_DIR" && go mod tidy)
+  } >"$moddir/go.mod"
+  {
+    echo "//go:build tools"
+    echo
+    echo "// Generated by lab/kube.sh gomod. Package kubelab pins the Kubernetes binaries that"
+    echo "// lab/kube.sh builds from the k8s.io/kubernetes module (it reads this list). It is"
+    echo "// never compiled; it only keeps the commands' dependencies in go.mod / go.sum."
+    echo "package kubelab"
+    echo
+    echo "import ("
+    for cmd in "${cmds[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$cmd"; done
+    echo ")"
+  } >"$moddir/tools.go"
+  rm -f "$moddir/go.sum"
+  log "go mod tidy in $moddir"
+  (cd "$moddir" && go mod tidy)
 
+  [[ -n "$ever" ]] || return 0
   [[ "$ever" =~ ^v3\.[0-9]+\.[0-9]+$ ]] || die "bad etcd version: $ever"
   printf 'module kube-ceph.local/lab/etcd\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' "$ever" >"$ETCD_MOD_DIR/go.mod"
   rm -f "$ETCD_MOD_DIR/go.sum"
@@ -116,58 +176,50 @@ cmd_gomod() {
 }
 
 # ---------------------------------------------------------------- build
-# go build PKGs (in module dir) into a temp dir next to BINDIR, then mv each
-# binary into place, so an interrupted build never leaves a half binary.
-gobuild() { # moddir bindir ldflags name=pkg...
-  local moddir="$1" bindir="$2" ldflags="$3"; shift 3
-  local tmp spec pkgs=()
-  mkdir -p "$bindir"
-  # Leftovers of a killed build (builds are serialized by the lock).
-  rm -rf "$bindir"/../.build.*
-  tmp="$(mktemp -d "$bindir/../.build.XXXXXX")"
-  # shellcheck disable=SC2064 # expand $tmp now
-  trap "rm -rf '$tmp'" EXIT
-  for spec in "$@"; do pkgs+=("${spec#*=}"); done
-  if ! (cd "$moddir" && CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false -mod=readonly" \
-        go build -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}"); then
-    rm -rf "$tmp"; die "go build failed in $moddir"
-  fi
-  for spec in "$@"; do
-    mv -f "$tmp/$(basename "${spec#*=}")" "$bindir/${spec%%=*}"
+# Builds the binaries of lab version MINOR (all its tools.go names, or the NAMEs given)
+# that are not in its cache dir yet.
+build_kube() { # minor [name...]
+  local K8S KUBE_MOD_DIR KUBE_VERSION KUBE_BIN names
+  select_k8s "$1"
+  shift
+  [[ "$KUBE_VERSION" =~ ^v1\.([0-9]+)\.[0-9]+$ ]]
+  local minor="${BASH_REMATCH[1]}" name todo=() t0
+  if (($#)); then names=("$@"); else mapfile -t names < <(kube_cmds "$KUBE_MOD_DIR"); fi
+  for name in "${names[@]}"; do
+    [[ -x "$KUBE_BIN/$name" ]] || todo+=("$name=k8s.io/kubernetes/cmd/$name")
   done
-  rm -rf "$tmp"
+  if ((${#todo[@]} == 0)); then
+    log "kubernetes $KUBE_VERSION binaries cached in $KUBE_BIN"
+    return 0
+  fi
+  # Build date: the release's publication time (reproducible), as the
+  # Kubernetes release scripts would stamp it.
+  local date x pkg ld=""
+  date="$(cd "$KUBE_MOD_DIR" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    # gitCommit: the module zip carries no commit id; blank it rather
+    # than leave the "$Format:%H$" placeholder.
+    for x in "gitVersion=$KUBE_VERSION" gitMajor=1 "gitMinor=$minor" \
+             gitCommit= gitTreeState=clean "buildDate=${date:-1970-01-01T00:00:00Z}"; do
+      ld+=" -X $pkg.$x"
+    done
+  done
+  log "building ${todo[*]%%=*} $KUBE_VERSION -> $KUBE_BIN"
+  t0=$SECONDS
+  gobuild "$KUBE_MOD_DIR" "$KUBE_BIN" "$ld" "${todo[@]}"
+  log "kubernetes $KUBE_VERSION binaries built in $((SECONDS - t0))s"
 }
 
 cmd_build() {
-  [[ "$KUBE_VERSION" =~ ^v1\.([0-9]+)\.[0-9]+$ ]] || die "no usable $KUBE_MOD_DIR/go.mod"
-  local minor="${BASH_REMATCH[1]}" name todo=() t0
-  for name in kube-apiserver kubectl kube-controller-manager; do
-    [[ -x "$KUBE_BIN/$name" ]] || todo+=("$name=k8s.io/kubernetes/cmd/$name")
-  done
-  if ((${#todo[@]})); then
-    # Build date: the release's publication time (reproducible), as the
-    # Kubernetes release scripts would stamp it.
-    local date x pkg ld="-s -w"
-    date="$(cd "$KUBE_MOD_DIR" && go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes)"
-    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      # gitCommit: the module zip carries no commit id; blank it rather
-      # than leave the "$Format:%H$" placeholder.
-      for x in "gitVersion=$KUBE_VERSION" gitMajor=1 "gitMinor=$minor" \
-               gitCommit= gitTreeState=clean "buildDate=${date:-1970-01-01T00:00:00Z}"; do
-        ld+=" -X $pkg.$x"
-      done
-    done
-    log "building ${todo[*]%%=*} $KUBE_VERSION -> $KUBE_BIN"
-    t0=$SECONDS
-    gobuild "$KUBE_MOD_DIR" "$KUBE_BIN" "$ld" "${todo[@]}"
-    log "kubernetes binaries built in $((SECONDS - t0))s"
-  else
-    log "kubernetes $KUBE_VERSION binaries cached in $KUBE_BIN"
-  fi
+  with_build_lock "$BUILD_LOCK_FILE"
+  build_kube "$K8S"
+  # kubectl comes from KUBECTL_K8S's build (for KUBECTL_K8S itself: done above).
+  [[ -x "$KUBECTL" ]] || build_kube "$KUBECTL_K8S" kubectl
+  local t0
   if [[ ! -x "$ETCD_BIN/etcd" ]]; then
     log "building etcd $ETCD_VERSION -> $ETCD_BIN"
     t0=$SECONDS
-    gobuild "$ETCD_MOD_DIR" "$ETCD_BIN" "-s -w" "etcd=kube-ceph.local/lab/etcd"
+    gobuild "$ETCD_MOD_DIR" "$ETCD_BIN" "" "etcd=kube-ceph.local/lab/etcd"
     log "etcd built in $((SECONDS - t0))s"
   else
     log "etcd $ETCD_VERSION cached in $ETCD_BIN"
@@ -176,67 +228,38 @@ cmd_build() {
 
 # ---------------------------------------------------------------- processes
 pidfile() { echo "$RUN_DIR/$1.pid"; }
-
-# pid of a running component, only if it really is our binary (guards
-# against a recycled pid); nothing printed and status 1 otherwise.
-ourpid() { # name binary
-  local f pid argv0
-  f="$(pidfile "$1")"
-  [[ -f "$f" ]] || return 1
-  pid="$(<"$f")"
-  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
-  argv0="$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n1)"
-  [[ "$argv0" == "$2" ]] || return 1
-  echo "$pid"
+binary() { # component
+  if [[ $1 == etcd ]]; then echo "$ETCD_BIN/etcd"; else echo "$KUBE_BIN/$1"; fi
 }
+running() { ourpid "$(pidfile "$1")" "$(binary "$1")" >/dev/null; }
 
 port_busy() { # port
   ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
 }
 
-start_bg() { # name binary args...
-  local name="$1"; shift
-  mkdir -p "$RUN_DIR" "$LOG_DIR"
-  # setsid: own session, so the caller's job control / terminal does not
-  # take the component down with it. 9>&-: do not let the daemon inherit
-  # the lock fd, or it would hold $LOCK_FILE for its whole life and the
-  # next up/down would block on it.
-  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$(pidfile "$name")"
+start_component() { # name command...
+  local name="$1"
+  shift
+  start_bg "$(pidfile "$name")" "$LOG_DIR/$name.log" "$@"
 }
 
-stop_one() { # name binary
-  local pid i
-  if pid="$(ourpid "$1" "$2")"; then
-    log "stopping $1 (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      [[ -d "/proc/$pid" ]] || break
-      sleep 0.1
-    done
-    if [[ -d "/proc/$pid" ]]; then
-      log "$1 (pid $pid) did not stop in 10s, sending KILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  elif [[ -f "$(pidfile "$1")" ]]; then
-    log "$1: stale pidfile (pid $(<"$(pidfile "$1")") is not ours / not running)"
-  fi
-  rm -f "$(pidfile "$1")"
+stop_components() { # name...
+  local name specs=()
+  for name in "$@"; do specs+=("$name|$(pidfile "$name")|$(binary "$name")"); done
+  stop_pids "${specs[@]}"
 }
 
-wait_for() { # what seconds name binary cmd...
-  local what="$1" secs="$2" name="$3" bin="$4"; shift 4
-  local deadline=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    # Before its exec the recorded pid is still setsid, not $bin: only a dead pid is a failed start.
-    if ! ourpid "$name" "$bin" >/dev/null && ! kill -0 "$(<"$(pidfile "$name")")" 2>/dev/null; then
-      log "$name exited; last log lines ($LOG_DIR/$name.log):"
-      tail -n 30 "$LOG_DIR/$name.log" >&2 || true
-      die "$name failed to start"
-    fi
-    ((SECONDS < deadline)) || die "timed out after ${secs}s waiting for $what (see $LOG_DIR/$name.log)"
-    sleep 0.5
-  done
+wait_for() { # what seconds name cmd...
+  local what="$1" secs="$2" name="$3" rc=0
+  shift 3
+  wait_started "$secs" "$(pidfile "$name")" "$(binary "$name")" "$@" || rc=$?
+  case $rc in
+    0) ;;
+    1) log "$name exited; last log lines ($LOG_DIR/$name.log):"
+       tail -n 30 "$LOG_DIR/$name.log" >&2 || true
+       die "$name failed to start" ;;
+    *) die "timed out after ${secs}s waiting for $what (see $LOG_DIR/$name.log)" ;;
+  esac
 }
 
 # ---------------------------------------------------------------- pki
@@ -320,23 +343,23 @@ kcm_healthy() {
 }
 
 all_up() {
-  ourpid etcd "$ETCD_BIN/etcd" >/dev/null || return 1
-  ourpid kube-apiserver "$KUBE_BIN/kube-apiserver" >/dev/null || return 1
+  running etcd || return 1
+  running kube-apiserver || return 1
   apiserver_ready || return 1
   if [[ $USE_KCM == 1 ]]; then
-    ourpid kube-controller-manager "$KUBE_BIN/kube-controller-manager" >/dev/null || return 1
+    running kube-controller-manager || return 1
   fi
 }
 
 # ---------------------------------------------------------------- up
 start_etcd() {
-  ourpid etcd "$ETCD_BIN/etcd" >/dev/null && return 0
+  running etcd && return 0
   port_busy "$ETCD_PORT" && die "port $HOST:$ETCD_PORT is in use by another process"
   port_busy "$ETCD_PEER_PORT" && die "port $HOST:$ETCD_PEER_PORT is in use by another process"
   log "starting etcd on $HOST:$ETCD_PORT"
   mkdir -p "$DATA_DIR/etcd"
   chmod 700 "$DATA_DIR/etcd"
-  start_bg etcd "$ETCD_BIN/etcd" \
+  start_component etcd "$ETCD_BIN/etcd" \
     --name=lab \
     --data-dir="$DATA_DIR/etcd" \
     --listen-client-urls="http://$HOST:$ETCD_PORT" \
@@ -346,16 +369,16 @@ start_etcd() {
     --initial-cluster="lab=http://$HOST:$ETCD_PEER_PORT" \
     --unsafe-no-fsync=true \
     --log-level=warn
-  wait_for "etcd /health" 60 etcd "$ETCD_BIN/etcd" etcd_healthy
+  wait_for "etcd /health" 60 etcd etcd_healthy
 }
 
 start_apiserver() {
-  ourpid kube-apiserver "$KUBE_BIN/kube-apiserver" >/dev/null && return 0
+  running kube-apiserver && return 0
   port_busy "$APISERVER_PORT" && die "port $HOST:$APISERVER_PORT is in use by another process"
   log "starting kube-apiserver $KUBE_VERSION on https://$HOST:$APISERVER_PORT"
   local gc=true
   [[ $USE_KCM == 1 ]] || gc=false
-  start_bg kube-apiserver "$KUBE_BIN/kube-apiserver" \
+  start_component kube-apiserver "$KUBE_BIN/kube-apiserver" \
     --etcd-servers="http://$HOST:$ETCD_PORT" \
     --bind-address="$HOST" \
     --advertise-address="$HOST" \
@@ -375,65 +398,112 @@ start_apiserver() {
     --enable-garbage-collector="$gc" \
     --profiling=false \
     --v=1
-  wait_for "kube-apiserver /readyz" 180 kube-apiserver "$KUBE_BIN/kube-apiserver" apiserver_ready
+  wait_for "kube-apiserver /readyz" 180 kube-apiserver apiserver_ready
 }
 
-start_kcm() {
+# The controllers kube-controller-manager runs. namespace and garbagecollector: deletion
+# as in a real cluster; pv-protection: a deleted PersistentVolume keeps its finalizer
+# otherwise. Before 1.31, which removed the in-tree RBD plugin, also the claim binder
+# (binds claims, provisions kubernetes.io/rbd volumes by running the rbd CLI, and deletes
+# their images under reclaimPolicy Delete) and pvc-protection (a deleted claim keeps its
+# finalizer otherwise). From 1.31 on the binder would only handle CSI claims, for which
+# the lab runs no external provisioner, so it is left out there.
+kcm_controllers() {
+  local c=namespace,garbagecollector,persistentvolume-protection-controller
+  [[ "$KUBE_VERSION" =~ ^v1\.([0-9]+)\. ]]
+  if ((BASH_REMATCH[1] < 31)); then
+    c+=,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller
+  fi
+  echo "$c"
+}
+
+# kube-controller-manager runs with a clean environment (a lab CEPH_CONF must not reach
+# the rbd CLI it runs: the StorageClass and its Secrets have to be enough) and only the
+# PATH given: with-rbd is the system's (rbd is /usr/bin/rbd, from ceph-common),
+# without-rbd is an empty directory, so the rbd CLI is not found. It needs nothing on
+# PATH itself.
+start_kcm() { # [with-rbd|without-rbd]
+  local mode="${1:-with-rbd}" path
   [[ $USE_KCM == 1 ]] || return 0
-  ourpid kube-controller-manager "$KUBE_BIN/kube-controller-manager" >/dev/null && return 0
+  running kube-controller-manager && return 0
   port_busy "$KCM_PORT" && die "port $HOST:$KCM_PORT is in use by another process"
-  log "starting kube-controller-manager (namespace, garbagecollector, pv-protection) on $HOST:$KCM_PORT"
+  case $mode in
+    with-rbd) path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ;;
+    without-rbd) path="$NO_RBD_PATH"; mkdir -p "$path" ;;
+    *) die "kube-controller-manager PATH: with-rbd or without-rbd, not '$mode'" ;;
+  esac
+  log "starting kube-controller-manager $KUBE_VERSION ($(kcm_controllers); $mode) on $HOST:$KCM_PORT"
   # No --authentication/--authorization-kubeconfig on purpose: its serving
   # port is only used for the anonymous, always-allowed /healthz, and with
   # them it logs "missing content for CA bundle ... requestheader-client-ca"
   # every few seconds (the lab apiserver has no front-proxy CA).
-  start_bg kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
+  mkdir -p "$RUN_DIR"
+  echo "$mode" >"$KCM_MODE_FILE"
+  start_component kube-controller-manager env -i PATH="$path" "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig="$KUBECONFIG_FILE" \
-    --controllers=namespace,garbagecollector,persistentvolume-protection-controller \
+    --controllers="$(kcm_controllers)" \
     --leader-elect=false \
     --bind-address="$HOST" \
     --secure-port="$KCM_PORT" \
     --cert-dir="$DATA_DIR/kcm-certs" \
     --profiling=false \
     --v=1
-  wait_for "kube-controller-manager /healthz" 60 kube-controller-manager \
-    "$KUBE_BIN/kube-controller-manager" kcm_healthy
+  wait_for "kube-controller-manager /healthz" 60 kube-controller-manager kcm_healthy
+}
+
+cmd_restart_kcm() { # [without-rbd]
+  local mode=with-rbd
+  case "${1:-}" in
+    "") ;;
+    without-rbd) mode=without-rbd ;;
+    *) die "restart-kcm [without-rbd], not '$1'" ;;
+  esac
+  [[ $USE_KCM == 1 ]] || die "KUBE_CEPH_LAB_KCM=0: no kube-controller-manager to restart"
+  with_lock "$LOCK_FILE"
+  apiserver_ready || die "apiserver not ready (lab/kube.sh up)"
+  stop_components kube-controller-manager
+  start_kcm "$mode"
 }
 
 cmd_up() {
-  with_lock
+  with_lock "$LOCK_FILE"
+  if [[ -n "$STARTED_K8S" && "$STARTED_K8S" != "$K8S" ]]; then
+    # etcd's data of one minor is not for another (a downgrade is not supported at all).
+    die "$DATA_DIR holds Kubernetes $STARTED_K8S; for $K8S: $0 down first, then up"
+  fi
   if all_up; then
     log "already up (https://$HOST:$APISERVER_PORT, KUBECONFIG=$KUBECONFIG_FILE)"
     return 0
   fi
   cmd_build
   mkdir -p "$DATA_DIR" "$RUN_DIR" "$LOG_DIR"
+  echo "$K8S" >"$STARTED_FILE"
   gen_pki
   write_kubeconfig
   start_etcd
   start_apiserver
   start_kcm
-  "$KUBE_BIN/kubectl" --kubeconfig="$KUBECONFIG_FILE" get --raw /readyz >/dev/null
-  "$KUBE_BIN/kubectl" --kubeconfig="$KUBECONFIG_FILE" get ns >/dev/null
+  "$KUBECTL" --kubeconfig="$KUBECONFIG_FILE" get --raw /readyz >/dev/null
+  "$KUBECTL" --kubeconfig="$KUBECONFIG_FILE" get ns >/dev/null
   log "up: kube-apiserver $KUBE_VERSION at https://$HOST:$APISERVER_PORT"
   log "    KUBECONFIG=$KUBECONFIG_FILE  (eval \"\$($0 env)\")"
 }
 
 cmd_down() {
-  with_lock
-  stop_one kube-controller-manager "$KUBE_BIN/kube-controller-manager"
-  stop_one kube-apiserver "$KUBE_BIN/kube-apiserver"
-  stop_one etcd "$ETCD_BIN/etcd"
+  with_lock "$LOCK_FILE"
+  stop_components kube-controller-manager kube-apiserver
+  stop_components etcd
   rm -rf "$DATA_DIR"
   log "down: removed $DATA_DIR"
 }
 
 cmd_status() {
-  local name bin pid rc=0
+  local name pid rc=0 extra
   for name in etcd kube-apiserver kube-controller-manager; do
-    if [[ $name == etcd ]]; then bin="$ETCD_BIN/etcd"; else bin="$KUBE_BIN/$name"; fi
-    if pid="$(ourpid "$name" "$bin")"; then
-      echo "$name: running (pid $pid)"
+    extra=""
+    if [[ $name == kube-controller-manager && -f "$KCM_MODE_FILE" ]]; then extra=", $(<"$KCM_MODE_FILE")"; fi
+    if pid="$(ourpid "$(pidfile "$name")" "$(binary "$name")")"; then
+      echo "$name: running (pid $pid$extra)"
     else
       echo "$name: not running"
     fi
@@ -448,16 +518,20 @@ cmd_status() {
 }
 
 cmd_env() {
+  local path=("$KUBE_BIN")
+  # A version without its own kubectl uses KUBECTL_K8S's, after its own binaries.
+  [[ "$(dirname "$KUBECTL")" == "$KUBE_BIN" ]] || path+=("$(dirname "$KUBECTL")")
+  path+=("$ETCD_BIN")
   printf 'export KUBECONFIG=%q\n' "$KUBECONFIG_FILE"
   # shellcheck disable=SC2016
-  printf 'export PATH=%q:%q:"$PATH"\n' "$KUBE_BIN" "$ETCD_BIN"
+  printf 'export PATH=%s:"$PATH"\n' "$(IFS=:; printf '%q' "${path[*]}")"
 }
 
 # Smoke test of a running lab: create one of each kind the kube-ceph program
 # uses, set Node status, check GC and namespace deletion, clean up.
 cmd_check() {
   apiserver_ready || die "apiserver not ready (lab/kube.sh up)"
-  local k=("$KUBE_BIN/kubectl" --kubeconfig="$KUBECONFIG_FILE") ns=kube-lab-check uid
+  local k=("$KUBECTL" --kubeconfig="$KUBECONFIG_FILE") ns=kube-lab-check uid
   "${k[@]}" delete ns "$ns" --ignore-not-found --timeout=60s >/dev/null
   "${k[@]}" delete node kube-lab-check-node --ignore-not-found >/dev/null
   "${k[@]}" delete clusterrole kube-lab-check --ignore-not-found >/dev/null
@@ -561,14 +635,15 @@ EOF
 }
 
 case "${1:-}" in
-  build) with_lock; cmd_build ;;
+  build) cmd_build ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
   check) cmd_check ;;
-  stop-apiserver) with_lock; stop_one kube-apiserver "$KUBE_BIN/kube-apiserver" ;;
-  start-apiserver) with_lock; start_apiserver ;;
-  gomod) shift; with_lock; cmd_gomod "$@" ;;
-  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  stop-apiserver) with_lock "$LOCK_FILE"; stop_components kube-apiserver ;;
+  start-apiserver) with_lock "$LOCK_FILE"; start_apiserver ;;
+  restart-kcm) cmd_restart_kcm "${2:-}" ;;
+  gomod) shift; with_build_lock "$BUILD_LOCK_FILE"; cmd_gomod "$@" ;;
+  *) usage ;;
 esac

