@@ -67,6 +67,9 @@ export function storageClassParameters(args: RbdStorageClassArgs): pulumi.Output
         });
 }
 
+/** StorageClass fields that Kubernetes never lets change after creation. */
+export const IMMUTABLE_CLASS_FIELDS = ["parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"] as const;
+
 /** The StorageClass that hands out RBD volumes. */
 export class RbdStorageClass extends pulumi.ComponentResource {
     /** StorageClass name. */
@@ -90,7 +93,11 @@ export class RbdStorageClass extends pulumi.ComponentResource {
             mountOptions: settings.mountOptions,
         }, {
             parent: this,
-            // Parameters are immutable and the name is fixed: the old class must go before the new one can exist.
+            // The API server refuses any change to these (the provider replaces on some only, and
+            // tried to update reclaimPolicy in place): a change replaces the class. Bound volumes
+            // keep their own copy of what they need; the class is back within seconds.
+            replaceOnChanges: [...IMMUTABLE_CLASS_FIELDS],
+            // The name is fixed: the old class must go before the new one can exist.
             deleteBeforeReplace: true,
         });
         this.name = storageClass.metadata.name;

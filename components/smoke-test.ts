@@ -144,8 +144,9 @@ async function verify(props: CheckProps): Promise<{ volume: string; image: strin
 }
 
 class SmokeTestCheck extends pulumi.dynamic.Resource {
-    public readonly volume!: pulumi.Output<string>;
-    public readonly image!: pulumi.Output<string>;
+    // `declare`: a class field would be set to undefined after super() has filled it in.
+    declare public readonly volume: pulumi.Output<string>;
+    declare public readonly image: pulumi.Output<string>;
 
     constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
         super(checkProvider, name, { ...props, volume: undefined, image: undefined }, opts, "kube-ceph", "SmokeTestCheck");

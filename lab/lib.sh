@@ -74,9 +74,14 @@ ensure_packages() { # logfile package...
 # Alive and not a zombie: a daemon that died stays a zombie (state Z) until its parent,
 # or pid 1, which may reap orphans late, collects it.
 pid_alive() { # pid
-  local st
-  st="$(awk '/^State:/ { print $2; exit }' "/proc/$1/status" 2>/dev/null)" || return 1
-  [[ -n "$st" && "$st" != Z && "$st" != X ]]
+  # Alive while any of its threads is: a multi-threaded daemon's main thread can be a
+  # zombie while its other threads still hold its sockets open.
+  local task st
+  for task in /proc/"$1"/task/*; do
+    st="$(awk '/^State:/ { print $2; exit }' "$task/status" 2>/dev/null)" || continue
+    [[ -n "$st" && "$st" != Z && "$st" != X ]] && return 0
+  done
+  return 1
 }
 
 # The pid recorded in PIDFILE, printed only if that process is alive, runs BINARY and

@@ -107,6 +107,10 @@ function installMocks(): void {
                 state.stdout = String(args.inputs.create).includes("ceph auth get-key") ? FAKE_CEPH_KEY : '{"origin":"created","pool":"mypool"}';
                 state.stderr = "";
             }
+            if (args.type === "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck") {
+                state.volume = "pvc-0000";
+                state.image = "mypool/kubernetes-dynamic-pvc-0000";
+            }
             return { id: `${args.name}-id`, state };
         },
         call(args) {
