@@ -132,6 +132,8 @@ export = async () => {
     }, { dependsOn: [secrets, provisioner] });
 
     // 5. Smoke test: a claim (and a pod) proving that the class provisions (and stores) data.
+    // It names the class from config and waits for it through dependsOn, so a replaced class
+    // (delete-first) does not replace the claim too.
     const smokeTest = config.smokeTest.enabled
         ? new SmokeTest("smoke-test", {
               namespace: config.smokeTest.namespace,
@@ -140,7 +142,7 @@ export = async () => {
               image: config.smokeTest.image,
               pod: config.smokeTest.pod,
               timeoutSeconds: config.smokeTest.timeoutSeconds,
-              storageClassName: storageClass.name,
+              storageClassName: config.storageClass.name,
               kubeconfig,
           }, { dependsOn: [storageClass, provisioner] })
         : undefined;

@@ -16,8 +16,11 @@ export interface SmokeTestArgs {
     pod: boolean;
     /** How long the claim (and the pod) may take before the run fails with what their events say. */
     timeoutSeconds: number;
-    /** StorageClass under test. */
-    storageClassName: pulumi.Input<string>;
+    /**
+     * StorageClass under test, by name only (declare the smoke test dependsOn the class): a
+     * replaced class must not replace the claim, which would leave its volume behind under Retain.
+     */
+    storageClassName: string;
     /** `kubernetes:kubeconfig` if the stack sets it; the runner's default kubeconfig otherwise. */
     kubeconfig?: pulumi.Input<string>;
 }

@@ -18,14 +18,15 @@ const CLASS = `it-${id}`;
 const NAMESPACE = `it-${id}`;
 const SMOKE_TIMEOUT = 120;
 
-const config = (storageClass: Record<string, unknown> = {}) =>
+const config = (storageClass: Record<string, unknown> = {}, suffix = "") =>
     labConfig({
-        pool: { name: POOL, pgNum: 8, deletionPolicy: "delete" },
-        client: { name: CLIENT },
-        storageClass: { name: CLASS, ...storageClass },
-        provisioner: { kind: "in-tree", namespace: NAMESPACE },
+        pool: { name: POOL + suffix, pgNum: 8, deletionPolicy: "delete" },
+        client: { name: CLIENT + suffix },
+        storageClass: { name: CLASS + suffix, ...storageClass },
+        provisioner: { kind: "in-tree", namespace: NAMESPACE + suffix },
         // The write-up's claim: ceph-test-claim, 5Gi, RWO. Only the claim: no kubelet runs a pod here.
-        smokeTest: { enabled: true, pod: false, timeoutSeconds: SMOKE_TIMEOUT },
+        // A second stack's claim goes to a namespace of its own, which the smoke test creates.
+        smokeTest: { enabled: true, pod: false, timeoutSeconds: SMOKE_TIMEOUT, ...(suffix ? { namespace: `smoke-${id}${suffix}` } : {}) },
     });
 
 function kubectl(...args: string[]): string {
@@ -187,20 +188,25 @@ test.serial("destroy stops while a bound volume uses the pool, keeping what it n
 });
 
 test.serial("the write-up's failure: without rbd in kube-controller-manager the claim stays Pending, and up fails naming the claim, quoting its event, saying what to do", async (t) => {
+    const pool = `${POOL}f`;
+    const failing = await labStack(`e2eintreef${id}`, config({}, "f"));
+    t.teardown(() => cleanupStack(t, failing, {
+        restore: { "kube-controller-manager with rbd": () => kcm("with-rbd") },
+        pools: [pool],
+    }));
     kcm("without-rbd");
-    const failing = await labStack(`e2eintree${id}`, config());
     const started = Date.now();
     const error = await t.throwsAsync(failing.up(quiet));
     const seconds = (Date.now() - started) / 1000;
     t.log(`up failed after ${seconds.toFixed(1)} s (smoke test timeout ${SMOKE_TIMEOUT} s)`);
     t.true(seconds < SMOKE_TIMEOUT + 90, "within the smoke test's timeout");
-    t.regex(error!.message, /kube-ceph smoke test: claim default\/ceph-test-claim is Pending, not Bound after 120 s/);
-    t.regex(error!.message, /PersistentVolumeClaim default\/ceph-test-claim: Warning ProvisioningFailed: .*executable file not found in \$PATH/);
+    t.regex(error!.message, new RegExp(`kube-ceph smoke test: claim smoke-${id}f/ceph-test-claim is Pending, not Bound after 120 s`));
+    t.regex(error!.message, new RegExp(`PersistentVolumeClaim smoke-${id}f/ceph-test-claim: Warning ProvisioningFailed: .*executable file not found in \\$PATH`));
     t.regex(error!.message, /give kube-controller-manager the rbd binary .*or set kube-ceph:provisioner\.kind to csi/);
-    t.deepEqual(images(), [], "no image was made");
+    t.deepEqual(rbd("ls", "-p", pool).trim(), "", "no image was made");
     // Given rbd, the same claim binds on the next up.
     kcm("with-rbd");
     const recovered = await failing.up(quiet);
     t.is(recovered.summary.result, "succeeded");
-    t.is(kubectlJson("get", "pvc", "-n", "default", "ceph-test-claim").status.phase, "Bound");
+    t.is(kubectlJson("get", "pvc", "-n", `smoke-${id}f`, "ceph-test-claim").status.phase, "Bound");
 });

@@ -203,6 +203,8 @@ test.serial("smoke test: claim on the class and a pod that is Ready only after a
     const run = await runProgram(baseConfig());
     const claim = byType(run, "kubernetes:core/v1:PersistentVolumeClaim")[0];
     t.is((await unwrap(claim.inputs.spec)).value.resources.requests.storage, "5Gi");
+    // The class by name from config, not its output: a replaced class must not replace the claim.
+    t.is(claim.inputs.spec.storageClassName, "ceph-storageclass");
     const pod = byType(run, "kubernetes:core/v1:Pod")[0];
     const spec = (await unwrap(pod.inputs.spec)).value;
     t.is(spec.containers[0].image, "busybox:1.32.0");
