@@ -9,8 +9,41 @@ export interface VolumeRecord {
     /** ceph-csi: spec.csi.volumeAttributes.pool (with clusterID); in-tree/external: spec.rbd.pool. */
     pool?: string;
     clusterId?: string;
-    /** Being deleted (deletionTimestamp set), or Released under reclaimPolicy Delete: the provisioner is removing it. */
+    /** Being deleted, or its claim gone under reclaimPolicy Delete: the provisioner is removing it (see volumeRecord). */
     leaving?: boolean;
+}
+
+/** The fields of a PersistentVolume that the guard reads. */
+export interface VolumeObject {
+    metadata?: { name?: string; deletionTimestamp?: unknown };
+    spec?: {
+        claimRef?: { namespace?: string; name?: string; uid?: string };
+        storageClassName?: string;
+        persistentVolumeReclaimPolicy?: string;
+        csi?: { volumeAttributes?: Record<string, string> };
+        rbd?: { pool?: string };
+    };
+    status?: { phase?: string };
+}
+
+/**
+ * A PersistentVolume as the guard sees it. It is on its way out when it is being deleted, or
+ * when under reclaimPolicy Delete its claim is gone: Released, or still Bound to a claim that
+ * was deleted a moment ago (the volume controller marks it Released only at its next sync).
+ * `liveClaims` holds the uids of the claims that exist and are not being deleted.
+ */
+export function volumeRecord(pv: VolumeObject, liveClaims: Set<string>): VolumeRecord {
+    const claimRef = pv.spec?.claimRef;
+    const claimGone = claimRef?.uid !== undefined && !liveClaims.has(claimRef.uid);
+    return {
+        name: pv.metadata?.name ?? "",
+        claim: claimRef ? `${claimRef.namespace}/${claimRef.name}` : undefined,
+        storageClassName: pv.spec?.storageClassName,
+        pool: pv.spec?.csi?.volumeAttributes?.pool ?? pv.spec?.rbd?.pool,
+        clusterId: pv.spec?.csi?.volumeAttributes?.clusterID,
+        leaving: pv.metadata?.deletionTimestamp !== undefined ||
+            (pv.spec?.persistentVolumeReclaimPolicy === "Delete" && (pv.status?.phase === "Released" || claimGone)),
+    };
 }
 
 /** What the guard protects: one pool of one cluster, and the class that provisions into it. */
@@ -79,21 +112,16 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
         const { core, server } = coreApi(props.kubeconfig);
         const deadline = Date.now() + LEAVING_VOLUMES_TIMEOUT_SECONDS * 1000;
         for (;;) {
-            let items: any[];
+            let volumes: VolumeRecord[];
             try {
-                items = (await core.listPersistentVolume()).items;
+                const pvs = (await core.listPersistentVolume()).items;
+                const claims = (await core.listPersistentVolumeClaimForAllNamespaces()).items;
+                const liveClaims = new Set(claims.filter((c) => c.metadata?.deletionTimestamp === undefined).map((c) => c.metadata?.uid ?? ""));
+                volumes = pvs.map((pv) => volumeRecord(pv, liveClaims));
             } catch (error) {
-                throw new Error(`cannot list PersistentVolumes at ${server} (${(error as Error).message}); ` +
+                throw new Error(`cannot list PersistentVolumes and their claims at ${server} (${(error as Error).message}); ` +
                     "the Ceph pool, user and Secrets are kept until it can be checked that no volume uses them");
             }
-            const volumes: VolumeRecord[] = items.map((pv) => ({
-                name: pv.metadata?.name ?? "",
-                claim: pv.spec?.claimRef ? `${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name}` : undefined,
-                storageClassName: pv.spec?.storageClassName,
-                pool: pv.spec?.csi?.volumeAttributes?.pool ?? pv.spec?.rbd?.pool,
-                clusterId: pv.spec?.csi?.volumeAttributes?.clusterID,
-                leaving: pv.metadata?.deletionTimestamp !== undefined || (pv.status?.phase === "Released" && pv.spec?.persistentVolumeReclaimPolicy === "Delete"),
-            }));
             const inTheWay = volumesInTheWay(volumes, props);
             const decision = guardDecision(inTheWay);
             if (decision === "proceed") {

@@ -1,5 +1,5 @@
 import test from "ava";
-import { guardDecision, VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
+import { volumeRecord, VolumeObject, guardDecision, VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
 import { byType, baseConfig, FAKE_CEPH_KEY, FAKE_SSH_KEY, FSID, runProgram, unwrap } from "../harness";
 
 const guarded = { pool: "kubevols", clusterId: FSID, storageClassName: "ceph-storageclass" };
@@ -58,3 +58,20 @@ test.serial("the guard is deleted after the smoke test and before the class, Sec
     t.regex(provider, /loadFromDefault/);
     t.false(provider.includes(FAKE_CEPH_KEY) || provider.includes(FAKE_SSH_KEY));
 });
+
+/** [what, PersistentVolume, on its way out?] with one live claim, uid "live". */
+const LEAVING: [string, VolumeObject, boolean][] = [
+    ["bound to a live claim", { spec: { claimRef: { uid: "live" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Bound" } }, false],
+    ["Released under Delete", { spec: { claimRef: { uid: "gone" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Released" } }, true],
+    ["still Bound, its claim just deleted, under Delete", { spec: { claimRef: { uid: "gone" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Bound" } }, true],
+    ["still Bound, its claim just deleted, under Retain", { spec: { claimRef: { uid: "gone" }, persistentVolumeReclaimPolicy: "Retain" }, status: { phase: "Bound" } }, false],
+    ["Released under Retain", { spec: { claimRef: { uid: "gone" }, persistentVolumeReclaimPolicy: "Retain" }, status: { phase: "Released" } }, false],
+    ["pre-bound to a claim not made yet (no uid)", { spec: { claimRef: { name: "later" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Available" } }, false],
+    ["Failed deletion under Delete, claim gone", { spec: { claimRef: { uid: "gone" }, persistentVolumeReclaimPolicy: "Delete" }, status: { phase: "Failed" } }, true],
+    ["being deleted", { metadata: { deletionTimestamp: "2026-11-29T00:00:00Z" }, spec: { persistentVolumeReclaimPolicy: "Retain" } }, true],
+];
+for (const [what, pv, leaving] of LEAVING) {
+    test(`volume ${what}: ${leaving ? "on its way out" : "there to stay"}`, (t) => {
+        t.is(volumeRecord({ metadata: { name: "pv" }, ...pv }, new Set(["live"])).leaving, leaving);
+    });
+}
