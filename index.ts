@@ -1,8 +1,8 @@
 // kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
 // StorageClass. Read top to bottom, this file is the dependency graph:
 //   config -> live reads and preflight -> pool -> user -> provisioner (and its namespace)
-//   -> Secrets in that namespace -> StorageClass -> smoke test
-//   -> the guard that keeps what volumes need on destroy.
+//   -> Secrets in that namespace -> StorageClass -> the guard that keeps what volumes need
+//   on destroy -> smoke test.
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
@@ -131,9 +131,21 @@ export = async () => {
         userSecret: secrets.user,
     }, { dependsOn: [secrets, provisioner] });
 
-    // 5. Smoke test: a claim (and a pod) proving that the class provisions (and stores) data.
-    // It names the class from config and waits for it through dependsOn, so a replaced class
-    // (delete-first) does not replace the claim too.
+    // 5. The guard: while a PersistentVolume uses the pool, destroy stops here, before the
+    // class, Secrets, user and pool, which it depends on and which are deleted after it.
+    // dependsOn only, and plain names from config: a delete-first replace of the class must
+    // not cascade into the guard.
+    const guard = new VolumeGuard("guard", {
+        pool: config.pool.name,
+        clusterId,
+        storageClassName: config.storageClass.name,
+        kubeconfig,
+    }, { dependsOn: [pool, client, secrets, storageClass], aliases: [{ name: "rbd" }] });
+
+    // 6. Smoke test: a claim (and a pod) proving that the class provisions (and stores) data.
+    // It depends on the guard so that destroy deletes it first: the guard then waits for its
+    // volume to go instead of refusing it. It names the class from config and waits for it
+    // through dependsOn, so a replaced class (delete-first) does not replace the claim too.
     const smokeTest = config.smokeTest.enabled
         ? new SmokeTest("smoke-test", {
               namespace: config.smokeTest.namespace,
@@ -144,18 +156,8 @@ export = async () => {
               timeoutSeconds: config.smokeTest.timeoutSeconds,
               storageClassName: config.storageClass.name,
               kubeconfig,
-          }, { dependsOn: [storageClass, provisioner] })
+          }, { dependsOn: [storageClass, provisioner, guard] })
         : undefined;
-
-    // 6. The guard: while a PersistentVolume uses the pool, destroy stops right after the
-    // smoke test, before the class, Secrets, user and pool. dependsOn only, and plain names
-    // from config: a delete-first replace of the class must not cascade into the guard.
-    new VolumeGuard("guard", {
-        pool: config.pool.name,
-        clusterId,
-        storageClassName: config.storageClass.name,
-        kubeconfig,
-    }, { dependsOn: [pool, client, secrets, storageClass, ...(smokeTest ? [smokeTest] : [])], aliases: [{ name: "rbd" }] });
 
     return {
         cephHost: monHost.address,

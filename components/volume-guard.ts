@@ -154,11 +154,12 @@ export interface VolumeGuardArgs {
 
 /**
  * Stops `destroy` before the Ceph pool, its user, its Secrets or its StorageClass go while
- * a PersistentVolume still uses them. Declare it depending on all of them and on the smoke
- * test (with dependsOn only: its inputs are plain names, so a delete-first replace of the
- * class does not cascade into it). Pulumi then deletes it right after the smoke test; its
- * delete lists the PersistentVolumes, waits (up to LEAVING_VOLUMES_TIMEOUT_SECONDS) for
- * those being deleted, such as the smoke test's, and fails if any other is in the way.
+ * a PersistentVolume still uses them. Declare it depending on all of them (with dependsOn
+ * only: its inputs are plain names, so a delete-first replace of the class does not cascade
+ * into it), and the smoke test depending on it: destroy deletes dependents first, so the
+ * smoke test goes, then this guard, then what it guards. Its delete lists the
+ * PersistentVolumes, waits (up to LEAVING_VOLUMES_TIMEOUT_SECONDS) for those on their way
+ * out, such as the smoke test's, and fails if any other is in the way.
  */
 export class VolumeGuard extends pulumi.ComponentResource {
     constructor(name: string, args: VolumeGuardArgs, opts?: pulumi.ComponentResourceOptions) {

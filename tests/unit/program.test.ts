@@ -86,7 +86,7 @@ test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke 
     t.deepEqual(run.resources.find((r) => r.name === "ceph-pool")!.dependsOn, []);
     t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["ceph-client"]);
     t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["ceph-csi", "rbd-secrets"]);
-    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["ceph-csi", "rbd"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["ceph-csi", "guard", "rbd"]);
     // The Secrets live in the provisioner's namespace: a property dependency, so the namespace comes first.
     const secret = byType(run, "kubernetes:core/v1:Secret")[0];
     t.is((await unwrap(secret.inputs.metadata.namespace)).value, "ceph-csi");
