@@ -71,11 +71,11 @@ ensure_packages() { # logfile package...
 }
 
 # ---------------------------------------------------------------- processes
-# Alive and not a zombie: a daemon that died stays a zombie (state Z) until its parent,
-# or pid 1, which may reap orphans late, collects it.
+# Alive while any of its threads is not a zombie. A daemon that died stays a zombie (state
+# Z) until its parent, or pid 1, which may reap orphans late, collects it; but a
+# multi-threaded daemon's main thread can be a zombie while its other threads still hold
+# its sockets open (a restarted kube-controller-manager found its port taken).
 pid_alive() { # pid
-  # Alive while any of its threads is: a multi-threaded daemon's main thread can be a
-  # zombie while its other threads still hold its sockets open.
   local task st
   for task in /proc/"$1"/task/*; do
     st="$(awk '/^State:/ { print $2; exit }' "$task/status" 2>/dev/null)" || continue
