@@ -20,10 +20,10 @@ import { SmokeTest } from "./components/smoke-test";
 import { VolumeGuard } from "./components/volume-guard";
 import { MonConnection } from "./components/remote-script";
 
-/** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
 /** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
 const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
 
+/** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
 async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
     const reader = liveReader();
     const cephRequest = {
