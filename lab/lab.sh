@@ -66,6 +66,9 @@ export PATH="$REPO/node_modules/.bin:$CACHE/actionlint-$ACTIONLINT_VERSION/bin:\
 export PULUMI_BACKEND_URL="file://$DATA/pulumi-state"
 export PULUMI_CONFIG_PASSPHRASE="kube-ceph-lab-only"
 export PULUMI_SKIP_UPDATE_CHECK=true
+# Types are checked once, by the static tier's tsc --noEmit: every pulumi run of the lab
+# only transpiles the program (Pulumi's documented switch), about 5 s less per run.
+export PULUMI_NODEJS_TRANSPILE_ONLY=true
 export KUBE_CEPH_LAB_HOME="$KUBE_CEPH_LAB_HOME"
 EOF
 }
