@@ -96,8 +96,8 @@ test.serial("a second up changes nothing, and a preview expecting no changes pas
 test.serial("changing pgNum updates the pool in place and nothing else", async (t) => {
     await writeConfig(stack, config({ pool: { name: POOL, pgNum: 16, deletionPolicy: "retain" } }));
     const preview = await stack.preview({ ...quiet, diff: true });
-    t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, update: 1 });
-    t.regex(preview.stdout, /~ command:remote:Command: \(update\)[\s\S]*rbd-pool/);
+    t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, update: 1 }, preview.stdout);
+    t.regex(preview.stdout, /~ command:remote:Command: \(update\)\s*\[id=ceph-pool[\s\S]*::ceph-pool\]/);
     await stack.up(quiet);
     t.is(poolDetail(POOL).pg_num_target, 16);
 });
@@ -105,7 +105,7 @@ test.serial("changing pgNum updates the pool in place and nothing else", async (
 test.serial("changing a StorageClass parameter replaces the class, delete-first, and nothing else", async (t) => {
     await writeConfig(stack, config({ pool: { name: POOL, pgNum: 16, deletionPolicy: "retain" }, storageClass: { name: CLASS, imageFeatures: ["layering", "exclusive-lock"] } }));
     const preview = await stack.preview({ ...quiet, diff: true });
-    t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, replace: 1 });
+    t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, replace: 1 }, preview.stdout);
     t.regex(preview.stdout, /\+-kubernetes:storage\.k8s\.io\/v1:StorageClass: \(replace\)/);
     t.regex(preview.stdout, /imageFeatures\s*:\s*"layering" => "layering,exclusive-lock"/);
     t.false(/AQ[A-Za-z0-9+/]{30,}==/.test(preview.stdout), "no cephx key in the diff");
