@@ -1,6 +1,7 @@
 // Load bench: `up` and `destroy` times of the single-pool lab stack against the
 // many-instance stack of bench/load, for several ceph.sessionsPerHost values, with the
-// peak SSH sessions per mon host and the connections sshd dropped for MaxStartups.
+// most commands running and connections open at once per mon host, and the connections
+// sshd dropped for MaxStartups.
 // Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/load.ts [instances]
 import type { Stack } from "@pulumi/pulumi/automation";
 import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../lab/load";
@@ -20,9 +21,11 @@ async function measure(label: string, stack: Stack): Promise<void> {
             ? await stack.up({ color: "never", parallel: RUNNER_PARALLELISM })
             : await stack.destroy({ color: "never", parallel: RUNNER_PARALLELISM });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const peak = sampler.stop().get(MONS[0]) ?? 0;
+        const peak = sampler.stop();
+        const commands = peak.commands.get(MONS[0]) ?? 0;
+        const connections = peak.connections.get(MONS[0]) ?? 0;
         const drops = maxStartupsDrops(marks);
-        process.stdout.write(`${label.padEnd(34)} ${phase.padEnd(8)} ${result.summary.result.padEnd(10)} ${seconds.toFixed(1).padStart(6)} s   peak sessions ${String(peak).padStart(2)}   MaxStartups drops ${drops}\n`);
+        process.stdout.write(`${label.padEnd(34)} ${phase.padEnd(8)} ${result.summary.result.padEnd(10)} ${seconds.toFixed(1).padStart(6)} s   peak commands ${String(commands).padStart(2)}   peak connections ${String(connections).padStart(3)}   MaxStartups drops ${drops}\n`);
     }
     await stack.workspace.removeStack(stack.name, { force: true });
 }

@@ -82,6 +82,11 @@ export function isValidHostKey(line: string): boolean {
     return blob.subarray(4, 4 + typeLength).toString("latin1") === parts[0];
 }
 
+/** An RSA host key line: valid OpenSSH, but not a pin @pulumi/command can connect with (see hostSchema). */
+export function isRsaHostKey(line: string): boolean {
+    return line.trim().split(/\s+/)[0] === "ssh-rsa";
+}
+
 const hostSchema = z.union([
     z.string().regex(HOST, { error: "must be a host name or IP address (letters, digits, '.', '-', ':')" }),
     z.strictObject({
@@ -90,6 +95,11 @@ const hostSchema = z.union([
         user: z.string().regex(UNIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)" }).optional(),
         hostKey: z.string().refine(isValidHostKey, {
             error: `must be one OpenSSH public key line ('<type> <base64>', type one of ${HOST_KEY_TYPES.join(", ")}), e.g. from ssh-keyscan`,
+            abort: true,
+        }).refine((line) => !isRsaHostKey(line), {
+            // @pulumi/command pins with the key's own algorithm, SHA-1 "ssh-rsa", which OpenSSH 8.8+ refuses.
+            error: "is an ssh-rsa key, which @pulumi/command can only verify with the SHA-1 ssh-rsa algorithm that OpenSSH 8.8 and later refuse, " +
+                "so every remote command would fail after its retries; pin the host's ed25519 or ECDSA key instead (ssh-keyscan -t ed25519 <host>)",
         }).optional(),
     }),
 ], { error: "must be a host name string or an object {host, port?, user?, hostKey?}" });

@@ -21,6 +21,11 @@ const SSH_DIR = join(DATA, "ssh");
 /** Where each mon host's sshd logs, as sshd-<address>.log. */
 export const SSHD_LOG_DIR = join(SSH_DIR, "log");
 
+/** The pid file of a mon host's sshd listener (lab/ceph.sh's sshd_pidf). */
+export function sshdPidFile(address: string): string {
+    return join(SSH_DIR, "run", `sshd-${address}.pid`);
+}
+
 function need(path: string): string {
     if (!existsSync(path)) {
         throw new Error(`lab file ${path} is missing: start the lab with lab/lab.sh up`);

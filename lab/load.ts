@@ -1,11 +1,11 @@
 // What the load test and the load bench share: the many-instance stack of bench/load, and
-// the two measurements that say whether the SSH bound held — the most sessions open at once
-// per mon host (sampled from the kernel's socket table) and the connections sshd dropped
-// for MaxStartups (from its log).
-import { readFileSync, statSync } from "node:fs";
+// what says whether the SSH bound held — per mon host, the most commands running at once
+// (from the process table under its sshd), the most connections open at once (from the
+// kernel's socket table), and the connections sshd dropped for MaxStartups (from its log).
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { cephJson, MONS, SSH_PORT, SSHD_LOG_DIR } from "./lab";
+import { cephJson, MONS, SSH_PORT, sshdPidFile, SSHD_LOG_DIR } from "./lab";
 import { labConfig, labStack, REPO } from "./stack";
 
 export const LOAD_PROGRAM = resolve(REPO, "bench", "load");
@@ -30,7 +30,7 @@ export async function loadStack(stackName: string, instances: number, sessionsPe
 }
 
 /** Established client connections to each mon's sshd, from /proc/net/tcp (IPv4, little-endian hex). */
-function openSessions(): Map<string, number> {
+export function openConnections(): Map<string, number> {
     const counts = new Map<string, number>();
     const port = SSH_PORT.toString(16).toUpperCase().padStart(4, "0");
     for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
@@ -45,15 +45,68 @@ function openSessions(): Map<string, number> {
     return counts;
 }
 
-/** Samples open sessions per mon host every `intervalMs` until stopped; returns the peak per host. */
-export function sampleSessions(intervalMs = 20): { stop: () => Map<string, number> } {
-    const peak = new Map<string, number>();
-    const timer = setInterval(() => {
-        for (const [address, count] of openSessions()) {
-            peak.set(address, Math.max(peak.get(address) ?? 0, count));
+/** Every process's parent and name, from /proc/<pid>/stat. */
+function processTable(): { pid: number; ppid: number; comm: string }[] {
+    const table = [];
+    for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) {
+            continue;
         }
+        try {
+            const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+            // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing paren.
+            const close = stat.lastIndexOf(")");
+            const comm = stat.slice(stat.indexOf("(") + 1, close);
+            const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+            table.push({ pid: Number(entry), ppid, comm });
+        } catch {
+            // The process ended while the table was read.
+        }
+    }
+    return table;
+}
+
+/**
+ * Commands running on each mon's sshd: under the lab's sshd (UsePAM no, root) a logged-in
+ * connection is one sshd child of the listener, and the command it runs is that child's child.
+ * A connection still logging in has an sshd child there instead, which is not counted.
+ */
+export function runningCommands(): Map<string, number> {
+    const table = processTable();
+    const counts = new Map<string, number>();
+    for (const address of MONS) {
+        let listener: number;
+        try {
+            listener = Number(readFileSync(sshdPidFile(address), "utf8").trim());
+        } catch {
+            continue;
+        }
+        const sessions = new Set(table.filter((p) => p.ppid === listener).map((p) => p.pid));
+        counts.set(address, table.filter((p) => sessions.has(p.ppid) && p.comm !== "sshd").length);
+    }
+    return counts;
+}
+
+/** The highest value each host reached. */
+export type Peaks = Map<string, number>;
+
+/**
+ * Samples, every `intervalMs` until stopped, the established SSH connections and the running
+ * commands per mon host; returns the peak of each.
+ */
+export function sampleSessions(intervalMs = 50): { stop: () => { connections: Peaks; commands: Peaks } } {
+    const connections: Peaks = new Map();
+    const commands: Peaks = new Map();
+    const record = (peaks: Peaks, now: Map<string, number>) => {
+        for (const [address, count] of now) {
+            peaks.set(address, Math.max(peaks.get(address) ?? 0, count));
+        }
+    };
+    const timer = setInterval(() => {
+        record(connections, openConnections());
+        record(commands, runningCommands());
     }, intervalMs);
-    return { stop: () => (clearInterval(timer), peak) };
+    return { stop: () => (clearInterval(timer), { connections, commands }) };
 }
 
 /** Where each mon's sshd log ends now, so later reads see only new lines. */

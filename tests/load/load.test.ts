@@ -2,12 +2,14 @@
 // as a 16-core runner makes it (4 x CPUs = 64), on a lab sshd with the default MaxStartups.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../../lab/load";
+import { loadStack, maxStartupsDrops, openConnections, sampleSessions, sshdLogMarks } from "../../lab/load";
 import { cephJson, MONS } from "../../lab/lab";
 import { cleanupStack } from "../lab";
 
 const INSTANCES = 25;
 const SESSIONS_PER_HOST = 4;
+/** Remote commands per instance: its pool and its user. */
+const COMMANDS_PER_INSTANCE = 2;
 const RUNNER_PARALLELISM = 64;
 const prefix = `load${process.pid}`;
 
@@ -16,7 +18,7 @@ const pools = () => ours(cephJson<string[]>("osd", "pool", "ls"));
 const users = () => ours(cephJson<{ auth_dump: { entity: string }[] }>("auth", "ls").auth_dump.map((e) => e.entity.replace(/^client\./, "")));
 const storageClasses = () => ours(execFileSync("kubectl", ["get", "storageclass", "-o", "name"], { encoding: "utf8" }).split("\n").map((l) => l.replace("storageclass.storage.k8s.io/", "")));
 
-test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up and destroy with no dropped SSH connection and at most ${SESSIONS_PER_HOST} sessions open`, async (t) => {
+test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up and destroy with no dropped SSH connection, at most ${SESSIONS_PER_HOST} commands at once, and one connection per command held until the run ends`, async (t) => {
     const stack = await loadStack(`load${process.pid}`, INSTANCES, SESSIONS_PER_HOST, prefix);
     t.teardown(() => cleanupStack(t, stack, { pools }));
 
@@ -31,10 +33,17 @@ test.serial(`${INSTANCES} pools, users and StorageClasses on one mon host: up an
         const peak = sampler.stop();
         t.is(result.summary.result, "succeeded", phase);
         t.is(maxStartupsDrops(marks), 0, `${phase}: sshd dropped connections past MaxStartups`);
-        const onFirstMon = peak.get(MONS[0]) ?? 0;
-        t.true(onFirstMon <= SESSIONS_PER_HOST, `${phase}: ${onFirstMon} sessions were open at once on ${MONS[0]}`);
-        t.true(onFirstMon > 1, `${phase}: sessions ran one at a time (peak ${onFirstMon}): the sampler or the lanes are broken`);
-        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${onFirstMon} sessions on ${MONS[0]}, 0 drops`);
+        const commands = peak.commands.get(MONS[0]) ?? 0;
+        t.true(commands <= SESSIONS_PER_HOST, `${phase}: ${commands} commands ran at once on ${MONS[0]}`);
+        t.true(commands > 1, `${phase}: commands ran one at a time (peak ${commands}): the sampler or the lanes are broken`);
+        // @pulumi/command 1.2.1 never closes a command's connection: each pool and user
+        // command (create on up, delete on destroy) holds one until the provider exits.
+        const connections = peak.connections.get(MONS[0]) ?? 0;
+        const remoteCommands = INSTANCES * COMMANDS_PER_INSTANCE;
+        t.true(connections >= remoteCommands && connections <= remoteCommands + SESSIONS_PER_HOST,
+            `${phase}: ${connections} connections open at once on ${MONS[0]}; expected the ${remoteCommands} commands' own, plus at most ${SESSIONS_PER_HOST} of kube-ceph's key reads`);
+        t.is(openConnections().get(MONS[0]) ?? 0, 0, `${phase}: connections still open on ${MONS[0]} after the run ended`);
+        t.log(`${phase}: ${seconds.toFixed(1)} s, peak ${commands} commands and ${connections} connections on ${MONS[0]}, 0 drops`);
         const expected = phase === "up" ? INSTANCES : 0;
         t.is(pools().length, expected, `${phase}: pools`);
         t.is(users().length, expected, `${phase}: users`);

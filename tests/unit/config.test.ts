@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from "../../components/config";
 import { FAKE_SSH_KEY, byType, baseConfig, declaredBefore, runProgram } from "../harness";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const RSA_HOST_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCm+RhsKsW9UKk86elFAE4XAyqudrrr63jaBg9pQoSypEWnXg2jTexm3etza1ADdU3V1JtBsKI6E3fCimlx+q0qHM4uPMHcUNklO+pGG1n+6SBfABNas8CN54N+716Sv4roSdzKBjU53RcXY1e6UKX/dhnHzFpyRMw0cjlsdOwoAQ==";
 const base = () => ({ ceph: { hosts: ["127.0.0.11"] } } as Record<string, any>);
 
 test("defaults follow the source write-up's names", (t) => {
@@ -44,6 +45,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["host unknown field", (c) => (c.ceph.hosts = [{ host: "a", pasword: "x" }]), "kube-ceph:ceph.hosts[0].pasword", /not a known key/],
     ["malformed hostKey", (c) => (c.ceph.hosts = [{ host: "a", hostKey: "AAAA not a key" }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key/],
     ["hostKey type does not match blob", (c) => (c.ceph.hosts = [{ host: "a", hostKey: HOST_KEY.replace("ssh-ed25519", "ssh-rsa") }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key/],
+    ["ssh-rsa hostKey (SHA-1 only with @pulumi/command)", (c) => (c.ceph.hosts = [{ host: "a", hostKey: RSA_HOST_KEY }]), "kube-ceph:ceph.hosts[0].hostKey", /ssh-rsa key[\s\S]*OpenSSH 8\.8[\s\S]*pin the host's ed25519 or ECDSA key/],
     ["duplicate hosts", (c) => (c.ceph.hosts = ["127.0.0.11", { host: "127.0.0.11", port: 22 }]), "kube-ceph:ceph.hosts[1]", /duplicates/],
     ["fsid not a uuid", (c) => Object.assign(c.ceph, { fsid: "abc", monitors: ["1.2.3.4:6789"] }), "kube-ceph:ceph.fsid", /UUID/],
     ["fsid without monitors", (c) => (c.ceph.fsid = "9f2c3a5e-1111-4c4c-8888-0123456789ab"), "kube-ceph:ceph.monitors", /together/],

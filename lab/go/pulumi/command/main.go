@@ -6,7 +6,9 @@
 // a replacement and any other input change as an update, Create runs `create`, Update runs `update`
 // (or `create` when there is no `update`), Delete runs `delete`, Read returns the state as is.
 // Commands really run: each is one SSH `exec` request on a fresh connection
-// (golang.org/x/crypto/ssh). Nothing reports success for a command that did not run and exit 0.
+// (golang.org/x/crypto/ssh), which, as upstream's, stays open until the plugin exits. Dialing,
+// host keys and error text follow upstream's remote/connection.go and commandOutputs.go.
+// Nothing reports success for a command that did not run and exit 0.
 // See lab/README-pulumi.md for what differs from upstream.
 package main
 
@@ -202,9 +204,6 @@ func (p *commandProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) 
 		if !isInput(k) {
 			fail(string(k), fmt.Sprintf("unknown property %q for %s", k, remoteCommand))
 		}
-	}
-	if _, ok := news["addPreviousOutputInEnv"]; !ok {
-		news["addPreviousOutputInEnv"] = resource.NewBoolProperty(true)
 	}
 	if v, ok := news["logging"]; ok && v.IsString() {
 		switch v.StringValue() {
@@ -532,36 +531,20 @@ func parseConnection(m resource.PropertyMap) (*connection, error) {
 
 // ---------------------------------------------------------------- SSH
 
-type hostKeyMismatch struct {
-	addr      string
-	got, want ssh.PublicKey
-}
-
-func (e *hostKeyMismatch) Error() string {
-	return fmt.Sprintf("ssh: host key mismatch for %s: the server presented %s %s, connection.hostKey pins %s %s",
-		e.addr, e.got.Type(), ssh.FingerprintSHA256(e.got), e.want.Type(), ssh.FingerprintSHA256(e.want))
-}
-
+// clientConfig builds the SSH client settings as upstream's connection.go SSHConfig does: a set
+// hostKey (even an empty one) must parse, and pins with ssh.FixedHostKey, offering only the pinned
+// key's own algorithm — for an ssh-rsa pin that is SHA-1 "ssh-rsa", which OpenSSH >= 8.8 no longer
+// offers, so such a pin never connects, as with the real provider. perDialTimeout becomes
+// ClientConfig.Timeout, which bounds only the TCP connect.
 func (c *connection) clientConfig() (*ssh.ClientConfig, error) {
-	config := &ssh.ClientConfig{User: c.user, HostKeyCallback: ssh.InsecureIgnoreHostKey()}
-	if c.hostKey != nil && strings.TrimSpace(*c.hostKey) != "" {
+	config := &ssh.ClientConfig{User: c.user, HostKeyCallback: ssh.InsecureIgnoreHostKey(), Timeout: c.perDialTimeout}
+	if c.hostKey != nil {
 		want, _, _, _, err := ssh.ParseAuthorizedKey([]byte(*c.hostKey))
 		if err != nil {
-			return nil, fmt.Errorf("connection.hostKey: %w", err)
+			return nil, fmt.Errorf("failed to parse host key: %w", err)
 		}
-		config.HostKeyCallback = func(hostname string, _ net.Addr, got ssh.PublicKey) error {
-			if bytes.Equal(got.Marshal(), want.Marshal()) {
-				return nil
-			}
-			return &hostKeyMismatch{addr: hostname, got: got, want: want}
-		}
-		// Ask for the pinned key's type, so a server with several host keys shows the pinned one.
-		switch want.Type() {
-		case ssh.KeyAlgoRSA:
-			config.HostKeyAlgorithms = []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
-		default:
-			config.HostKeyAlgorithms = []string{want.Type()}
-		}
+		config.HostKeyCallback = ssh.FixedHostKey(want)
+		config.HostKeyAlgorithms = []string{want.Type()}
 	}
 	if c.privateKey != nil {
 		var signer ssh.Signer
@@ -572,7 +555,7 @@ func (c *connection) clientConfig() (*ssh.ClientConfig, error) {
 			signer, err = ssh.ParsePrivateKey([]byte(*c.privateKey))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("connection.privateKey: %w", err)
+			return nil, err
 		}
 		config.Auth = append(config.Auth, ssh.PublicKeys(signer))
 	}
@@ -587,7 +570,8 @@ func (c *connection) clientConfig() (*ssh.ClientConfig, error) {
 				return answers, nil
 			}))
 	}
-	// As upstream: the agent at agentSocketPath, else at $SSH_AUTH_SOCK.
+	// As upstream: the agent at agentSocketPath, else at $SSH_AUTH_SOCK; a socket that cannot be
+	// reached fails the command even when a private key is given.
 	sock := os.Getenv("SSH_AUTH_SOCK")
 	if c.agentSocketPath != nil {
 		sock = *c.agentSocketPath
@@ -595,55 +579,42 @@ func (c *connection) clientConfig() (*ssh.ClientConfig, error) {
 	if sock != "" {
 		conn, err := net.Dial("unix", sock)
 		if err != nil {
-			return nil, fmt.Errorf("ssh agent at %s: %w", sock, err)
+			return nil, err
 		}
 		config.Auth = append(config.Auth, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
 	}
 	return config, nil
 }
 
-func (c *connection) dialOnce(ctx context.Context, addr string, config *ssh.ClientConfig) (*ssh.Client, error) {
-	d := net.Dialer{Timeout: c.perDialTimeout}
-	tcp, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	// perDialTimeout bounds the SSH handshake too, not only the TCP connect.
-	if c.perDialTimeout > 0 {
-		_ = tcp.SetDeadline(time.Now().Add(c.perDialTimeout))
-	}
-	sc, chans, reqs, err := ssh.NewClientConn(tcp, addr, config)
-	if err != nil {
-		tcp.Close()
-		return nil, err
-	}
-	_ = tcp.SetDeadline(time.Time{})
-	return ssh.NewClient(sc, chans, reqs), nil
-}
-
-// dial connects, retrying failed dials with backoff up to dialErrorLimit dials (-1: no limit).
-// A host key mismatch is not retried.
-func (c *connection) dial(ctx context.Context, config *ssh.ClientConfig) (*ssh.Client, error) {
+// dial connects as upstream's dialWithRetry (on the sdk's retry.Until defaults) does: up to
+// dialErrorLimit+1 attempts (-1: no limit), every failure retried alike — a host key mismatch
+// too — after 100 ms, growing 1.5x to at most 5 s, with an "Dial n/limit failed: retrying"
+// status in between. The final error counts one attempt fewer than were made, as upstream's
+// does. ssh.Dial is not cancellable: ctx is only looked at between attempts, and a server that
+// accepts TCP and never speaks SSH blocks it for good.
+func (c *connection) dial(ctx context.Context, status func(string), config *ssh.ClientConfig) (*ssh.Client, error) {
 	addr := net.JoinHostPort(c.host, strconv.Itoa(c.port))
-	delay := 200 * time.Millisecond
-	for dials := 1; ; dials++ {
-		client, err := c.dialOnce(ctx, addr, config)
+	delay := 100 * time.Millisecond
+	for try := 0; ; try++ {
+		client, err := ssh.Dial("tcp", addr, config)
 		if err == nil {
 			return client, nil
 		}
-		var mismatch *hostKeyMismatch
-		if errors.As(err, &mismatch) {
-			return nil, mismatch
+		dials := try + 1
+		if c.dialErrorLimit > -1 && dials > c.dialErrorLimit {
+			return nil, fmt.Errorf("after %d failed attempts: %w", try, err)
 		}
-		if c.dialErrorLimit > -1 && dials >= c.dialErrorLimit {
-			return nil, fmt.Errorf("dialing %s as %s (%d attempts): %w", addr, c.user, dials, err)
+		limit := "inf"
+		if c.dialErrorLimit > -1 {
+			limit = strconv.Itoa(c.dialErrorLimit)
 		}
+		status(fmt.Sprintf("Dial %d/%s failed: retrying", dials, limit))
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("dialing %s: %w (last error: %v)", addr, ctx.Err(), err)
+			return nil, ctx.Err()
 		case <-time.After(delay):
 		}
-		if delay *= 2; delay > 5*time.Second {
+		if delay = delay * 3 / 2; delay > 5*time.Second {
 			delay = 5 * time.Second
 		}
 	}
@@ -692,19 +663,24 @@ func (w *lockedBuffer) Write(p []byte) (int, error) {
 }
 
 // run executes cmd as one SSH exec request and returns its stdout and stderr, each without one
-// trailing newline (as upstream). A non-zero exit, a signal or a lost connection is an error that
-// carries the command's output (only the streams `logging` lets through).
+// trailing newline, as upstream's commandOutputs.go run does, including what a real installation
+// lives with:
+//   - the *ssh.Client is never closed: every command leaves one logged-in connection (and its sshd
+//     processes) on the host until this plugin exits at the end of the run; only the session closes;
+//   - a non-zero exit, a signal or a lost connection is an error that quotes stdout and stderr
+//     together whatever `logging` says (logging only chooses what is streamed as status lines);
+//   - a running command is never interrupted, not even by Cancel.
 func (p *commandProvider) run(ctx context.Context, urn resource.URN, in resource.PropertyMap, cmd, prevOut, prevErr string) (string, string, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Cancel reaches the dial loop between attempts, as upstream's cancel middleware does.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
 		select {
 		case <-p.ctx.Done():
-			cancel()
+			stop()
 		case <-ctx.Done():
 		}
 	}()
-
 	conn, err := parseConnection(in)
 	if err != nil {
 		return "", "", err
@@ -716,14 +692,14 @@ func (p *commandProvider) run(ctx context.Context, urn resource.URN, in resource
 	if err != nil {
 		return "", "", err
 	}
-	client, err := conn.dial(ctx, config)
+	status := func(msg string) { _ = p.host.LogStatus(ctx, diag.Info, urn, msg) }
+	client, err := conn.dial(ctx, status, config)
 	if err != nil {
 		return "", "", err
 	}
-	defer client.Close()
 	session, err := client.NewSession()
 	if err != nil {
-		return "", "", fmt.Errorf("ssh session on %s: %w", conn.host, err)
+		return "", "", err
 	}
 	defer session.Close()
 
@@ -732,17 +708,13 @@ func (p *commandProvider) run(ctx context.Context, urn resource.URN, in resource
 		if !envMap.IsObject() {
 			return "", "", errors.New("environment must be a map of strings")
 		}
-		keys := envMap.ObjectValue().StableKeys()
-		for _, k := range keys {
+		for _, k := range envMap.ObjectValue().StableKeys() {
 			v := envMap.ObjectValue()[k]
 			if !v.IsString() {
 				return "", "", fmt.Errorf("environment.%s must be a string", k)
 			}
-			// Stricter than upstream, which ignores a refused variable: a command must not run
-			// without the environment it was given.
 			if err := session.Setenv(string(k), v.StringValue()); err != nil {
-				return "", "", fmt.Errorf("ssh server %s refused environment variable %s "+
-					"(sshd must list it in AcceptEnv): %w", conn.host, k, err)
+				return "", "", p.setenvRefused(ctx, urn, diag.Error, string(k), err)
 			}
 		}
 	}
@@ -757,8 +729,7 @@ func (p *commandProvider) run(ctx context.Context, urn resource.URN, in resource
 				continue
 			}
 			if err := session.Setenv(e[0], e[1]); err != nil {
-				_ = p.host.Log(ctx, diag.Warning, urn, fmt.Sprintf("Unable to set '%s'. This only works if your "+
-					"SSH server is configured to accept these variables via AcceptEnv (%v)", e[0], err))
+				_ = p.setenvRefused(ctx, urn, diag.Warning, e[0], err)
 			}
 		}
 	}
@@ -770,49 +741,33 @@ func (p *commandProvider) run(ctx context.Context, urn resource.URN, in resource
 	if l, ok := stringInput(in, "logging"); ok {
 		logging = l
 	}
-	logStdout := logging == "stdout" || logging == "stdoutAndStderr"
-	logStderr := logging == "stderr" || logging == "stdoutAndStderr"
-
 	var stdoutBuf, stderrBuf bytes.Buffer
-	var shown lockedBuffer // what the error message may quote: only what logging lets through
-	logger := &lineLogger{emit: func(line string) {
-		_ = p.host.LogStatus(ctx, diag.Info, urn, line)
-	}}
-	outWriters := []io.Writer{&stdoutBuf}
-	if logStdout {
-		outWriters = append(outWriters, &shown, logger)
+	var both lockedBuffer // what the error quotes: both streams, interleaved, as upstream
+	logger := &lineLogger{emit: status}
+	outWriters := []io.Writer{&stdoutBuf, &both}
+	if logging == "stdout" || logging == "stdoutAndStderr" {
+		outWriters = append(outWriters, logger)
 	}
-	errWriters := []io.Writer{&stderrBuf}
-	if logStderr {
-		errWriters = append(errWriters, &shown, logger)
+	errWriters := []io.Writer{&stderrBuf, &both}
+	if logging == "stderr" || logging == "stdoutAndStderr" {
+		errWriters = append(errWriters, logger)
 	}
 	session.Stdout = io.MultiWriter(outWriters...)
 	session.Stderr = io.MultiWriter(errWriters...)
 
-	done := make(chan error, 1)
-	go func() { done <- session.Run(cmd) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		_ = session.Signal(ssh.SIGTERM)
-		client.Close()
-		err = fmt.Errorf("cancelled: %w", ctx.Err())
-		<-done
-	}
+	err = session.Run(cmd)
 	logger.flush()
 	if err != nil {
-		msg := shown.b.String()
-		switch {
-		case !logStdout && !logStderr:
-			msg += fmt.Sprintf("(stdout and stderr not shown: logging is %q)", logging)
-		case !logStdout:
-			msg += fmt.Sprintf("\n(stdout not shown: logging is %q)", logging)
-		case !logStderr:
-			msg += fmt.Sprintf("\n(stderr not shown: logging is %q)", logging)
-		}
-		return "", "", fmt.Errorf("%w: running %q on %s:\n%s", err, cmd, conn.host, msg)
+		return "", "", fmt.Errorf("%w: running %q:\n%s", err, cmd, both.b.String())
 	}
 	return strings.TrimSuffix(stdoutBuf.String(), "\n"), strings.TrimSuffix(stderrBuf.String(), "\n"), nil
+}
+
+// setenvRefused logs and words a refused environment variable as upstream's logAndWrapSetenvErr does.
+func (p *commandProvider) setenvRefused(ctx context.Context, urn resource.URN, sev diag.Severity, key string, err error) error {
+	_ = p.host.Log(ctx, sev, urn, fmt.Sprintf("Unable to set '%s'. This only works if your SSH server is "+
+		"configured to accept these variables via AcceptEnv.", key))
+	return fmt.Errorf("could not set environment variable %q: %w", key, err)
 }
 
 // ---------------------------------------------------------------- schema
@@ -839,7 +794,7 @@ var schemaJSON = func() string {
 		"environment":            map[string]any{"type": "object", "additionalProperties": str},
 		"triggers":               map[string]any{"type": "array", "items": map[string]any{"$ref": "pulumi.json#/Any"}, "replaceOnChanges": true},
 		"logging":                map[string]any{"$ref": "#/types/command:remote:Logging"},
-		"addPreviousOutputInEnv": map[string]any{"type": "boolean", "default": true},
+		"addPreviousOutputInEnv": map[string]any{"type": "boolean"},
 	}
 	cmdOutputs := map[string]any{"stdout": str, "stderr": str}
 	for k, v := range cmdInputs {
