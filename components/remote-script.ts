@@ -61,8 +61,10 @@ export class MonConnection {
             privateKey: pulumi.secret(privateKey),
             // Without a pin the provider accepts any host key; index.ts warns about that.
             ...(host.hostKey !== undefined ? { hostKey: host.hostKey } : {}),
-            // Another client of the same sshd (or a slow handshake) can still push a dial past MaxStartups: retried.
-            dialErrorLimit: 30,
+            // @pulumi/command retries every failed dial alike, a host key mismatch too, after 0.1 s
+            // growing 1.5x: 9 attempts give up within about 5 s. The lanes keep kube-ceph's own
+            // handshakes under sshd's MaxStartups; these retries absorb another client's.
+            dialErrorLimit: 8,
             perDialTimeout: 15,
         };
         this.lanes = Array.from({ length: sessionsPerHost }, () => new MonLane(this));

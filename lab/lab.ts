@@ -17,7 +17,8 @@ export const MONS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
  */
 export const SSH_PORT = 2222;
 const CEPH_CONF = join(DATA, "ceph", "ceph.conf");
-const SSH_DIR = join(DATA, "ssh");
+/** The lab's SSH files: the client key, each mon host's sshd config and host key (hosts/<address>/). */
+export const SSH_DIR = join(DATA, "ssh");
 /** Where each mon host's sshd logs, as sshd-<address>.log. */
 export const SSHD_LOG_DIR = join(SSH_DIR, "log");
 

@@ -1,9 +1,11 @@
 // Faults the run must survive or refuse cleanly, on the real lab.
 import test from "ava";
 import { execFileSync, spawn } from "node:child_process";
+import { AddressInfo, createServer, Socket } from "node:net";
+import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
-import { ceph, cephJson, MONS, SSH_PORT } from "../../lab/lab";
+import { ceph, cephJson, labHost, MONS, SSH_DIR, SSH_PORT } from "../../lab/lab";
 import { cleanupStack, escapeRegExp, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
@@ -53,6 +55,85 @@ test.serial("with the first mon host's sshd down the run goes through the next h
     t.is(up.summary.result, "succeeded");
     t.regex(lines.join(""), new RegExp(`mon host ${sshAt(MONS[0])} did not answer .*using ${sshAt(MONS[1])}`));
     t.is(up.outputs.cephHost.value, `${MONS[1]}:${SSH_PORT}`);
+});
+
+/** A port on `address` that accepts TCP connections and never says a word: an sshd stalled before its banner. */
+async function stalledPort(address: string): Promise<{ port: number; close: () => Promise<void> }> {
+    const held: Socket[] = [];
+    const server = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, address, resolve));
+    return {
+        port: (server.address() as AddressInfo).port,
+        close: () => new Promise((resolve) => {
+            held.forEach((s) => s.destroy());
+            server.close(() => resolve());
+        }),
+    };
+}
+
+test.serial("a mon host that accepts TCP and never speaks SSH: the run moves on to the next host within the handshake bound, naming the silent one; alone, it fails naming it", async (t) => {
+    const stalled = await stalledPort(MONS[0]);
+    const silent = `${MONS[0]}:${stalled.port}`;
+    const stack = await labStack(`e2estall${id}`, labConfig({
+        ...config(),
+        ceph: { hosts: [{ host: MONS[0], port: stalled.port }, ...MONS.slice(1).map((m) => labHost(m))] },
+    }));
+    t.teardown(async () => {
+        await stalled.close();
+        await cleanupStack(t, stack, { pools: [pool] });
+    });
+    const lines: string[] = [];
+    let started = Date.now();
+    const up = await stack.up({ ...quiet, onOutput: (l) => lines.push(l) });
+    t.is(up.summary.result, "succeeded");
+    t.regex(lines.join(""), new RegExp(`mon host ${escapeRegExp(silent)} did not answer \\(.*handshake.*\\); using ${sshAt(MONS[1])}`));
+    t.is(up.outputs.cephHost.value, `${MONS[1]}:${SSH_PORT}`);
+    t.log(`up through the next host in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const alone = await labStack(`e2estall1${id}`, labConfig({ ...config(), pool: { name: `${pool}x`, pgNum: 8, deletionPolicy: "delete" }, ceph: { hosts: [{ host: MONS[0], port: stalled.port }] } }));
+    t.teardown(() => cleanupStack(t, alone, { pools: [`${pool}x`] }));
+    started = Date.now();
+    const error = await t.throwsAsync(alone.up(quiet));
+    const seconds = (Date.now() - started) / 1000;
+    t.regex(error!.message, new RegExp(`${escapeRegExp(silent)}[\\s\\S]*handshake`));
+    t.false(poolExists(`${pool}x`), "nothing was created");
+    t.log(`failed after ${seconds.toFixed(1)} s`);
+});
+
+test.serial("destroy against a mon host whose host key changed stops within seconds at the host key mismatch, deleting nothing; with the key back it completes", async (t) => {
+    const stack = await labStack(`e2ehk${id}`, config());
+    const keyFile = join(SSH_DIR, "hosts", MONS[0], "ssh_host_ed25519_key");
+    const restore = () => {
+        for (const suffix of ["", ".pub"]) {
+            renameSync(`${keyFile}${suffix}.orig`, `${keyFile}${suffix}`);
+        }
+        lab("stop-sshd", MONS[0]);
+        lab("start-sshd", MONS[0]);
+    };
+    t.teardown(async () => {
+        if (existsSync(`${keyFile}.orig`)) {
+            restore();
+        }
+        await cleanupStack(t, stack, { pools: [pool] });
+    });
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    // The host is "reinstalled": sshd comes back with a new key, while the stack pins the old one.
+    for (const suffix of ["", ".pub"]) {
+        renameSync(`${keyFile}${suffix}`, `${keyFile}${suffix}.orig`);
+    }
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyFile]);
+    lab("stop-sshd", MONS[0]);
+    lab("start-sshd", MONS[0]);
+    const started = Date.now();
+    const error = await t.throwsAsync(stack.destroy(quiet));
+    const seconds = (Date.now() - started) / 1000;
+    t.regex(error!.message, /host key mismatch/);
+    t.true(seconds < 60, `destroy took ${seconds.toFixed(1)} s to give up`);
+    t.true(poolExists(pool), "the pool is still there");
+    t.log(`destroy stopped after ${seconds.toFixed(1)} s`);
+    restore();
+    t.is((await stack.destroy(quiet)).summary.result, "succeeded");
+    t.false(poolExists(pool));
 });
 
 test.serial("one mon down: quorum holds and up succeeds; two down: the run fails fast and changes nothing, then recovers", async (t) => {
