@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CephHost } from "./config";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 import { remoteScript } from "./remote-script";
-import { CephCommandError, HostKeyMismatchError, sshExec } from "./ssh-reader";
+import { isFinalFailure, sshExec } from "./ssh-reader";
 
 /** One monitor as `ceph mon dump` reports it. */
 export interface Monitor {
@@ -199,7 +199,7 @@ async function readCeph(hosts: CephHost[], privateKey: string, request: CephRead
         } catch (error) {
             // A wrong host key may be a man-in-the-middle: stop rather than try the next host.
             // A failing ceph command fails the same way through every mon host of one cluster.
-            if (error instanceof HostKeyMismatchError || error instanceof CephCommandError) {
+            if (isFinalFailure(error)) {
                 throw new Error(`reading the Ceph cluster through ${host.host}:${host.port} failed: ${(error as Error).message}`);
             }
             skipped.push({ host, reason: (error as Error).message });

@@ -6,11 +6,30 @@
 import type { Client } from "ssh2";
 import type { CephHost } from "./config";
 
-/** Raised when SSH reached a host that presented a key other than the pinned one. */
-export class HostKeyMismatchError extends Error {}
+/**
+ * Why a read failed for good, so that neither another try nor another mon host can help:
+ * the host presented another key than the pinned one (maybe a man-in-the-middle), or it
+ * answered and the script failed (no quorum, auth, ...), as it would on every mon host.
+ * Any other error of sshExec is connection-level (refused, reset, timed out).
+ */
+export type FinalFailure = "host key mismatch" | "command failed";
 
-/** Raised when the mon host answered but a ceph command failed (no quorum, auth, ...). */
-export class CephCommandError extends Error {}
+/** An error of sshExec; `finalFailure` is set when trying again cannot help. */
+export type SshError = Error & { finalFailure?: FinalFailure };
+
+/**
+ * A final failure. A plain Error with a tag, not a subclass of Error: the CephUserKey
+ * provider's code is serialized, and Pulumi's serializer rebuilds such a subclass without
+ * its message.
+ */
+export function finalFailure(kind: FinalFailure, message: string): SshError {
+    return Object.assign(new Error(message), { finalFailure: kind });
+}
+
+/** Whether an error of sshExec is final (see FinalFailure). */
+export function isFinalFailure(error: unknown): boolean {
+    return (error as SshError | undefined)?.finalFailure !== undefined;
+}
 
 /** SHA256 fingerprint in OpenSSH's notation. */
 export function fingerprint(keyBlob: Buffer): string {
@@ -28,7 +47,7 @@ export function pinnedBlob(hostKey: string): Buffer {
  * script hands back, and a script that failed after printing a secret must not put it in
  * an error, which ends up in the CLI's output, CI logs and engine events.
  */
-export function commandFailure(code: number | null, stderr: string): string {
+export function commandFailureMessage(code: number | null, stderr: string): string {
     const said = stderr.trim();
     return `exit code ${code}: ${said === "" ? "(no stderr)" : said}`;
 }
@@ -39,6 +58,9 @@ export function sshExec(host: CephHost, privateKey: string, script: string, time
     return new Promise((resolve, reject) => {
         const client: Client = new ssh2.Client();
         let settled = false;
+        // Declared before `finish` uses it: Pulumi's closure serializer (this runs in the
+        // CephUserKey provider) cannot follow a name used above its declaration.
+        let timer: ReturnType<typeof setTimeout> | undefined = undefined;
         const finish = (error: Error | undefined, stdout?: string) => {
             if (settled) {
                 return;
@@ -52,7 +74,7 @@ export function sshExec(host: CephHost, privateKey: string, script: string, time
                 resolve(stdout ?? "");
             }
         };
-        const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
+        timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
         client.on("error", (error) => finish(error));
         client.on("ready", () => {
             // The script goes in on stdin so that nothing in it shows in the host's process list.
@@ -69,7 +91,7 @@ export function sshExec(host: CephHost, privateKey: string, script: string, time
                     if (code === 0) {
                         finish(undefined, stdout);
                     } else {
-                        finish(new CephCommandError(commandFailure(code, stderr)));
+                        finish(finalFailure("command failed", commandFailureMessage(code, stderr)));
                     }
                 });
                 channel.end(script);
@@ -91,7 +113,8 @@ export function sshExec(host: CephHost, privateKey: string, script: string, time
                 }
                 // Fail with both fingerprints; ssh2 would otherwise only say the handshake failed.
                 finish(
-                    new HostKeyMismatchError(
+                    finalFailure(
+                        "host key mismatch",
                         `host key of ${host.host}:${host.port} does not match kube-ceph:ceph.hosts[].hostKey: ` +
                             `pinned ${fingerprint(expected)}, presented ${fingerprint(key)}. ` +
                             "If the host was legitimately reinstalled, pin its new key (ssh-keyscan); otherwise do not proceed.",
