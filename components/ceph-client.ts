@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { CephUserKey } from "./ceph-user-key";
 import { cephCommand, MonLane, remoteScript } from "./remote-script";
 
 export interface CephClientArgs {
@@ -25,7 +26,10 @@ function clientValues(args: ClientSettings) {
 
 /**
  * Creates the user or brings its caps to the wanted ones (get-or-create refuses to change
- * caps), then prints its key and nothing else on stdout.
+ * caps), then prints the SHA-256 hex of its key and nothing else on stdout: not a secret,
+ * and it changes exactly when the key does. Never the key itself: the provider quotes a
+ * failed command's stdout in its error. The key passes only through the shell's memory and
+ * a pipe (printf is a builtin, so it is on no command line); CephUserKey reads it.
  */
 export function clientEnsureScript(args: ClientSettings): string {
     return remoteScript(clientValues(args), `
@@ -34,7 +38,8 @@ if ceph auth get "$ENTITY" >/dev/null 2>&1; then
 else
   ceph auth get-or-create "$ENTITY" mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS" >/dev/null
 fi
-ceph auth get-key "$ENTITY"
+KEY=$(ceph auth get-key "$ENTITY")
+printf '%s' "$KEY" | sha256sum | cut -d' ' -f1
 `);
 }
 
@@ -47,7 +52,11 @@ fi
 `);
 }
 
-/** A least-privilege Ceph user for one pool, with its key as a Pulumi secret. */
+/**
+ * A least-privilege Ceph user for one pool, with its key as a Pulumi secret: the user
+ * command prints only the key's digest, and CephUserKey reads the key after it, in the
+ * same lane.
+ */
 export class CephClient extends pulumi.ComponentResource {
     /** User name without the `client.` prefix. */
     public readonly name: pulumi.Output<string>;
@@ -61,10 +70,19 @@ export class CephClient extends pulumi.ComponentResource {
             ensure: clientEnsureScript(args),
             remove: clientDeleteScript(args),
             identity: args.name,
-            secretStdout: true,
         }, this);
+        const mon = args.connection.host;
+        const userKey = args.connection.queue((after) => new CephUserKey(`${name}-key`, {
+            host: mon.cephHost.host,
+            port: mon.cephHost.port,
+            user: mon.cephHost.user,
+            ...(mon.cephHost.hostKey !== undefined ? { hostKey: mon.cephHost.hostKey } : {}),
+            privateKey: mon.privateKey,
+            entity: `client.${args.name}`,
+            keyDigest: user.stdout.apply((out) => out.trim()),
+        }, { parent: this, dependsOn: after }));
         this.name = pulumi.output(args.name);
-        this.key = pulumi.secret(user.stdout.apply((out) => out.trim()));
+        this.key = pulumi.secret(userKey.key);
         this.registerOutputs({ key: this.key, name: this.name });
     }
 }

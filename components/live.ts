@@ -3,12 +3,11 @@
 // outputs. They run in previews too,
 // so a pull request's preview shows the cluster as it is now. Tests swap the reader with
 // setLiveReader(); config overrides make index.ts skip the parts it does not need.
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { Client } from "ssh2";
 import type { CephHost } from "./config";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 import { remoteScript } from "./remote-script";
+import { isFinalFailure, sshExec } from "./ssh-reader";
 
 /** One monitor as `ceph mon dump` reports it. */
 export interface Monitor {
@@ -85,90 +84,6 @@ export interface LiveReader {
     readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading>;
     /** The pool name this stack's last update recorded, if any. */
     readPreviousPool(): Promise<string | undefined>;
-}
-
-/** Raised when SSH reached a host that presented a key other than the pinned one. */
-export class HostKeyMismatchError extends Error {}
-
-/** Raised when the mon host answered but a ceph command failed (no quorum, auth, ...). */
-export class CephCommandError extends Error {}
-
-/** SHA256 fingerprint in OpenSSH's notation. */
-export function fingerprint(keyBlob: Buffer): string {
-    return "SHA256:" + createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "");
-}
-
-function pinnedBlob(hostKey: string): Buffer {
-    return Buffer.from(hostKey.trim().split(/\s+/)[1], "base64");
-}
-
-/** Runs one script on one host over SSH and resolves with its stdout. */
-export function sshExec(host: CephHost, privateKey: string, script: string, timeoutMs = 60_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const client = new Client();
-        let settled = false;
-        const finish = (error: Error | undefined, stdout?: string) => {
-            if (settled) {
-                return;
-            }
-            settled = true;
-            clearTimeout(timer);
-            client.end();
-            if (error !== undefined) {
-                reject(error);
-            } else {
-                resolve(stdout ?? "");
-            }
-        };
-        const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs);
-        client.on("error", (error) => finish(error));
-        client.on("ready", () => {
-            // The script goes in on stdin so that nothing in it shows in the host's process list.
-            client.exec("sh -s", (error, channel) => {
-                if (error) {
-                    finish(error);
-                    return;
-                }
-                let stdout = "";
-                let stderr = "";
-                channel.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-                channel.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-                channel.on("close", (code: number | null) => {
-                    if (code === 0) {
-                        finish(undefined, stdout);
-                    } else {
-                        finish(new CephCommandError(`exit code ${code}: ${stderr.trim() || stdout.trim()}`));
-                    }
-                });
-                channel.end(script);
-            });
-        });
-        client.connect({
-            host: host.host,
-            port: host.port,
-            username: host.user,
-            privateKey,
-            readyTimeout: 15_000,
-            hostVerifier: (key: Buffer) => {
-                if (host.hostKey === undefined) {
-                    return true;
-                }
-                const expected = pinnedBlob(host.hostKey);
-                if (expected.equals(key)) {
-                    return true;
-                }
-                // Fail with both fingerprints; ssh2 would otherwise only say the handshake failed.
-                finish(
-                    new HostKeyMismatchError(
-                        `host key of ${host.host}:${host.port} does not match kube-ceph:ceph.hosts[].hostKey: ` +
-                            `pinned ${fingerprint(expected)}, presented ${fingerprint(key)}. ` +
-                            "If the host was legitimately reinstalled, pin its new key (ssh-keyscan); otherwise do not proceed.",
-                    ),
-                );
-                return false;
-            },
-        });
-    });
 }
 
 const SECTION = "----kube-ceph-section----";
@@ -284,7 +199,7 @@ async function readCeph(hosts: CephHost[], privateKey: string, request: CephRead
         } catch (error) {
             // A wrong host key may be a man-in-the-middle: stop rather than try the next host.
             // A failing ceph command fails the same way through every mon host of one cluster.
-            if (error instanceof HostKeyMismatchError || error instanceof CephCommandError) {
+            if (isFinalFailure(error)) {
                 throw new Error(`reading the Ceph cluster through ${host.host}:${host.port} failed: ${(error as Error).message}`);
             }
             skipped.push({ host, reason: (error as Error).message });

@@ -46,6 +46,10 @@ export function remoteScript(values: Record<string, ScriptValue>, body: string):
 export class MonConnection {
     /** Connection settings for @pulumi/command's remote.Command. */
     public readonly args: command.types.input.remote.ConnectionArgs;
+    /** The host itself, for kube-ceph's own SSH reader (CephUserKey), which reads what no command may print. */
+    public readonly cephHost: CephHost;
+    /** The SSH private key, always a secret: the commands and the reader log in with it. */
+    public readonly privateKey: pulumi.Output<string>;
     /** host:port, for messages and outputs. */
     public readonly address: string;
     private readonly lanes: MonLane[];
@@ -54,11 +58,13 @@ export class MonConnection {
     /** `sessionsPerHost` comes checked from kube-ceph:ceph.sessionsPerHost (1 to MAX_SESSIONS_PER_HOST). */
     constructor(host: CephHost, privateKey: pulumi.Input<string>, sessionsPerHost = DEFAULT_SESSIONS_PER_HOST) {
         this.address = `${host.host}:${host.port}`;
+        this.cephHost = host;
+        this.privateKey = pulumi.secret(privateKey);
         this.args = {
             host: host.host,
             port: host.port,
             user: host.user,
-            privateKey: pulumi.secret(privateKey),
+            privateKey: this.privateKey,
             // Without a pin the provider accepts any host key; index.ts warns about that.
             ...(host.hostKey !== undefined ? { hostKey: host.hostKey } : {}),
             // @pulumi/command retries every failed dial alike, a host key mismatch too, after 0.1 s
@@ -97,14 +103,16 @@ export class MonLane {
 export interface CephCommandArgs {
     /** The mon host lane to run in (see MonConnection.lane). */
     connection: MonLane;
-    /** Idempotent script that creates or converges the object; runs on create and on every change. */
+    /**
+     * Idempotent script that creates or converges the object; runs on create and on every change.
+     * It must print no secret: the provider puts a failed command's stdout into its error text
+     * whatever `logging` says (a user's key is read by CephUserKey instead).
+     */
     ensure: string;
     /** Idempotent script that removes the object (or refuses, failing the destroy). */
     remove: string;
     /** The Ceph name of the object: a new name is a new object, so it forces a replacement. */
     identity: string;
-    /** stdout carries a key: keep it out of logs, state in plain text and the next run's environment. */
-    secretStdout?: boolean;
 }
 
 /** The one way kube-ceph runs a script on a mon host as a Pulumi resource. */
@@ -115,14 +123,12 @@ export function cephCommand(name: string, args: CephCommandArgs, parent: pulumi.
         update: args.ensure,
         delete: args.remove,
         triggers: [args.identity],
-        // Previous stdout may be a key; it must not travel back to the host as an environment variable.
+        // The previous release's user command printed the key: that old stdout must not travel back to the host.
         addPreviousOutputInEnv: false,
-        ...(args.secretStdout ? { logging: "stderr" as const } : {}),
     }, {
         parent,
         // Waiting for the lane's previous command is what bounds the sessions per host.
         dependsOn: after,
-        ...(args.secretStdout ? { additionalSecretOutputs: ["stdout"] } : {}),
         // A new name is a new Ceph object: created first, then the old one goes through its own remove script.
         replaceOnChanges: ["triggers"],
     }));

@@ -1,5 +1,6 @@
 // Runs the real program under Pulumi's mocks with a given stack config and a fake live
 // reader, and records every resource with its inputs, options and dependencies.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
@@ -8,6 +9,8 @@ import { setLiveReader } from "../components/live";
 
 export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefakeTESTONLYSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n";
 export const FAKE_CEPH_KEY = "AQBfakefakefakefakefakeTESTONLYCEPHKEY==";
+/** What the user command prints: the SHA-256 hex of the key, as sha256sum prints it. */
+export const FAKE_CEPH_KEY_DIGEST = createHash("sha256").update(FAKE_CEPH_KEY).digest("hex");
 export const FSID = "9f2c3a5e-1111-4c4c-8888-0123456789ab";
 
 export interface Recorded {
@@ -104,8 +107,11 @@ function installMocks(): void {
         newResource(args) {
             const state: Record<string, any> = { ...args.inputs };
             if (args.type === "command:remote:Command") {
-                state.stdout = String(args.inputs.create).includes("ceph auth get-key") ? FAKE_CEPH_KEY : '{"origin":"created","pool":"mypool"}';
+                state.stdout = String(args.inputs.create).includes("sha256sum") ? FAKE_CEPH_KEY_DIGEST : '{"origin":"created","pool":"mypool"}';
                 state.stderr = "";
+            }
+            if (args.type === "pulumi-nodejs:dynamic/kube-ceph:CephUserKey") {
+                state.key = FAKE_CEPH_KEY;
             }
             if (args.type === "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck") {
                 state.volume = "pvc-0000";

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { ExecutionContext } from "ava";
-import { sshExec } from "../components/live";
+import { sshExec } from "../components/ssh-reader";
 import { ceph, cephJson, labHost, labPrivateKey, MONS } from "../lab/lab";
 
 /** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */

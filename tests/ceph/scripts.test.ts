@@ -1,8 +1,10 @@
 // Every Ceph script, run for real over SSH against the lab cluster, twice in a row:
 // a second run after a cut connection must be safe.
 import test from "ava";
+import { createHash } from "node:crypto";
 import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
 import { OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
+import { userKeyScript } from "../../components/ceph-user-key";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { cleanUp, dropPool, onMon, poolDetail, uniqueName } from "../lab";
 
@@ -74,20 +76,25 @@ test.serial("delete refuses while the pool holds an RBD image, naming it", async
     rbd("rm", `${name}/precious`);
 });
 
-test.serial("user ensure creates least-privilege caps, prints only the key; rerun and caps change are in place", async (t) => {
+test.serial("user ensure creates least-privilege caps, prints only the key's SHA-256 digest; rerun and caps change are in place", async (t) => {
     const name = uniqueName("tuser");
     const pool = uniqueName("tcaps");
     t.teardown(() => ceph("auth", "rm", `client.${name}`));
-    const key1 = (await onMon(clientEnsureScript({ name, pool }))).trim();
-    const key2 = (await onMon(clientEnsureScript({ name, pool }))).trim();
-    t.is(key1, ceph("auth", "get-key", `client.${name}`).trim());
-    t.is(key2, key1, "a rerun must not rotate the key");
-    t.regex(key1, /^[A-Za-z0-9+/]+=*$/);
+    const digest1 = (await onMon(clientEnsureScript({ name, pool }))).trim();
+    const digest2 = (await onMon(clientEnsureScript({ name, pool }))).trim();
+    const key = ceph("auth", "get-key", `client.${name}`).trim();
+    t.regex(key, /^[A-Za-z0-9+/]+=*$/);
+    // The digest of the key, never the key: a failed command's stdout lands in the provider's error.
+    t.is(digest1, createHash("sha256").update(key).digest("hex"));
+    t.false(digest1.includes(key));
+    t.is(digest2, digest1, "a rerun must not rotate the key");
     const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
     t.deepEqual(caps(), clientCaps(pool));
-    await onMon(clientEnsureScript({ name, pool: `${pool}-b` }));
+    t.is((await onMon(clientEnsureScript({ name, pool: `${pool}-b` }))).trim(), digest1, "a caps change keeps the key");
     t.deepEqual(caps(), clientCaps(`${pool}-b`));
-    t.is(ceph("auth", "get-key", `client.${name}`).trim(), key1, "a caps change keeps the key");
+    t.is(ceph("auth", "get-key", `client.${name}`).trim(), key, "a caps change keeps the key");
+    // What CephUserKey reads afterwards is the key itself, matching the digest.
+    t.is((await onMon(userKeyScript(`client.${name}`))).trim(), key);
 });
 
 test.serial("user delete removes the user and is safe to repeat", async (t) => {

@@ -1,7 +1,8 @@
 import test from "ava";
+import * as pulumi from "@pulumi/pulumi";
 import { SHARED_NAMESPACES } from "../../components/kubernetes-common";
 import { POOL_OUTPUT } from "../../components/live";
-import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
+import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());
@@ -42,12 +43,69 @@ test.serial("the SSH private key reaches every remote command only as a secret",
     }
 });
 
-test.serial("the user command hides its key: stdout is a secret output, not logged, not fed back", async (t) => {
+/** The line that ends the user command's scripts: the key's SHA-256 hex, computed from a builtin's pipe. */
+const DIGEST_LINE = "printf '%s' \"$KEY\" | sha256sum | cut -d' ' -f1";
+
+test.serial("no command prints a key: the user command prints the key's SHA-256 digest, and no stdout is a secret", async (t) => {
     const run = await runProgram(baseConfig());
+    for (const command of byType(run, "command:remote:Command")) {
+        // Nothing to hide on stdout: the real provider quotes a failed command's stdout whatever `logging` says.
+        t.false((command.opts.additionalSecretOutputs ?? []).includes("stdout"), `${command.name}: stdout must not need to be secret`);
+        t.false(command.inputs.addPreviousOutputInEnv);
+        for (const field of ["create", "update", "delete"]) {
+            const lines = String(command.inputs[field]).trim().split("\n");
+            // A key may only be read into a variable, never printed: get-key appears only inside $( ).
+            for (const line of lines.filter((l) => l.includes("ceph auth get-key"))) {
+                t.is(line.trim(), 'KEY=$(ceph auth get-key "$ENTITY")', `${command.name}.${field}`);
+            }
+            t.false(/^\s*ceph auth (get-key|print-key|get |export)/.test(lines[lines.length - 1]), `${command.name}.${field} must not end printing a key`);
+        }
+    }
     const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
-    t.true(user.opts.additionalSecretOutputs!.includes("stdout"));
-    t.is(user.inputs.logging, "stderr");
-    t.false(user.inputs.addPreviousOutputInEnv);
+    for (const field of ["create", "update"]) {
+        const lines = String(user.inputs[field]).trim().split("\n");
+        t.is(lines[lines.length - 1], DIGEST_LINE);
+        t.is(lines[lines.length - 2], 'KEY=$(ceph auth get-key "$ENTITY")');
+    }
+});
+
+test.serial("the key is read by CephUserKey, queued after the user command in its lane, from its digest, with the SSH key as a secret", async (t) => {
+    const run = await runProgram(baseConfig({ client: { name: "k8s-rbd" } }));
+    const reader = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephUserKey");
+    t.deepEqual(reader.map((r) => r.name), ["ceph-client-key"]);
+    const [key] = reader;
+    t.is(key.parent, "ceph-client");
+    // Same lane: it waits for the user command, so the host never has more sessions than the lane allows.
+    t.deepEqual(key.dependsOn, ["ceph-client-user"]);
+    const privateKey = await unwrap(key.inputs.privateKey);
+    t.is(privateKey.value, FAKE_SSH_KEY);
+    t.true(privateKey.secret, "privateKey must be a secret input");
+    t.true(key.opts.additionalSecretOutputs!.includes("key"));
+    t.true(key.opts.additionalSecretOutputs!.includes("privateKey"), "privateKey must stay a secret in the state");
+    t.is((await unwrap(key.inputs.entity)).value, "client.k8s-rbd");
+    // The digest is the user command's stdout (an Output of it), not a value known before it ran.
+    t.true(pulumi.Output.isInstance(key.inputs.keyDigest));
+    t.is((await unwrap(key.inputs.keyDigest)).value, FAKE_CEPH_KEY_DIGEST);
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
+    const connection = (await unwrap(user.inputs.connection)).value;
+    t.deepEqual([key.inputs.host, key.inputs.port, key.inputs.user], [connection.host, connection.port, connection.user]);
+    t.regex((await unwrap(key.inputs.script)).value, /ceph auth get-key "\$ENTITY"\n$/);
+    // The provider's code is stored in the state: it must carry the reader and no key.
+    const provider = (await unwrap(key.inputs.__provider)).value as string;
+    t.regex(provider, /require\("ssh2"\)/);
+    t.false(provider.includes(FAKE_CEPH_KEY) || provider.includes(FAKE_SSH_KEY));
+});
+
+test.serial("the key CephUserKey read reaches both Secrets as a secret (external and in-tree kinds)", async (t) => {
+    const run = await runProgram(baseConfig({ provisioner: { kind: "external", namespace: "kube-system" } }), fakeReader(healthyCeph(), { serverVersion: "v1.19.16", nodes: [] }));
+    const secrets = byType(run, "kubernetes:core/v1:Secret");
+    t.is(secrets.length, 2);
+    for (const secret of secrets) {
+        const key = await unwrap(secret.inputs.stringData.key);
+        // Only the CephUserKey mock answers with the key; the user command's stdout is its digest.
+        t.is(key.value, FAKE_CEPH_KEY);
+        t.true(key.secret, `${secret.name}: the key must be a secret`);
+    }
 });
 
 test.serial("no command text contains a key, and none touches client.admin", async (t) => {
