@@ -30,6 +30,8 @@ LOG_TAG=ceph.sh
 
 CEPH_DIR="$LAB_HOME/data/ceph"
 SSH_DIR="$LAB_HOME/data/ssh"
+# Fault tests put wrappers here (first on the PATH of every lab SSH session); empty otherwise.
+FAULT_BIN="$SSH_DIR/fault-bin"
 RUN_DIR="$CEPH_DIR/run"
 LOG_DIR="$CEPH_DIR/log"
 CONF="$CEPH_DIR/ceph.conf"
@@ -317,7 +319,7 @@ write_ssh() {
   # With UsePAM no, sshd refuses a root whose password is locked ("!").
   root_locked && usepam=yes
   ensure_privsep_dir
-  mkdir -p "$SSH_DIR/run" "$SSH_DIR/log" "$SSH_DIR/hosts"
+  mkdir -p "$SSH_DIR/run" "$SSH_DIR/log" "$SSH_DIR/hosts" "$FAULT_BIN"
   [[ -f "$SSH_KEY" ]] || ssh-keygen -q -t ed25519 -N '' -C kube-ceph-lab-client -f "$SSH_KEY"
   cp "$SSH_KEY.pub" "$SSH_DIR/authorized_keys"
   : >"$KNOWN_HOSTS"
@@ -348,7 +350,7 @@ LogLevel VERBOSE
 PrintMotd no
 X11Forwarding no
 AcceptEnv LANG LC_*
-SetEnv "CEPH_CONF=$CONF"
+SetEnv "CEPH_CONF=$CONF" "PATH=$FAULT_BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
     "$BIN_SSHD" -t -f "$(sshd_conf "$ip")" || die "bad sshd config $(sshd_conf "$ip")"

@@ -22,6 +22,9 @@ export const SSH_DIR = join(DATA, "ssh");
 /** Where each mon host's sshd logs, as sshd-<address>.log. */
 export const SSHD_LOG_DIR = join(SSH_DIR, "log");
 
+/** First on the PATH of every lab SSH session (lab/ceph.sh): fault tests put wrappers there. */
+export const FAULT_BIN = join(SSH_DIR, "fault-bin");
+
 /** The pid file of a mon host's sshd listener (lab/ceph.sh's sshd_pidf). */
 export function sshdPidFile(address: string): string {
     return join(SSH_DIR, "run", `sshd-${address}.pid`);
