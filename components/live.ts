@@ -92,7 +92,8 @@ const SECTION = "----kube-ceph-section----";
 export function cephReadScript(request: CephReadRequest): string {
     const parts: string[] = [];
     if (request.discovery) {
-        parts.push("fsid", "ceph fsid -f json", "mons", "ceph mon dump -f json 2>/dev/null");
+        // The monmap carries the fsid too: one ceph process (about 0.2 s) fewer than asking for it.
+        parts.push("mons", "ceph mon dump -f json 2>/dev/null");
     }
     if (request.health) {
         parts.push("health", "ceph health detail -f json");
@@ -208,7 +209,7 @@ async function readCeph(hosts: CephHost[], privateKey: string, request: CephRead
         const sections = splitSections(stdout);
         const reading: CephReading = { host, skipped };
         if (request.discovery) {
-            reading.fsid = (sections.fsid as { fsid: string }).fsid;
+            reading.fsid = (sections.mons as { fsid: string }).fsid;
             reading.monitors = parseMonDump(sections.mons);
         }
         if (request.health) {

@@ -1,7 +1,7 @@
 import test from "ava";
 import type { ImageFeature } from "../../components/config";
 import type { CrushTunables, Monitor } from "../../components/live";
-import { parseHealth, parseMonDump, parseTunables } from "../../components/live";
+import { cephReadScript, parseHealth, parseMonDump, parseTunables } from "../../components/live";
 import { checkHealth, checkKernels, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
@@ -98,4 +98,11 @@ test("parsers read the JSON shapes ceph prints", (t) => {
     t.deepEqual(parseHealth({ status: "HEALTH_WARN", checks: { Z: { severity: "HEALTH_WARN", summary: { message: "z" } }, A: { severity: "HEALTH_WARN", summary: { message: "a" }, detail: [{ message: "d" }] } } }).checks.map((c) => c.name), ["A", "Z"]);
     t.true(parseTunables({ profile: "jewel", require_feature_tunables5: 1, has_v4_buckets: 1 }).requireTunables5);
     t.false(parseTunables({ profile: "hammer", require_feature_tunables5: 0 }).requireTunables5);
+});
+
+test("the live read is one script with one ceph process per reading: the fsid comes from the monmap", (t) => {
+    const script = cephReadScript({ discovery: true, health: true, tunables: true });
+    const calls = script.match(/\$\(ceph [a-z -]+/g) ?? [];
+    t.deepEqual(calls.map((c) => c.slice(2).trim()), ["ceph mon dump -f json", "ceph health detail -f json", "ceph osd crush show-tunables -f json"]);
+    t.deepEqual(cephReadScript({ discovery: false, health: true, tunables: false }).match(/\$\(ceph /g)?.length, 1);
 });
