@@ -23,7 +23,10 @@ import { MonConnection } from "./components/remote-script";
 /** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
 const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
 
-/** Reads what the plan depends on, skipping what config overrides or turned-off checks make unnecessary. */
+/**
+ * Reads what the plan depends on, skipping what config overrides or turned-off checks make
+ * unnecessary. The Ceph and the Kubernetes read run at once: every preview waits for both.
+ */
 async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
     const reader = liveReader();
     const cephRequest = {
@@ -32,18 +35,29 @@ async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Pro
         tunables: config.preflight.kernels === "check",
     };
     const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables;
-    const ceph = needCeph ? await reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : undefined;
-    for (const skipped of ceph?.skipped ?? []) {
-        pulumi.log.warn(`mon host ${skipped.host.host}:${skipped.host.port} did not answer (${skipped.reason}); using ${ceph!.host.host}:${ceph!.host.port}`);
-    }
     const kubernetesRequest = {
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
         kubeconfig,
     };
-    const kubernetes = kubernetesRequest.version || kubernetesRequest.nodes ? await reader.readKubernetes(kubernetesRequest) : {};
-    return { ceph, kubernetes };
+    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes;
+    const [cephRead, kubernetesRead] = await Promise.allSettled([
+        needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
+        needKubernetes ? reader.readKubernetes(kubernetesRequest) : Promise.resolve({}),
+    ]);
+    // When both fail, the Ceph side is named first, as when they ran one after the other.
+    if (cephRead.status === "rejected") {
+        throw cephRead.reason;
+    }
+    if (kubernetesRead.status === "rejected") {
+        throw kubernetesRead.reason;
+    }
+    const ceph = cephRead.value;
+    for (const skipped of ceph?.skipped ?? []) {
+        pulumi.log.warn(`mon host ${skipped.host.host}:${skipped.host.port} did not answer (${skipped.reason}); using ${ceph!.host.host}:${ceph!.host.port}`);
+    }
+    return { ceph, kubernetes: kubernetesRead.value };
 }
 
 export = async () => {

@@ -380,3 +380,37 @@ test.serial("renaming the pool of a live stack needs explicit confirmation; noth
     const unchanged = await runProgram(baseConfig(), fakeReader(healthyCeph(), undefined, "mypool"));
     t.is(unchanged.outputs.pool, "mypool");
 });
+
+test.serial("the Ceph and Kubernetes reads run at once; when both fail, the Ceph failure is the one reported", async (t) => {
+    const fake = fakeReader();
+    let kubernetesStarted!: () => void;
+    const kubernetesStartedP = new Promise<void>((resolve) => (kubernetesStarted = resolve));
+    const overlapping = {
+        ...fake.reader,
+        // Answers only once the Kubernetes read has begun: run one after the other, the two would wait for each other.
+        async readCeph(...args: Parameters<typeof fake.reader.readCeph>) {
+            const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the Kubernetes read did not start while the Ceph read ran")), 2000));
+            await Promise.race([kubernetesStartedP, timeout]);
+            return fake.reader.readCeph(...args);
+        },
+        async readKubernetes(request: Parameters<typeof fake.reader.readKubernetes>[0]) {
+            kubernetesStarted();
+            return fake.reader.readKubernetes(request);
+        },
+    };
+    const run = await runProgram(baseConfig(), { reader: overlapping, reads: fake.reads });
+    t.true(run.resources.length > 0);
+
+    const failing = {
+        ...fake.reader,
+        async readCeph(): Promise<never> {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            throw new Error("ceph side down");
+        },
+        async readKubernetes(): Promise<never> {
+            throw new Error("kubernetes side down");
+        },
+    };
+    const error = await t.throwsAsync(runProgram(baseConfig(), { reader: failing, reads: fake.reads }));
+    t.regex(error!.message, /ceph side down/);
+});
