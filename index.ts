@@ -33,6 +33,7 @@ async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Pro
         discovery: config.ceph.fsid === undefined,
         health: config.preflight.health !== "off",
         tunables: config.preflight.kernels === "check",
+        userKey: `client.${config.client.name}`,
     };
     const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables;
     const kubernetesRequest = {
@@ -127,10 +128,15 @@ export = async () => {
             : config.provisioner.kind === "external"
               ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner, awaitRollout: config.provisioner.awaitRollout })
               : new InTreeRbd("in-tree-rbd", { namespace: config.provisioner.namespace });
+    // The key as the cluster holds it now, read with the live state, when the user exists: the
+    // plan knows it at preview time, so a change to the user's command (its script, its caps)
+    // does not show the Secrets, and the classes that name them, as changing. A new user's key
+    // comes from CephUserKey, once the user is made.
+    const clientKey = live.ceph?.userKey !== undefined ? pulumi.secret(live.ceph.userKey) : client.key;
     const secrets = new RbdSecrets("rbd-secrets", {
         kind: config.provisioner.kind,
         clientName: client.name,
-        clientKey: client.key,
+        clientKey,
         namespace: provisioner.namespace,
         namePrefix: `ceph-${config.client.name}`,
     }, { dependsOn: [client], aliases: [{ name: "ceph" }] });

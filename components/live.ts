@@ -49,12 +49,16 @@ export interface CephReading {
     monitors?: Monitor[];
     health?: CephHealth;
     tunables?: CrushTunables;
+    /** The requested user's key, when that user exists; handle it as a secret. */
+    userKey?: string;
 }
 
 export interface CephReadRequest {
     discovery: boolean;
     health: boolean;
     tunables: boolean;
+    /** A user (`client.<name>`) whose key to read too, if it exists. */
+    userKey?: string;
 }
 
 export interface KubernetesNode {
@@ -101,20 +105,36 @@ export function cephReadScript(request: CephReadRequest): string {
     if (request.tunables) {
         parts.push("tunables", "ceph osd crush show-tunables -f json");
     }
+    if (request.userKey !== undefined) {
+        // A user that does not exist yet reads as none: the plan then takes the key from CephUserKey.
+        parts.push("user", `ceph auth get "$USER_ENTITY" -f json 2>/dev/null || echo '[]'`);
+    }
     const lines: string[] = [];
     for (let i = 0; i < parts.length; i += 2) {
         lines.push(`out=$(${parts[i + 1]})`, `printf '%s %s\\n%s\\n' "$SECTION" ${parts[i]} "$out"`);
     }
-    return remoteScript({ SECTION }, lines.join("\n"));
+    return remoteScript({ SECTION, ...(request.userKey !== undefined ? { USER_ENTITY: request.userKey } : {}) }, lines.join("\n"));
 }
 
 function splitSections(stdout: string): Record<string, unknown> {
     const sections: Record<string, unknown> = {};
     for (const chunk of stdout.split(SECTION + " ").slice(1)) {
         const newline = chunk.indexOf("\n");
-        sections[chunk.slice(0, newline).trim()] = JSON.parse(chunk.slice(newline + 1));
+        const name = chunk.slice(0, newline).trim();
+        try {
+            sections[name] = JSON.parse(chunk.slice(newline + 1));
+        } catch {
+            // Not JSON.parse's own message: it quotes the text, and the user section holds a key.
+            throw new Error(`the mon host's answer for "${name}" is not the JSON ceph prints`);
+        }
     }
     return sections;
+}
+
+/** The key of `ceph auth get <user> -f json` (an array of one entry), or undefined for no such user. */
+export function parseUserKey(answer: unknown): string | undefined {
+    const key = Array.isArray(answer) ? (answer[0] as { key?: unknown } | undefined)?.key : undefined;
+    return typeof key === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? key : undefined;
 }
 
 /** Monitors from `ceph mon dump -f json`, sorted by name so plans are stable. */
@@ -217,6 +237,12 @@ async function readCeph(hosts: CephHost[], privateKey: string, request: CephRead
         }
         if (request.tunables) {
             reading.tunables = parseTunables(sections.tunables);
+        }
+        if (request.userKey !== undefined) {
+            const key = parseUserKey(sections.user);
+            if (key !== undefined) {
+                reading.userKey = key;
+            }
         }
         return reading;
     }

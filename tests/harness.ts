@@ -66,6 +66,10 @@ export function fakeReader(
             if (request.tunables) {
                 reading.tunables = ceph.tunables;
             }
+            // The user exists only when the test says so (ceph.userKey); then the reader returns its key.
+            if (request.userKey !== undefined && ceph.userKey !== undefined) {
+                reading.userKey = ceph.userKey;
+            }
             return reading;
         },
         async readKubernetes(request) {

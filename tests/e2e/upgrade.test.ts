@@ -22,7 +22,8 @@ const USER_KEY_TYPE = "pulumi-nodejs:dynamic/kube-ceph:CephUserKey";
  * Why a step of the upgrade preview is not allowed, or undefined when it is. Allowed: no
  * change; reading this stack's own outputs (the rename guard); creating the CephUserKey;
  * updating the guard's code, the user command's scripts (and its `logging`, no longer set),
- * and the Secrets, whose key the new reader only knows after `up`. Nothing else.
+ * and both commands' `connection` (its dialErrorLimit went from 30 to 8). Nothing else: the
+ * Secrets keep their key, which the live read knows at preview time.
  */
 function disallowedStep(step: StepEventMetadata): string | undefined {
     const name = step.urn.split("::").pop() ?? "";
@@ -40,10 +41,10 @@ function disallowedStep(step: StepEventMetadata): string | undefined {
             if (step.type === "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard" && name === "guard-volume-guard" && only(["__provider"])) {
                 return undefined;
             }
-            if (step.type === "command:remote:Command" && name === "ceph-client-user" && only(["create", "update", "logging"])) {
+            if (step.type === "command:remote:Command" && name === "ceph-client-user" && only(["create", "update", "logging", "connection"])) {
                 return undefined;
             }
-            if (step.type === "kubernetes:core/v1:Secret" && name.startsWith("rbd-secrets-") && only(["data", "stringData"])) {
+            if (step.type === "command:remote:Command" && name === "ceph-pool" && only(["connection"])) {
                 return undefined;
             }
             return `${what}: not an update this release may make`;

@@ -2,6 +2,7 @@ import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import { SHARED_NAMESPACES } from "../../components/kubernetes-common";
 import { POOL_OUTPUT } from "../../components/live";
+import { parseUserKey } from "../../components/live";
 import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
@@ -413,4 +414,24 @@ test.serial("the Ceph and Kubernetes reads run at once; when both fail, the Ceph
     };
     const error = await t.throwsAsync(runProgram(baseConfig(), { reader: failing, reads: fake.reads }));
     t.regex(error!.message, /ceph side down/);
+});
+
+test.serial("an existing user's key comes from the live read, as a secret: known at preview, so the Secrets do not wait for CephUserKey", async (t) => {
+    const liveKey = "AQBlivelivelivelivelivelTESTONLYLIVEKEY==";
+    const requests: unknown[] = [];
+    const fake = fakeReader(healthyCeph({ userKey: liveKey }));
+    const reader = { ...fake.reader, readCeph: (...args: Parameters<typeof fake.reader.readCeph>) => (requests.push(args[2]), fake.reader.readCeph(...args)) };
+    const run = await runProgram(baseConfig({ client: { name: "k8s-rbd" } }), { reader, reads: fake.reads });
+    t.is((requests[0] as { userKey?: string }).userKey, "client.k8s-rbd", "the live read asks for the configured user's key");
+    const secret = byType(run, "kubernetes:core/v1:Secret")[0];
+    const userKey = await unwrap(secret.inputs.stringData.userKey);
+    t.is(userKey.value, liveKey);
+    t.true(userKey.secret);
+});
+
+test("parseUserKey: the key of `ceph auth get -f json`, none for a missing user or anything else", (t) => {
+    t.is(parseUserKey([{ entity: "client.kube", key: "AQBfake==", caps: {} }]), "AQBfake==");
+    t.is(parseUserKey([]), undefined);
+    t.is(parseUserKey({ key: "AQBfake==" }), undefined);
+    t.is(parseUserKey([{ key: "not a key; rm -rf" }]), undefined);
 });
