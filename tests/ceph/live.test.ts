@@ -2,7 +2,7 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { liveReader } from "../../components/live";
-import { cephJson, labHost, labPrivateKey, MONS, SSH_PORT } from "../../lab/lab";
+import { ceph, cephJson, labHost, labPrivateKey, MONS, SSH_PORT } from "../../lab/lab";
 import { escapeRegExp, onMon } from "../lab";
 
 const ALL = { discovery: true, health: true, tunables: true };
@@ -15,6 +15,18 @@ test.serial("discovery returns the cluster's own fsid and all three mons with v1
     t.is(reading.tunables!.profile, cephJson<{ profile: string }>("osd", "crush", "show-tunables").profile);
     t.deepEqual(reading.skipped, []);
     t.is(reading.host.host, MONS[0]);
+});
+
+test.serial("the same read returns an existing user's key, and none for a user that does not exist", async (t) => {
+    const user = `client.livekey${process.pid}`;
+    ceph("auth", "get-or-create", user, "mon", "profile rbd");
+    t.teardown(() => void ceph("auth", "rm", user));
+    const reading = await liveReader().readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: user });
+    t.is(reading.userKey, ceph("auth", "get-key", user).trim());
+    t.is(reading.fsid, cephJson<{ fsid: string }>("fsid").fsid, "the other readings are still there");
+    const none = await liveReader().readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: `client.nosuch${process.pid}` });
+    t.is(none.userKey, undefined);
+    t.is(none.health!.status, "HEALTH_OK");
 });
 
 test.serial("a host presenting another key than the pinned one is refused, naming both fingerprints", async (t) => {

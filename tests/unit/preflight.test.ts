@@ -100,9 +100,12 @@ test("parsers read the JSON shapes ceph prints", (t) => {
     t.false(parseTunables({ profile: "hammer", require_feature_tunables5: 0 }).requireTunables5);
 });
 
-test("the live read is one script with one ceph process per reading: the fsid comes from the monmap", (t) => {
-    const script = cephReadScript({ discovery: true, health: true, tunables: true });
-    const calls = script.match(/\$\(ceph [a-z -]+/g) ?? [];
-    t.deepEqual(calls.map((c) => c.slice(2).trim()), ["ceph mon dump -f json", "ceph health detail -f json", "ceph osd crush show-tunables -f json"]);
-    t.deepEqual(cephReadScript({ discovery: false, health: true, tunables: false }).match(/\$\(ceph /g)?.length, 1);
+test("the live read is one script with one ceph process per reading, run at once; the fsid comes from the monmap; the key never goes to a file", (t) => {
+    const script = cephReadScript({ discovery: true, health: true, tunables: true, userKey: "client.kube" });
+    const background = script.split("\n").filter((l) => /^ceph .*&$/.test(l)).map((l) => l.replace(/ >.*$/, ""));
+    t.deepEqual(background, ["ceph mon dump -f json 2>/dev/null", "ceph health detail -f json", "ceph osd crush show-tunables -f json"]);
+    t.is((script.match(/\bceph /g) ?? []).length, 4, "no other ceph process");
+    t.regex(script, /^user=\$\(ceph auth get "\$USER_ENTITY" -f json/m);
+    t.notRegex(script, /user[^\n]*>"\$dir/, "the key is not written to the temporary directory");
+    t.is(cephReadScript({ discovery: false, health: true, tunables: false }).match(/\bceph /g)?.length, 1);
 });
