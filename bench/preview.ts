@@ -112,7 +112,7 @@ async function main(): Promise<void> {
         const loadProgram = median(Array.from({ length: runs }, () => loadSeconds(join(REPO, "index.ts"), false)));
         const loadChecked = median(Array.from({ length: runs }, () => loadSeconds(join(REPO, "index.ts"), true)));
         const request = { discovery: true, health: true, tunables: true, userKey: `client.benchprev${id}` };
-        const cephProcesses = (cephReadScript(request).match(/\$\(ceph /g) ?? []).length;
+        const cephProcesses = (cephReadScript(request).match(/\bceph /g) ?? []).length;
         const hosts = [labHost()];
         const cephRead = await medianOf(runs, () => liveReader().readCeph(hosts, privateKey, request));
         const kubeRead = await medianOf(runs, () => liveReader().readKubernetes({ version: false, selfLink: false, nodes: true }));
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
         line("    (the same with the type check the runtime skips)", s(loadChecked - loadFloor));
         line(`  Ceph read: 1 SSH round trip, ${cephProcesses} ceph processes`, s(cephRead));
         line("  Kubernetes read: loading @kubernetes/client-node", s(kubeClientLoad));
-        line("  Kubernetes read: nodes (at once with the Ceph read since this change)", s(kubeRead));
+        line("  Kubernetes read: nodes (runs at once with the Ceph read)", s(kubeRead));
         line(`  the rest: engine, providers, checks and diffs of ${resources} resources`, s(rest));
         line("empty program: first up", s(median(floorUps)));
         line(`one SSH round trip with one ceph call (x ${cephOperations} Ceph operations)`, s(roundTrip));
