@@ -1,18 +1,22 @@
 // kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
 // StorageClass. Read top to bottom, this file is the dependency graph:
-//   config -> live reads and preflight -> pool -> user -> provisioner (and its namespace)
-//   -> Secrets in that namespace -> StorageClass -> the guard that keeps what volumes need
-//   on destroy -> smoke test.
+//   config -> live reads and preflight -> pool -> user -> provisioner (and its namespace;
+//   through ceph-csi-operator: the operator, the ClientProfile, the Driver and the wait for the
+//   operator to reconcile them) -> Secrets in that namespace -> StorageClass -> the guard that
+//   keeps what volumes need on destroy -> smoke test.
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
+import { CephClientProfile } from "./components/ceph-client-profile";
 import { CephCsi } from "./components/ceph-csi";
+import { CephCsiOperator, OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephPool, stackOwner } from "./components/ceph-pool";
-import { IMAGE_KEYS, ImageKey, KubeCephConfig, readStackConfig } from "./components/config";
-import { imageFor } from "./components/images";
+import { KubeCephConfig, readStackConfig } from "./components/config";
+import { imagesFor } from "./components/images";
 import { InTreeRbd } from "./components/in-tree-rbd";
 import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader, monitorsFromConfig, POOL_OUTPUT } from "./components/live";
 import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
+import { RbdDriver } from "./components/rbd-driver";
 import { RbdProvisioner } from "./components/rbd-provisioner";
 import { RbdSecrets } from "./components/rbd-secrets";
 import { RbdStorageClass } from "./components/rbd-storage-class";
@@ -75,10 +79,16 @@ export = async () => {
         pulumi.log.warn(`kube-ceph:ceph.hosts: ${host.host} has no hostKey, so any key it presents is accepted; pin it with: ssh-keyscan -p ${host.port} -t ed25519 ${host.host}`);
     }
 
-    // 2. Live reads and preflight: the cluster as it is now, refused before any change.
+    // 2. Live reads and preflight: the cluster as it is now, refused before any change; and
+    // ceph-csi-operator's install manifest, when it installs ceph-csi.
+    const viaOperator = config.provisioner.kind === "csi" && config.provisioner.install === "operator";
     let live: { ceph?: CephReading; kubernetes: KubernetesReading };
+    let operatorManifest: OperatorManifest | undefined;
     try {
-        live = await readLiveState(config, sshPrivateKey);
+        [live, operatorManifest] = await Promise.all([
+            readLiveState(config, sshPrivateKey),
+            viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
+        ]);
         if (live.ceph?.health !== undefined) {
             checkHealth(config.preflight.health, live.ceph.health);
         }
@@ -120,14 +130,39 @@ export = async () => {
     const client = new CephClient("ceph-client", { connection: cephLane, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool], aliases: [{ name: "rbd" }] });
 
     // 4. Kubernetes: the provisioner and the namespace it owns, the Secrets built from the
-    // real key in that namespace, the StorageClass.
-    const images = Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageFor(k, config.provisioner)])) as Record<ImageKey, string>;
-    const provisioner =
-        config.provisioner.kind === "csi"
+    // real key in that namespace, the StorageClass. Through ceph-csi-operator, the operator
+    // is installed first; the ClientProfile (named after the clusterID) and the Driver follow,
+    // and the Driver waits until the operator has reconciled both.
+    const images = imagesFor(config.provisioner);
+    const operator = operatorManifest !== undefined
+        ? new CephCsiOperator("ceph-csi", {
+              secretsNamespace: config.provisioner.namespace,
+              manifest: operatorManifest,
+              image: images.cephCsiOperator!,
+              awaitRollout: config.provisioner.awaitRollout,
+          })
+        : undefined;
+    const provisioner = operator
+        ?? (config.provisioner.kind === "csi"
             ? new CephCsi("ceph-csi", { namespace: config.provisioner.namespace, clusterId, monitors, images, awaitRollout: config.provisioner.awaitRollout })
             : config.provisioner.kind === "external"
-              ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner, awaitRollout: config.provisioner.awaitRollout })
-              : new InTreeRbd("in-tree-rbd", { namespace: config.provisioner.namespace });
+              ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner!, awaitRollout: config.provisioner.awaitRollout })
+              : new InTreeRbd("in-tree-rbd", { namespace: config.provisioner.namespace }));
+    const profile = operator
+        ? new CephClientProfile("ceph-csi-profile", { namespace: operator.operatorNamespace, clusterId, monitors }, { dependsOn: [operator] })
+        : undefined;
+    const driver = operator && profile
+        ? new RbdDriver("rbd-driver", {
+              namespace: operator.operatorNamespace,
+              images,
+              logVerbosity: config.provisioner.operator.logVerbosity,
+              clusterId: profile.name,
+              awaitRollout: config.provisioner.awaitRollout,
+              timeoutSeconds: config.provisioner.operator.timeoutSeconds,
+              kubeconfig,
+          }, { dependsOn: [operator] })
+        : undefined;
+    const provisionerReady = driver !== undefined ? [provisioner, driver] : [provisioner];
     // The key as the cluster holds it now, read with the live state, when the user exists: the
     // plan knows it at preview time, so a change to the user's command (its script, its caps)
     // does not show the Secrets, and the classes that name them, as changing. A new user's key
@@ -149,7 +184,7 @@ export = async () => {
         monitors,
         provisionerSecret: secrets.provisioner,
         userSecret: secrets.user,
-    }, { dependsOn: [secrets, provisioner] });
+    }, { dependsOn: [secrets, ...provisionerReady] });
 
     // 5. The guard: while a PersistentVolume uses the pool, destroy stops here, before the
     // class, Secrets, user and pool, which it depends on and which are deleted after it.
@@ -176,7 +211,7 @@ export = async () => {
               timeoutSeconds: config.smokeTest.timeoutSeconds,
               storageClassName: config.storageClass.name,
               kubeconfig,
-          }, { dependsOn: [storageClass, provisioner, guard] })
+          }, { dependsOn: [storageClass, ...provisionerReady, guard] })
         : undefined;
 
     return {

@@ -12,7 +12,7 @@ export interface CephCsiArgs {
     /** Monitor addresses written to ceph-csi-config. */
     monitors: pulumi.Input<string[]>;
     /** Image for each container, after registry overrides. */
-    images: Record<ImageKey, string>;
+    images: Partial<Record<ImageKey, string>>;
     /** Wait for the Deployment and DaemonSet to become ready; off only where no kubelet runs them. */
     awaitRollout: boolean;
 }
@@ -37,6 +37,13 @@ export class CephCsi extends pulumi.ComponentResource {
     constructor(name: string, args: CephCsiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:kubernetes:CephCsi", name, {}, opts);
         const child = { parent: this };
+        const image = (key: ImageKey): string => {
+            const value = args.images[key];
+            if (value === undefined) {
+                throw new Error(`kube-ceph bug: no ${key} image for ceph-csi's manifests`);
+            }
+            return value;
+        };
         const awaitAnnotations = rolloutAnnotations(args.awaitRollout);
         const namespace = ownedNamespace(name, args.namespace, this);
         const ns = args.namespace;
@@ -184,7 +191,7 @@ export class CephCsi extends pulumi.ComponentResource {
                         containers: [
                             {
                                 name: "csi-rbdplugin",
-                                image: args.images.cephcsi,
+                                image: image("cephcsi"),
                                 args: [
                                     "--nodeid=$(NODE_ID)",
                                     "--type=rbd",
@@ -201,13 +208,13 @@ export class CephCsi extends pulumi.ComponentResource {
                             },
                             {
                                 name: "csi-rbdplugin-controller",
-                                image: args.images.cephcsi,
+                                image: image("cephcsi"),
                                 args: ["--type=controller", "--v=5", `--drivername=${DRIVER}`, "--drivernamespace=$(DRIVER_NAMESPACE)", "--setmetadata=true"],
                                 env: [fieldEnv("DRIVER_NAMESPACE", "metadata.namespace")],
                                 imagePullPolicy: "IfNotPresent",
                                 volumeMounts: configMounts.filter((m) => ["ceph-csi-config", "ceph-config", "keys-tmp-dir"].includes(m.name as string)),
                             },
-                            sidecar("csi-provisioner", args.images.csiProvisioner, [
+                            sidecar("csi-provisioner", image("csiProvisioner"), [
                                 "--timeout=150s",
                                 "--retry-interval-start=500ms",
                                 "--leader-election=true",
@@ -216,9 +223,9 @@ export class CephCsi extends pulumi.ComponentResource {
                                 "--default-fstype=ext4",
                                 "--extra-create-metadata=true",
                             ]),
-                            sidecar("csi-snapshotter", args.images.csiSnapshotter, ["--timeout=150s", "--leader-election=true", "--extra-create-metadata=true"]),
-                            sidecar("csi-attacher", args.images.csiAttacher, ["--leader-election=true", "--retry-interval-start=500ms", "--default-fstype=ext4"]),
-                            sidecar("csi-resizer", args.images.csiResizer, ["--timeout=150s", "--leader-election", "--retry-interval-start=500ms", "--handle-volume-inuse-error=false"]),
+                            sidecar("csi-snapshotter", image("csiSnapshotter"), ["--timeout=150s", "--leader-election=true", "--extra-create-metadata=true"]),
+                            sidecar("csi-attacher", image("csiAttacher"), ["--leader-election=true", "--retry-interval-start=500ms", "--default-fstype=ext4"]),
+                            sidecar("csi-resizer", image("csiResizer"), ["--timeout=150s", "--leader-election", "--retry-interval-start=500ms", "--handle-volume-inuse-error=false"]),
                         ],
                         volumes: [{ name: "socket-dir", emptyDir: { medium: "Memory" } }, ...configVolumes],
                     },
@@ -242,7 +249,7 @@ export class CephCsi extends pulumi.ComponentResource {
                         containers: [
                             {
                                 name: "csi-rbdplugin",
-                                image: args.images.cephcsi,
+                                image: image("cephcsi"),
                                 securityContext: { privileged: true, capabilities: { add: ["SYS_ADMIN"] }, allowPrivilegeEscalation: true },
                                 args: [
                                     "--nodeid=$(NODE_ID)",
@@ -266,7 +273,7 @@ export class CephCsi extends pulumi.ComponentResource {
                             },
                             {
                                 name: "driver-registrar",
-                                image: args.images.csiNodeDriverRegistrar,
+                                image: image("csiNodeDriverRegistrar"),
                                 securityContext: { privileged: true, allowPrivilegeEscalation: true },
                                 args: ["--v=1", "--csi-address=/csi/csi.sock", `--kubelet-registration-path=/var/lib/kubelet/plugins/${DRIVER}/csi.sock`],
                                 env: [fieldEnv("KUBE_NODE_NAME", "spec.nodeName")],

@@ -23,6 +23,8 @@ const MON_ADDRESS = /^(v[12]:)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$/;
 /** Container image reference: registry/path:tag or @digest, without whitespace or shell syntax. */
 const IMAGE = /^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*(:[A-Za-z0-9_.-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
+/** Where ceph-csi-operator's install.yaml is read from: a URL, or a local path without control characters. */
+const MANIFEST_SOURCE = /^(https?:\/\/[^\s]+|[^\x00-\x1f\s][^\x00-\x1f]*)$/;
 const HOST_KEY_TYPES = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
 
 /** RBD image features understood by this tool; the kernel requirements live in preflight.ts. */
@@ -36,13 +38,23 @@ export const LEGACY_IMAGE_FEATURES: readonly ImageFeature[] = ["layering"];
 export const PROVISIONER_KINDS = ["csi", "external", "in-tree"] as const;
 export type ProvisionerKind = (typeof PROVISIONER_KINDS)[number];
 
+/**
+ * How the csi kind installs ceph-csi: `operator` through ceph-csi-operator, the way ceph-csi's
+ * maintainers support; `manifests` with kube-ceph's own Deployment and DaemonSet (deprecated).
+ */
+export const CSI_INSTALLS = ["manifests", "operator"] as const;
+export type CsiInstall = (typeof CSI_INSTALLS)[number];
+
 /** Images a provisioner may run; each can be overridden one by one or moved by `registry`. */
 export const IMAGE_KEYS = [
     "cephcsi",
+    "cephCsiOperator",
+    "csiAddons",
     "csiAttacher",
     "csiNodeDriverRegistrar",
     "csiProvisioner",
     "csiResizer",
+    "csiSnapshotMetadata",
     "csiSnapshotter",
     "rbdProvisioner",
 ] as const;
@@ -168,6 +180,17 @@ const provisionerSchema = z.strictObject({
     registry: z.string().regex(REGISTRY, { error: "must be a registry prefix such as registry.example:5000/mirror" }).optional(),
     images: imagesSchema.default({}),
     awaitRollout: z.boolean({ error: "must be true or false" }).default(true),
+    install: z.enum(CSI_INSTALLS, { error: `must be one of ${CSI_INSTALLS.join(", ")}` }).default("manifests"),
+    operator: z.strictObject({
+        // Where install.yaml comes from: the release's published file, a mirror URL or a local path (air-gapped sites).
+        manifest: z.string().regex(MANIFEST_SOURCE, { error: "must be an https:// or http:// URL, or a path to a local copy of ceph-csi-operator's deploy/all-in-one/install.yaml" }).optional(),
+        // ceph-csi's log verbosity (the Driver's spec.log.verbosity).
+        logVerbosity: z.number().int({ error: "must be a whole number from 0 to 5" })
+            .min(0, { error: "must be a whole number from 0 to 5" }).max(5, { error: "must be a whole number from 0 to 5" }).default(1),
+        // How long `up` waits for the operator to load the ClientProfile and generate the workloads.
+        timeoutSeconds: z.number().int({ error: "must be a whole number of seconds" })
+            .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
+    }).default({ logVerbosity: 1, timeoutSeconds: 300 }),
 });
 
 const smokeTestSchema = z.strictObject({
@@ -397,6 +420,14 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
             key: `${CONFIG_NAMESPACE}:storageClass.imageFeatures`,
             value: features,
             allowed: `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features; use the csi kind for ${features.filter((f) => !LEGACY_IMAGE_FEATURES.includes(f)).join(", ")}`,
+        });
+    }
+    const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
+    if (provisioner !== undefined && provisioner.kind !== "csi" && provisioner.install === "operator") {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:provisioner.install`,
+            value: provisioner.install,
+            allowed: `must be left unset with kube-ceph:provisioner.kind "${provisioner.kind}": ceph-csi-operator installs ceph-csi, the csi kind`,
         });
     }
     const ceph = parsed.ceph as z.infer<typeof cephSchema> | undefined;

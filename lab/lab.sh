@@ -60,6 +60,7 @@ ensure_actionlint() {
 lab_env() {
   "$LAB/ceph.sh" env
   "$LAB/kube.sh" env
+  "$LAB/operator.sh" env
   "$LAB/pulumi.sh" env
   cat <<EOF
 export PATH="$REPO/node_modules/.bin:$CACHE/actionlint-$ACTIONLINT_VERSION/bin:\$PATH"
@@ -77,13 +78,16 @@ cmd_up() {
   ensure_shellcheck
   "$LAB/pulumi.sh" build
   "$LAB/kube.sh" build
+  "$LAB/operator.sh" build
   "$LAB/ceph.sh" up
   "$LAB/kube.sh" up
+  (eval "$("$LAB/kube.sh" env)" && "$LAB/operator.sh" up)
   mkdir -p "$DATA/pulumi-state"
   log "lab up in $((SECONDS - started)) s"
 }
 
 cmd_down() {
+  "$LAB/operator.sh" down || true
   "$LAB/kube.sh" down || true
   "$LAB/ceph.sh" down || true
   rm -rf "$DATA/pulumi-state"
@@ -95,6 +99,7 @@ cmd_status() {
   local rc=0
   "$LAB/ceph.sh" status || rc=1
   "$LAB/kube.sh" status || rc=1
+  "$LAB/operator.sh" status || rc=1
   return "$rc"
 }
 

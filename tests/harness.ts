@@ -117,6 +117,10 @@ function installMocks(): void {
             if (args.type === "pulumi-nodejs:dynamic/kube-ceph:CephUserKey") {
                 state.key = FAKE_CEPH_KEY;
             }
+            if (args.type === "kubernetes:yaml/v2:ConfigGroup") {
+                // The provider reports the objects it declared; the mock declares none.
+                state.resources = [];
+            }
             if (args.type === "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck") {
                 state.volume = "pvc-0000";
                 state.image = "mypool/kubernetes-dynamic-pvc-0000";

@@ -8,8 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "../../components/ceph-client";
 import { CephCsi } from "../../components/ceph-csi";
 import { CephPool, stackOwner } from "../../components/ceph-pool";
-import { IMAGE_KEYS, ImageKey, readStackConfig } from "../../components/config";
-import { imageFor } from "../../components/images";
+import { readStackConfig } from "../../components/config";
+import { imagesFor } from "../../components/images";
 import { RbdSecrets } from "../../components/rbd-secrets";
 import { RbdStorageClass } from "../../components/rbd-storage-class";
 import { MonConnection } from "../../components/remote-script";
@@ -22,7 +22,7 @@ export = async () => {
     }
     const monHost = new MonConnection(config.ceph.hosts[0], pulumi.secret(sshPrivateKey), config.ceph.sessionsPerHost);
     const monitors = [...config.ceph.monitors].sort();
-    const images = Object.fromEntries(IMAGE_KEYS.map((k) => [k, imageFor(k, config.provisioner)])) as Record<ImageKey, string>;
+    const images = imagesFor(config.provisioner);
     const csi = new CephCsi("ceph-csi", {
         namespace: config.provisioner.namespace,
         clusterId: config.ceph.fsid,

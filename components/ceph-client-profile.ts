@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** The API group and version of ceph-csi-operator's kinds. */
+export const CSI_OPERATOR_API = "csi.ceph.io/v1";
+
+export interface CephClientProfileArgs {
+    /** The operator's namespace: ceph-csi's pods read their configuration there. */
+    namespace: pulumi.Input<string>;
+    /**
+     * ceph-csi's clusterID, which the StorageClass and every PersistentVolume it made carry: it
+     * names the ClientProfile, so those volumes keep resolving (the operator's migration guide).
+     */
+    clusterId: pulumi.Input<string>;
+    /** Monitor addresses (host:port). */
+    monitors: pulumi.Input<string[]>;
+}
+
+/**
+ * How ceph-csi reaches this Ceph cluster, as ceph-csi-operator takes it: a CephConnection with
+ * the monitors, and the ClientProfile named after the clusterID that points at it. Shared by
+ * every driver; RBD-only settings (a rados namespace) go in the profile's `rbd` section.
+ */
+export class CephClientProfile extends pulumi.ComponentResource {
+    /** The ClientProfile's name: the clusterID. */
+    public readonly name: pulumi.Output<string>;
+    /** The CephConnection's name. */
+    public readonly connectionName: pulumi.Output<string>;
+
+    constructor(name: string, args: CephClientProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:kubernetes:CephClientProfile", name, {}, opts);
+        const connection = new k8s.apiextensions.CustomResource(`${name}-connection`, {
+            apiVersion: CSI_OPERATOR_API,
+            kind: "CephConnection",
+            metadata: { name: args.clusterId, namespace: args.namespace },
+            spec: { monitors: pulumi.output(args.monitors).apply((m) => [...m].sort()) },
+        }, { parent: this });
+        const profile = new k8s.apiextensions.CustomResource(`${name}-profile`, {
+            apiVersion: CSI_OPERATOR_API,
+            kind: "ClientProfile",
+            metadata: { name: args.clusterId, namespace: args.namespace },
+            spec: { cephConnectionRef: { name: connection.metadata.name }, rbd: {} },
+        }, { parent: this });
+        this.name = profile.metadata.name;
+        this.connectionName = connection.metadata.name;
+        this.registerOutputs({ name: this.name, connectionName: this.connectionName });
+    }
+}

@@ -1,0 +1,135 @@
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { parseAllDocuments } from "yaml";
+import { OPERATOR_VERSION } from "./images";
+import { ownedNamespace, rolloutAnnotations } from "./kubernetes-common";
+
+/** Where ceph-csi-operator publishes the install manifest of the release kube-ceph pins. */
+export const OPERATOR_MANIFEST_URL = `https://raw.githubusercontent.com/ceph/ceph-csi-operator/${OPERATOR_VERSION}/deploy/all-in-one/install.yaml`;
+
+/** The operator's Deployment and container in install.yaml. */
+export const OPERATOR_DEPLOYMENT = "ceph-csi-operator-controller-manager";
+const OPERATOR_CONTAINER = "manager";
+
+/** A Kubernetes object as install.yaml holds it. */
+export interface ManifestObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [key: string]: unknown };
+    [key: string]: unknown;
+}
+
+/** What kube-ceph needs to know about one install manifest, read once per run. */
+export interface OperatorManifest {
+    /** Where it was read from, for messages. */
+    source: string;
+    objects: ManifestObject[];
+    /** The namespace the operator runs in, and where its Driver and ClientProfiles must live. */
+    namespace: string;
+    /** The image install.yaml runs the operator with. */
+    image: string;
+}
+
+/** Reads install.yaml from an http(s) URL or a local path (air-gapped sites point at a copy). */
+export async function readOperatorManifest(source: string): Promise<OperatorManifest> {
+    let text: string;
+    if (/^https?:\/\//.test(source)) {
+        const response = await fetch(source).catch((error: Error) => {
+            throw new Error(`could not fetch ${source} (${error.message}); air-gapped sites set kube-ceph:provisioner.operator.manifest to a mirror URL or a local copy`);
+        });
+        if (!response.ok) {
+            throw new Error(`could not fetch ${source}: HTTP ${response.status}; set kube-ceph:provisioner.operator.manifest to a mirror URL or a local copy`);
+        }
+        text = await response.text();
+    } else {
+        try {
+            text = fs.readFileSync(source, "utf8");
+        } catch (error) {
+            throw new Error(`could not read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), set as kube-ceph:provisioner.operator.manifest`);
+        }
+    }
+    return parseOperatorManifest(source, text);
+}
+
+/**
+ * The objects of install.yaml, and the namespace and image of its operator Deployment. A
+ * manifest without exactly one such Deployment is not one kube-ceph knows how to run.
+ */
+export function parseOperatorManifest(source: string, text: string): OperatorManifest {
+    // Plain YAML, field names as written: a typed client model would rename some (`default`).
+    const documents = parseAllDocuments(text);
+    const broken = Array.isArray(documents) ? documents.find((d) => d.errors.length > 0) : undefined;
+    if (!Array.isArray(documents) || broken !== undefined) {
+        throw new Error(`${source} is not YAML: ${broken?.errors[0].message.split("\n")[0] ?? "no documents"}`);
+    }
+    const objects = documents.map((d) => d.toJS({ maxAliasCount: -1 })).filter((o): o is ManifestObject => o !== null && typeof o === "object");
+    const deployments = objects.filter((o) => o.kind === "Deployment" && o.metadata?.name === OPERATOR_DEPLOYMENT);
+    const container = deployments.length === 1 ? operatorContainer(deployments[0]) : undefined;
+    if (container === undefined || deployments[0].metadata.namespace === undefined) {
+        throw new Error(`${source} is not a ceph-csi-operator install manifest: it has no Deployment ${OPERATOR_DEPLOYMENT} with a "${OPERATOR_CONTAINER}" container in a namespace`);
+    }
+    return { source, objects, namespace: deployments[0].metadata.namespace, image: container.image };
+}
+
+function operatorContainer(deployment: ManifestObject): { image: string } | undefined {
+    const containers = (deployment.spec as { template?: { spec?: { containers?: { name: string; image: string }[] } } } | undefined)?.template?.spec?.containers ?? [];
+    return containers.find((c) => c.name === OPERATOR_CONTAINER);
+}
+
+/**
+ * install.yaml as kube-ceph applies it: the operator's image set to `image` (a pin or a mirror),
+ * and its Deployment not awaited where no kubelet can run it. Everything else as published.
+ */
+export function operatorObjects(manifest: OperatorManifest, image: string, awaitRollout: boolean): ManifestObject[] {
+    return manifest.objects.map((object) => {
+        if (object.kind !== "Deployment" || object.metadata.name !== OPERATOR_DEPLOYMENT) {
+            return object;
+        }
+        const copy = structuredClone(object);
+        operatorContainer(copy)!.image = image;
+        const annotations = { ...(copy.metadata.annotations ?? {}), ...rolloutAnnotations(awaitRollout) };
+        copy.metadata = { ...copy.metadata, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
+        return copy;
+    });
+}
+
+export interface CephCsiOperatorArgs {
+    /**
+     * Namespace of the Secrets the StorageClass names; created (and removed on destroy) unless it
+     * is a shared one. It is not the operator's: volumes keep naming the Secrets they were made
+     * with, so they stay where earlier installs put them.
+     */
+    secretsNamespace: string;
+    /** The install manifest, read before the plan is declared. */
+    manifest: OperatorManifest;
+    /** The operator's image, after overrides and the registry mirror. */
+    image: string;
+    /** Wait for the operator's Deployment to become ready; off only where no kubelet runs it. */
+    awaitRollout: boolean;
+}
+
+/**
+ * ceph-csi-operator, installed from its published install.yaml: its namespace, CRDs, RBAC and
+ * Deployment, in the manifest's own order and names; and the namespace of ceph-csi's Secrets.
+ */
+export class CephCsiOperator extends pulumi.ComponentResource {
+    /** Namespace of the Secrets the StorageClass names. */
+    public readonly namespace: pulumi.Output<string>;
+    /** Namespace the operator runs in; its Driver and ClientProfiles go there too. */
+    public readonly operatorNamespace: pulumi.Output<string>;
+    /** The operator Deployment's name. */
+    public readonly deployment: pulumi.Output<string>;
+
+    constructor(name: string, args: CephCsiOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:kubernetes:CephCsiOperator", name, {}, opts);
+        const install = new k8s.yaml.v2.ConfigGroup(`${name}-install`, {
+            objs: operatorObjects(args.manifest, args.image, args.awaitRollout),
+        }, { parent: this });
+        this.namespace = ownedNamespace(name, args.secretsNamespace, this);
+        // Known once the whole install is (CRDs first): what is declared in that namespace waits for it.
+        this.operatorNamespace = install.resources.apply(() => args.manifest.namespace);
+        this.deployment = install.resources.apply(() => OPERATOR_DEPLOYMENT);
+        this.registerOutputs({ namespace: this.namespace, operatorNamespace: this.operatorNamespace, deployment: this.deployment });
+    }
+}

@@ -1,0 +1,190 @@
+import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import * as pulumi from "@pulumi/pulumi";
+import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
+
+/** The finalizer ceph-csi-operator puts on a ClientProfile once it has written it into ceph-csi's configuration. */
+export const PROFILE_FINALIZER = "csi.ceph.com/cleanup";
+
+/** The workloads ceph-csi-operator generates for a Driver (named after it). */
+export function driverWorkloads(driverName: string): { controller: string; node: string } {
+    return { controller: `${driverName}-ctrlplugin`, node: `${driverName}-nodeplugin` };
+}
+
+/** A generated workload as read from the API: only what the check looks at. */
+export interface WorkloadReading {
+    kind: "Deployment" | "DaemonSet";
+    name: string;
+    /** uid of its controller owner, if any. */
+    controllerUid?: string;
+    images: string[];
+    args: string[];
+    generation?: number;
+    observedGeneration?: number;
+    /** Deployment: replicas wanted / updated / available. DaemonSet: desired / updated / ready. */
+    want?: number;
+    updated?: number;
+    ready?: number;
+}
+
+export interface ReadinessExpectation {
+    namespace: string;
+    driverName: string;
+    driverUid: string;
+    clusterId: string;
+    pluginImage: string;
+    logVerbosity: number;
+    awaitRollout: boolean;
+}
+
+/**
+ * What is still missing for the operator to have reconciled the Driver and the ClientProfile,
+ * or undefined when nothing is. Only what the operator really writes counts: its finalizer on
+ * the profile, the clusterID in ceph-csi's configuration, and the workloads it owns, with the
+ * image and log level asked for (and, with awaitRollout, their own rollout status).
+ */
+export function missingReconciliation(
+    want: ReadinessExpectation,
+    profileFinalizers: string[] | undefined,
+    csiConfigJson: string | undefined,
+    workloads: (WorkloadReading | undefined)[],
+): string | undefined {
+    const profile = `ClientProfile ${want.namespace}/${want.clusterId}`;
+    if (profileFinalizers === undefined) {
+        return `${profile} does not exist`;
+    }
+    if (!profileFinalizers.includes(PROFILE_FINALIZER)) {
+        return `the operator has not loaded ${profile} yet (it has no ${PROFILE_FINALIZER} finalizer)`;
+    }
+    let clusters: { clusterID?: string }[] = [];
+    try {
+        clusters = JSON.parse(csiConfigJson ?? "[]");
+    } catch {
+        return `ConfigMap ${want.namespace}/ceph-csi-config holds no JSON under config.json`;
+    }
+    if (!Array.isArray(clusters) || !clusters.some((c) => c.clusterID === want.clusterId)) {
+        return `ConfigMap ${want.namespace}/ceph-csi-config does not name clusterID ${want.clusterId} yet`;
+    }
+    const names = driverWorkloads(want.driverName);
+    for (const [kind, name, reading] of [["Deployment", names.controller, workloads[0]], ["DaemonSet", names.node, workloads[1]]] as const) {
+        const ref = `${kind} ${want.namespace}/${name}`;
+        if (reading === undefined) {
+            return `the operator has not created ${ref} yet`;
+        }
+        if (reading.controllerUid !== want.driverUid) {
+            return `${ref} is not owned by Driver ${want.namespace}/${want.driverName}`;
+        }
+        if (!reading.images.includes(want.pluginImage)) {
+            return `${ref} does not run ${want.pluginImage} yet (it runs ${reading.images.join(", ")})`;
+        }
+        if (!reading.args.includes(`--v=${want.logVerbosity}`)) {
+            return `${ref} does not log at --v=${want.logVerbosity} yet`;
+        }
+        if (want.awaitRollout) {
+            if ((reading.observedGeneration ?? 0) < (reading.generation ?? 0)) {
+                return `${ref}: its controller has not seen generation ${reading.generation} yet`;
+            }
+            const what = kind === "Deployment" ? "replicas" : "nodes";
+            if (reading.want === undefined || reading.updated !== reading.want || reading.ready !== reading.want) {
+                return `${ref} is not rolled out: ${reading.ready ?? 0} of ${reading.want ?? "?"} ${what} ready, ${reading.updated ?? 0} updated`;
+            }
+        }
+    }
+    return undefined;
+}
+
+interface ReadinessProps extends ReadinessExpectation {
+    timeoutSeconds: number;
+    kubeconfig?: string;
+}
+
+// Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
+const readinessProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: ReadinessProps) {
+        return { id: `${inputs.namespace}/${inputs.driverName}/${inputs.clusterId}`, outs: { ...inputs, ...(await awaitReconciled(inputs)) } };
+    },
+    async update(_id: string, _olds: ReadinessProps, news: ReadinessProps) {
+        return { outs: { ...news, ...(await awaitReconciled(news)) } };
+    },
+};
+
+/** Polls the API until `missingReconciliation` finds nothing missing, or fails naming what is. */
+async function awaitReconciled(props: ReadinessProps): Promise<{ controller: string; node: string }> {
+    const k8s = require("@kubernetes/client-node");
+    const config = loadKubeConfig(props.kubeconfig);
+    const core: CoreV1Api = config.makeApiClient(k8s.CoreV1Api);
+    const apps: AppsV1Api = config.makeApiClient(k8s.AppsV1Api);
+    const custom: CustomObjectsApi = config.makeApiClient(k8s.CustomObjectsApi);
+    const names = driverWorkloads(props.driverName);
+    const notFound = (error: { code?: number }) => {
+        if (error?.code === 404) {
+            return undefined;
+        }
+        throw error;
+    };
+    const workload = (kind: "Deployment" | "DaemonSet", object: any): WorkloadReading | undefined => {
+        if (object === undefined) {
+            return undefined;
+        }
+        const containers: { image?: string; args?: string[] }[] = object.spec?.template?.spec?.containers ?? [];
+        const status = object.status ?? {};
+        return {
+            kind,
+            name: object.metadata?.name,
+            controllerUid: (object.metadata?.ownerReferences ?? []).find((o: { controller?: boolean }) => o.controller)?.uid,
+            images: containers.map((c) => c.image ?? ""),
+            args: containers.flatMap((c) => c.args ?? []),
+            generation: object.metadata?.generation,
+            observedGeneration: status.observedGeneration,
+            want: kind === "Deployment" ? object.spec?.replicas : status.desiredNumberScheduled,
+            updated: kind === "Deployment" ? status.updatedReplicas : status.updatedNumberScheduled,
+            ready: kind === "Deployment" ? status.availableReplicas : status.numberReady,
+        };
+    };
+    const deadline = Date.now() + props.timeoutSeconds * 1000;
+    let missing: string | undefined;
+    for (;;) {
+        try {
+            const profile = await custom.getNamespacedCustomObject({ group: "csi.ceph.io", version: "v1", namespace: props.namespace, plural: "clientprofiles", name: props.clusterId }).catch(notFound);
+            const csiConfig = await core.readNamespacedConfigMap({ name: "ceph-csi-config", namespace: props.namespace }).catch(notFound);
+            const deployment = await apps.readNamespacedDeployment({ name: names.controller, namespace: props.namespace }).catch(notFound);
+            const daemonSet = await apps.readNamespacedDaemonSet({ name: names.node, namespace: props.namespace }).catch(notFound);
+            missing = missingReconciliation(
+                props,
+                profile === undefined ? undefined : (profile.metadata?.finalizers ?? []),
+                csiConfig?.data?.["config.json"],
+                [workload("Deployment", deployment), workload("DaemonSet", daemonSet)],
+            );
+        } catch (error) {
+            missing = `the API at ${apiServerOf(config)} could not be read (${(error as Error).message})`;
+        }
+        if (missing === undefined) {
+            return names;
+        }
+        if (Date.now() > deadline) {
+            break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    throw new Error(
+        `ceph-csi-operator did not reconcile ${props.driverName} for clusterID ${props.clusterId} within ${props.timeoutSeconds} s: ${missing}. ` +
+            `Check that the operator runs (kubectl -n ${props.namespace} get deployment ceph-csi-operator-controller-manager) and read its log; ` +
+            `kube-ceph:provisioner.operator.timeoutSeconds sets how long this waits` +
+            (props.awaitRollout ? "; kube-ceph:provisioner.awaitRollout: false skips the wait for ceph-csi's own pods." : "."),
+    );
+}
+
+/**
+ * Waits until ceph-csi-operator has reconciled a Driver and the ClientProfile its StorageClass
+ * names; a change of image or log level is checked again until the workloads show it.
+ */
+export class CephCsiReadiness extends pulumi.dynamic.Resource {
+    // `declare`: a class field would be set to undefined after super() has filled it in.
+    /** The generated controller-plugin Deployment. */
+    declare public readonly controller: pulumi.Output<string>;
+    /** The generated node-plugin DaemonSet. */
+    declare public readonly node: pulumi.Output<string>;
+
+    constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+        super(readinessProvider, name, { ...props, controller: undefined, node: undefined }, opts, "kube-ceph", "CephCsiReadiness");
+    }
+}

@@ -1,0 +1,54 @@
+import type { StorageV1Api } from "@kubernetes/client-node";
+import * as pulumi from "@pulumi/pulumi";
+import { loadKubeConfig } from "./kubernetes-client";
+
+/** The annotation by which ceph-csi-operator marks the CSIDriver it made for a Driver (a namespaced owner cannot own it). */
+export const OWNER_ANNOTATION = "csi.ceph.io/ownerref";
+
+/** True when `annotations` say that the Driver `namespace/name` made this CSIDriver. */
+export function madeForDriver(annotations: Record<string, string> | undefined, namespace: string, name: string): boolean {
+    try {
+        const owner = JSON.parse(annotations?.[OWNER_ANNOTATION] ?? "null") as { Namespace?: string; Name?: string } | null;
+        return owner?.Namespace === namespace && owner?.Name === name;
+    } catch {
+        return false;
+    }
+}
+
+interface LeftoverProps {
+    namespace: string;
+    driverName: string;
+    kubeconfig?: string;
+}
+
+// Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
+const leftoversProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: LeftoverProps) {
+        return { id: `${inputs.namespace}/${inputs.driverName}`, outs: inputs };
+    },
+    async delete(_id: string, props: LeftoverProps) {
+        const k8s = require("@kubernetes/client-node");
+        const storage: StorageV1Api = loadKubeConfig(props.kubeconfig).makeApiClient(k8s.StorageV1Api);
+        const driver = await storage.readCSIDriver({ name: props.driverName }).catch((error: { code?: number }) => {
+            if (error?.code === 404) {
+                return undefined;
+            }
+            throw error;
+        });
+        // Only the operator's own: a CSIDriver someone else made under that name is not ours to delete.
+        if (driver !== undefined && madeForDriver(driver.metadata?.annotations, props.namespace, props.driverName)) {
+            await storage.deleteCSIDriver({ name: props.driverName });
+        }
+    },
+};
+
+/**
+ * What ceph-csi-operator leaves behind when its Driver is deleted: the CSIDriver it made, which
+ * the Driver cannot own (cluster-scoped). Declared before the Driver, so that destroy deletes it
+ * after the Driver is gone, when the operator no longer recreates the CSIDriver.
+ */
+export class OperatorLeftovers extends pulumi.dynamic.Resource {
+    constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
+        super(leftoversProvider, name, props, opts, "kube-ceph", "OperatorLeftovers");
+    }
+}

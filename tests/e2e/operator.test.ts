@@ -1,0 +1,159 @@
+// ceph-csi through ceph-csi-operator (kube-ceph:provisioner.install: operator), against the lab:
+// the real apiserver validates every object against the CRDs of the published install.yaml,
+// and the real operator (lab/operator.sh runs it with the token of the ServiceAccount that
+// install.yaml creates) reconciles them. ceph-csi's own pods cannot run here (no kubelet).
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { PROFILE_FINALIZER, driverWorkloads } from "../../components/ceph-csi-readiness";
+import { OPERATOR_DEPLOYMENT } from "../../components/ceph-csi-operator";
+import { defaultImage } from "../../components/images";
+import { madeForDriver } from "../../components/operator-leftovers";
+import { imageSetData } from "../../components/rbd-driver";
+import { labConfig, labStack, writeConfig } from "../../lab/stack";
+import { ceph, cephJson, MONS } from "../../lab/lab";
+import { cleanupStack, kubectlJson, quiet } from "../lab";
+
+const STACK = `e2eop${process.pid}`;
+const POOL = `e2eoppool${process.pid}`;
+const CLIENT = `e2eopuser${process.pid}`;
+const CLASS = `e2e-op-class-${process.pid}`;
+const NAMESPACE = `e2e-op-secrets-${process.pid}`;
+const OPERATOR_NAMESPACE = "ceph-csi-operator-system";
+const DRIVER = "rbd.csi.ceph.com";
+const WORKLOADS = driverWorkloads(DRIVER);
+const MIRROR = "mirror.lab.invalid:5000";
+const MON_V1 = MONS.map((mon) => `${mon}:6789`);
+const OPERATOR = { kind: "csi" as const, install: "operator" as const };
+
+const config = (provisioner: Record<string, unknown> = {}) =>
+    labConfig({
+        pool: { name: POOL, pgNum: 8, deletionPolicy: "retain" },
+        client: { name: CLIENT },
+        storageClass: { name: CLASS },
+        provisioner: {
+            namespace: NAMESPACE,
+            install: "operator",
+            operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST },
+            ...provisioner,
+        },
+    });
+
+/** Every container image of a generated workload. */
+function imagesOf(kind: string, name: string): string[] {
+    return kubectlJson(`get`, kind, "-n", OPERATOR_NAMESPACE, name).spec.template.spec.containers.map((c: { image: string }) => c.image);
+}
+
+function argsOf(kind: string, name: string): string[] {
+    return kubectlJson(`get`, kind, "-n", OPERATOR_NAMESPACE, name).spec.template.spec.containers.flatMap((c: { args?: string[] }) => c.args ?? []);
+}
+
+/** Names of the objects of `kind` (all namespaces) whose name matches `pattern`. */
+function namesMatching(kind: string, pattern: RegExp): string[] {
+    const list = kubectlJson("get", kind, "-A");
+    return list.items.map((o: { metadata: { name: string } }) => o.metadata.name).filter((n: string) => pattern.test(n));
+}
+
+let stack: Stack;
+
+test.before(async () => {
+    stack = await labStack(STACK, config());
+});
+
+test.after.always((t) => cleanupStack(t, stack, { pools: [POOL] }));
+
+test.serial("up through ceph-csi-operator: the apiserver takes every object, the operator loads the profile and generates the RBD workloads", async (t) => {
+    const result = await stack.up(quiet);
+    t.is(result.summary.result, "succeeded");
+    const fsid = cephJson<{ fsid: string }>("fsid").fsid;
+
+    // The operator runs as the ServiceAccount that install.yaml made, so its RBAC is what did the work.
+    const whoami = execFileSync("kubectl", ["auth", "whoami", "--kubeconfig", process.env.KUBE_CEPH_LAB_OPERATOR_KUBECONFIG!, "-o", "jsonpath={.status.userInfo.username}"], { encoding: "utf8" });
+    t.is(whoami, `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_DEPLOYMENT}`);
+
+    // The ClientProfile is named after the clusterID and the operator has loaded it.
+    const profile = kubectlJson("get", "clientprofile", "-n", OPERATOR_NAMESPACE, fsid);
+    t.true(profile.metadata.finalizers.includes(PROFILE_FINALIZER), JSON.stringify(profile.metadata));
+    const connection = kubectlJson("get", "cephconnection", "-n", OPERATOR_NAMESPACE, profile.spec.cephConnectionRef.name);
+    t.deepEqual(connection.spec.monitors, MON_V1);
+
+    // ceph-csi's configuration, as the operator wrote it: the class's clusterID with all three mons.
+    const csiConfig = JSON.parse(kubectlJson("get", "configmap", "-n", OPERATOR_NAMESPACE, "ceph-csi-config").data["config.json"]);
+    const entry = csiConfig.find((c: { clusterID: string }) => c.clusterID === fsid);
+    t.truthy(entry, JSON.stringify(csiConfig));
+    t.deepEqual([...entry.monitors].sort(), MON_V1);
+    const sc = kubectlJson("get", "storageclass", CLASS);
+    t.is(sc.provisioner, DRIVER);
+    t.is(sc.parameters.clusterID, fsid);
+
+    // The workloads: owned by the Driver, with the pinned images (the operator release's own defaults).
+    const driver = kubectlJson("get", "driver", "-n", OPERATOR_NAMESPACE, DRIVER);
+    const pinned = Object.values(imageSetData(Object.fromEntries(["cephcsi", "csiProvisioner", "csiAttacher", "csiResizer", "csiSnapshotter", "csiNodeDriverRegistrar", "csiAddons", "csiSnapshotMetadata"]
+        .map((k) => [k, defaultImage(k as never, OPERATOR)]))));
+    for (const [kind, name] of [["deployment", WORKLOADS.controller], ["daemonset", WORKLOADS.node]]) {
+        const owner = kubectlJson("get", kind, "-n", OPERATOR_NAMESPACE, name).metadata.ownerReferences.find((o: { controller?: boolean }) => o.controller);
+        t.is(owner.kind, "Driver");
+        t.is(owner.uid, driver.metadata.uid);
+        const images = imagesOf(kind, name);
+        t.true(images.includes(defaultImage("cephcsi", OPERATOR)!), images.join(", "));
+        t.deepEqual(images.filter((i) => !pinned.includes(i)), [], `${kind} ${name} runs only pinned images`);
+    }
+    t.true(madeForDriver(kubectlJson("get", "csidriver", DRIVER).metadata.annotations, OPERATOR_NAMESPACE, DRIVER));
+
+    // The Secrets hold the user's real key.
+    const key = ceph("auth", "get-key", `client.${CLIENT}`).trim();
+    const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${CLIENT}-csi-rbd`);
+    t.is(Buffer.from(secret.data.userKey, "base64").toString(), key);
+});
+
+test.serial("a second up through the operator changes nothing, and a preview expecting no changes passes", async (t) => {
+    const again = await stack.up(quiet);
+    // "read" is the stack reading its own last outputs (the pool-rename guard), not a change.
+    const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same" && op !== "read");
+    t.deepEqual(changes, []);
+    const preview = await stack.preview({ ...quiet, expectNoChanges: true });
+    t.deepEqual(Object.entries(preview.changeSummary).filter(([op]) => op !== "same" && op !== "read"), []);
+});
+
+test.serial("a registry mirror and a log level change the Driver in place, and the operator rolls its workloads to them", async (t) => {
+    await writeConfig(stack, config({ registry: MIRROR, operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, logVerbosity: 3 } }));
+    const planned: string[] = [];
+    await stack.preview({
+        ...quiet,
+        onEvent: (event) => {
+            const step = event.resourcePreEvent?.metadata;
+            // Provider entries hold no cluster state; only the resources are compared.
+            if (step !== undefined && step.op !== "same" && step.op !== "read" && !step.type.startsWith("pulumi:providers:")) {
+                planned.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
+            }
+        },
+    });
+    // The image set is a new ConfigMap (the provider replaces changed ConfigMaps); the Driver, the
+    // operator's Deployment and the readiness check change in place; nothing else moves.
+    t.deepEqual(planned.sort(), [
+        "create-replacement kubernetes:core/v1:ConfigMap rbd-driver-images",
+        "delete-replaced kubernetes:core/v1:ConfigMap rbd-driver-images",
+        "replace kubernetes:core/v1:ConfigMap rbd-driver-images",
+        "update kubernetes:apps/v1:Deployment ceph-csi-install:ceph-csi-operator-system/ceph-csi-operator-controller-manager",
+        "update kubernetes:csi.ceph.io/v1:Driver rbd-driver-driver",
+        "update pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness rbd-driver-ready",
+    ].sort());
+    const result = await stack.up(quiet);
+    t.is(result.summary.result, "succeeded");
+    for (const [kind, name] of [["deployment", WORKLOADS.controller], ["daemonset", WORKLOADS.node]]) {
+        const images = imagesOf(kind, name);
+        t.deepEqual(images.filter((i) => !i.startsWith(`${MIRROR}/`)), [], `${kind} ${name}: ${images.join(", ")}`);
+        t.true(argsOf(kind, name).includes("--v=3"));
+    }
+    t.deepEqual(imagesOf("deployment", OPERATOR_DEPLOYMENT), [`${MIRROR}/cephcsi/ceph-csi-operator:v1.0.4`]);
+});
+
+test.serial("destroy leaves no custom resource, CRD, operator workload, RBAC object or CSIDriver behind", async (t) => {
+    await stack.destroy(quiet);
+    t.deepEqual(namesMatching("crd", /\.csi\.ceph\.io$/), []);
+    t.deepEqual(namesMatching("namespace", new RegExp(`^(${OPERATOR_NAMESPACE}|${NAMESPACE})$`)), []);
+    t.deepEqual(namesMatching("csidriver", /ceph/), []);
+    t.deepEqual(namesMatching("clusterrole", /ceph-csi-operator/), []);
+    t.deepEqual(namesMatching("clusterrolebinding", /ceph-csi-operator/), []);
+    t.deepEqual(namesMatching("storageclass", new RegExp(`^${CLASS}$`)), []);
+});

@@ -1,0 +1,169 @@
+// The ceph-csi-operator install: its manifest handling, the readiness rule, the leftovers rule,
+// and the plan the program declares with it (under mocks; the lab tier runs the real operator).
+import test from "ava";
+import * as pulumi from "@pulumi/pulumi";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
+import { OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
+import { defaultImage, imageFor, imagesFor } from "../../components/images";
+import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
+import { imageSetData } from "../../components/rbd-driver";
+import { baseConfig, byType, FSID, runProgram, unwrap } from "../harness";
+
+/** A small install.yaml of the published shape: a namespace, a CRD with a `default`, the operator Deployment. */
+const MANIFEST = `---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: op-system
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clientprofiles.csi.ceph.io
+spec:
+  versions:
+  - name: v1
+    schema:
+      openAPIV3Schema:
+        properties:
+          name:
+            default: ""
+            type: string
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${OPERATOR_DEPLOYMENT}
+  namespace: op-system
+spec:
+  template:
+    spec:
+      containers:
+      - name: manager
+        image: quay.io/cephcsi/ceph-csi-operator:v1.0.4
+`;
+
+const manifestFile = (() => {
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-operator-"));
+    writeFileSync(join(dir, "install.yaml"), MANIFEST);
+    return join(dir, "install.yaml");
+})();
+
+test("the manifest keeps field names as written (a CRD's `default`), and yields the operator's namespace and image", (t) => {
+    const manifest = parseOperatorManifest("install.yaml", MANIFEST);
+    t.is(manifest.namespace, "op-system");
+    t.is(manifest.image, "quay.io/cephcsi/ceph-csi-operator:v1.0.4");
+    t.is(manifest.objects.length, 3);
+    const crd = manifest.objects[1] as any;
+    t.deepEqual(crd.spec.versions[0].schema.openAPIV3Schema.properties.name, { default: "", type: "string" });
+});
+
+test("a manifest without the operator Deployment, or not YAML, is refused naming its source", (t) => {
+    t.throws(() => parseOperatorManifest("x.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"), { message: /x\.yaml is not a ceph-csi-operator install manifest/ });
+    t.throws(() => parseOperatorManifest("y.yaml", "a: [\n"), { message: /y\.yaml is not YAML/ });
+});
+
+test("a manifest path that cannot be read names the config key", async (t) => {
+    await t.throwsAsync(readOperatorManifest("/nonexistent/install.yaml"), { message: /could not read \/nonexistent\/install\.yaml \(ENOENT\), set as kube-ceph:provisioner\.operator\.manifest/ });
+});
+
+test("the operator's image is replaced and its Deployment skips the wait only without awaitRollout; the manifest is not mutated", (t) => {
+    const manifest = parseOperatorManifest("install.yaml", MANIFEST);
+    const deployment = (objects: any[]) => objects.find((o) => o.kind === "Deployment");
+    const mirrored = operatorObjects(manifest, "mirror:5000/cephcsi/ceph-csi-operator:v1.0.4", false);
+    t.is(deployment(mirrored).spec.template.spec.containers[0].image, "mirror:5000/cephcsi/ceph-csi-operator:v1.0.4");
+    t.deepEqual(deployment(mirrored).metadata.annotations, { "pulumi.com/skipAwait": "true" });
+    t.is(deployment(operatorObjects(manifest, manifest.image, true)).metadata.annotations, undefined);
+    t.is(deployment(manifest.objects).spec.template.spec.containers[0].image, "quay.io/cephcsi/ceph-csi-operator:v1.0.4");
+    t.is(mirrored[0], manifest.objects[0], "objects other than the Deployment pass through as published");
+});
+
+test("operator install: images default to the operator release's own, the registry moves them, an override wins", (t) => {
+    const operator = { kind: "csi" as const, install: "operator" as const, namespace: "ceph-csi", images: {}, awaitRollout: true, operator: { logVerbosity: 1, timeoutSeconds: 300 } };
+    t.is(defaultImage("cephcsi", operator), "quay.io/cephcsi/cephcsi:v3.17.0");
+    t.is(defaultImage("cephcsi", { kind: "csi", install: "manifests" }), "quay.io/cephcsi/cephcsi:v3.15.1");
+    t.is(defaultImage("rbdProvisioner", operator), undefined);
+    t.is(imageFor("csiProvisioner", { ...operator, registry: "mirror:5000" }), "mirror:5000/sig-storage/csi-provisioner:v6.2.0");
+    t.is(imageFor("cephcsi", { ...operator, images: { cephcsi: "own/cephcsi:1" } }), "own/cephcsi:1");
+    t.deepEqual(Object.keys(imageSetData(imagesFor(operator))).sort(), ["addons", "attacher", "plugin", "provisioner", "registrar", "resizer", "snapshot-metadata", "snapshotter"]);
+});
+
+const WANT: ReadinessExpectation = {
+    namespace: "op", driverName: "rbd.csi.ceph.com", driverUid: "u1", clusterId: FSID, pluginImage: "cephcsi:1", logVerbosity: 1, awaitRollout: false,
+};
+const CONFIG_JSON = JSON.stringify([{ clusterID: FSID, monitors: ["a:6789"] }]);
+const workload = (kind: "Deployment" | "DaemonSet", extra: Partial<WorkloadReading> = {}): WorkloadReading => ({
+    kind, name: kind, controllerUid: "u1", images: ["cephcsi:1", "sidecar:1"], args: ["--v=1"], generation: 2, observedGeneration: 2, want: 2, updated: 2, ready: 2, ...extra,
+});
+const READY = [workload("Deployment"), workload("DaemonSet")];
+
+const READINESS: [string, Parameters<typeof missingReconciliation>, RegExp | undefined][] = [
+    ["all there", [WANT, [PROFILE_FINALIZER], CONFIG_JSON, READY], undefined],
+    ["no profile", [WANT, undefined, CONFIG_JSON, READY], /ClientProfile op\/.* does not exist/],
+    ["profile not loaded", [WANT, [], CONFIG_JSON, READY], /has not loaded ClientProfile .* no csi\.ceph\.com\/cleanup finalizer/],
+    ["clusterID not configured", [WANT, [PROFILE_FINALIZER], "[]", READY], /ceph-csi-config does not name clusterID/],
+    ["config not JSON", [WANT, [PROFILE_FINALIZER], "{", READY], /holds no JSON/],
+    ["no controller", [WANT, [PROFILE_FINALIZER], CONFIG_JSON, [undefined, READY[1]]], /has not created Deployment op\/rbd\.csi\.ceph\.com-ctrlplugin/],
+    ["no node plugin", [WANT, [PROFILE_FINALIZER], CONFIG_JSON, [READY[0], undefined]], /has not created DaemonSet op\/rbd\.csi\.ceph\.com-nodeplugin/],
+    ["foreign owner", [WANT, [PROFILE_FINALIZER], CONFIG_JSON, [workload("Deployment", { controllerUid: "other" }), READY[1]]], /is not owned by Driver/],
+    ["old image", [WANT, [PROFILE_FINALIZER], CONFIG_JSON, [READY[0], workload("DaemonSet", { images: ["cephcsi:0"] })]], /does not run cephcsi:1 yet/],
+    ["old log level", [{ ...WANT, logVerbosity: 3 }, [PROFILE_FINALIZER], CONFIG_JSON, READY], /does not log at --v=3 yet/],
+    ["not rolled out, not awaited", [WANT, [PROFILE_FINALIZER], CONFIG_JSON, [workload("Deployment", { ready: 0 }), READY[1]]], undefined],
+    ["not rolled out, awaited", [{ ...WANT, awaitRollout: true }, [PROFILE_FINALIZER], CONFIG_JSON, [workload("Deployment", { ready: 0 }), READY[1]]], /not rolled out: 0 of 2 replicas ready/],
+    ["generation not seen, awaited", [{ ...WANT, awaitRollout: true }, [PROFILE_FINALIZER], CONFIG_JSON, [READY[0], workload("DaemonSet", { observedGeneration: 1 })]], /has not seen generation 2/],
+    ["node plugin not on every node, awaited", [{ ...WANT, awaitRollout: true }, [PROFILE_FINALIZER], CONFIG_JSON, [READY[0], workload("DaemonSet", { ready: 1 })]], /1 of 2 nodes ready/],
+];
+
+for (const [name, args, expected] of READINESS) {
+    test(`readiness: ${name}`, (t) => {
+        const missing = missingReconciliation(...args);
+        if (expected === undefined) {
+            t.is(missing, undefined);
+        } else {
+            t.regex(missing ?? "(nothing missing)", expected);
+        }
+    });
+}
+
+test("only the CSIDriver the operator made for this very Driver counts as its leftover", (t) => {
+    const own = { [OWNER_ANNOTATION]: JSON.stringify({ Namespace: "op", Name: "rbd.csi.ceph.com" }) };
+    t.true(madeForDriver(own, "op", "rbd.csi.ceph.com"));
+    t.false(madeForDriver(own, "other", "rbd.csi.ceph.com"));
+    t.false(madeForDriver(undefined, "op", "rbd.csi.ceph.com"));
+    t.false(madeForDriver({ [OWNER_ANNOTATION]: "not json" }, "op", "rbd.csi.ceph.com"));
+});
+
+test.serial("operator install: the plan installs the manifest, names the ClientProfile after the clusterID in the operator's namespace, and waits for the operator before the class", async (t) => {
+    const run = await runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile, logVerbosity: 2 } } }));
+    const [install] = byType(run, "kubernetes:yaml/v2:ConfigGroup");
+    t.is(install.inputs.objs.length, 3);
+    const [connection] = byType(run, "kubernetes:csi.ceph.io/v1:CephConnection");
+    const [profile] = byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile");
+    const [driver] = byType(run, "kubernetes:csi.ceph.io/v1:Driver");
+    const value = async (input: unknown) => (await unwrap(input)).value;
+    t.deepEqual(await value(profile.inputs.metadata), { name: FSID, namespace: "op-system" });
+    t.deepEqual(await value(connection.inputs.metadata), { name: FSID, namespace: "op-system" });
+    t.is(await value(profile.inputs.spec.cephConnectionRef.name), FSID);
+    t.deepEqual(await value(connection.inputs.spec.monitors), ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]);
+    t.deepEqual(await value(driver.inputs.metadata), { name: "rbd.csi.ceph.com", namespace: "op-system" });
+    t.is(await value(driver.inputs.spec.log.verbosity), 2);
+    // Everything in the operator's namespace waits for the install through that namespace's name.
+    for (const resource of [connection, profile, driver]) {
+        const dependencies: Set<pulumi.Resource> = await (pulumi.output(resource.inputs.metadata).apply((m) => m.namespace) as any).resources();
+        const names = await Promise.all([...dependencies].map((r) => new Promise((resolve) => r.urn.apply((u) => resolve(u.split("::").pop())))));
+        t.deepEqual(names, ["ceph-csi-install"], `${resource.name} waits for the install`);
+    }
+    t.true(driver.dependsOn.includes("rbd-driver-leftovers"));
+    const [readiness] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness");
+    t.is(await value(readiness.inputs.clusterId), FSID);
+    t.is(await value(readiness.inputs.pluginImage), "quay.io/cephcsi/cephcsi:v3.17.0");
+    t.deepEqual(readiness.dependsOn.sort(), ["rbd-driver-driver", "rbd-driver-images"]);
+    const [storageClass] = byType(run, "kube-ceph:kubernetes:RbdStorageClass");
+    t.true(storageClass.dependsOn.includes("rbd-driver"), storageClass.dependsOn.join(", "));
+    // The hand-written driver is not declared, and the Secrets stay in provisioner.namespace.
+    t.deepEqual(byType(run, "kube-ceph:kubernetes:CephCsi"), []);
+    t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map((n) => value(n.inputs.metadata.name))), ["ceph-csi"]);
+});
