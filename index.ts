@@ -8,13 +8,13 @@ import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephClient } from "./components/ceph-client";
 import { CephClientProfile } from "./components/ceph-client-profile";
-import { CephCsi } from "./components/ceph-csi";
+import { CephCsi, csiDriverUrn } from "./components/ceph-csi";
 import { CephCsiOperator, OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephPool, stackOwner } from "./components/ceph-pool";
 import { KubeCephConfig, readStackConfig } from "./components/config";
 import { imagesFor } from "./components/images";
 import { InTreeRbd } from "./components/in-tree-rbd";
-import { CephReading, clientMonitorAddresses, KubernetesReading, liveReader, monitorsFromConfig, POOL_OUTPUT } from "./components/live";
+import { CephReading, clientMonitorAddresses, CSI_INSTALL_OUTPUT, KubernetesReading, liveReader, monitorsFromConfig, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/live";
 import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
 import { RbdDriver } from "./components/rbd-driver";
 import { RbdProvisioner } from "./components/rbd-provisioner";
@@ -101,7 +101,8 @@ export = async () => {
         throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
     }
     // A new pool name on a live stack is a new pool: existing volumes stay in the old one.
-    const previousPool = await liveReader().readPreviousPool();
+    const previous = await liveReader().readPrevious();
+    const previousPool = previous.pool;
     if (previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
         throw new pulumi.RunError(
             `kube-ceph:pool.name changed from "${previousPool}" to "${config.pool.name}" on a stack that already manages "${previousPool}". ` +
@@ -109,6 +110,23 @@ export = async () => {
                 `but the caps of client.${config.client.name} move to the new pool, so pods can no longer attach those volumes until they are migrated; ` +
                 `and "${previousPool}" is then kept or deleted by kube-ceph:pool.deletionPolicy (never while it holds images). ` +
                 `To go ahead, set kube-ceph:pool.renameConfirmedFrom to "${previousPool}". Nothing was changed.`,
+        );
+    }
+    // ceph-csi written by kube-ceph's own manifests moves to ceph-csi-operator in this update
+    // (never back: both would claim the CSIDriver name at once).
+    const previousInstall = previous.provisionerKind === "csi" ? (previous.csiInstall ?? "manifests") : undefined;
+    if (previousInstall === "operator" && config.provisioner.kind === "csi" && config.provisioner.install === "manifests") {
+        throw new pulumi.RunError(
+            `kube-ceph:provisioner.install is "manifests" on a stack whose ceph-csi ceph-csi-operator runs. Going back is not supported: ` +
+                `remove the install key (the operator is the default) or set it to "operator". Nothing was changed.`,
+        );
+    }
+    if (previousInstall === "manifests" && viaOperator) {
+        pulumi.log.warn(
+            "kube-ceph: ceph-csi moves from kube-ceph's own manifests to ceph-csi-operator in this update. " +
+                "The hand-made CSIDriver is deleted first, so that the operator can make its own; the old controller and node plugins are deleted last. " +
+                "The Secrets, the StorageClass and every PersistentVolume stay as they are, and the ClientProfile carries the same clusterID. " +
+                "Mounted volumes stay mounted; new attach and mount operations wait until the operator's node plugin runs on the node.",
         );
     }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
@@ -149,7 +167,12 @@ export = async () => {
               ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner!, awaitRollout: config.provisioner.awaitRollout })
               : new InTreeRbd("in-tree-rbd", { namespace: config.provisioner.namespace }));
     const profile = operator
-        ? new CephClientProfile("ceph-csi-profile", { namespace: operator.operatorNamespace, clusterId, monitors }, { dependsOn: [operator] })
+        ? new CephClientProfile("ceph-csi-profile", {
+              namespace: operator.operatorNamespace,
+              clusterId,
+              monitors,
+              deleteTimeoutSeconds: config.provisioner.operator.timeoutSeconds,
+          }, { dependsOn: [operator] })
         : undefined;
     const driver = operator && profile
         ? new RbdDriver("rbd-driver", {
@@ -160,6 +183,7 @@ export = async () => {
               awaitRollout: config.provisioner.awaitRollout,
               timeoutSeconds: config.provisioner.operator.timeoutSeconds,
               kubeconfig,
+              takesOverCsiDriver: csiDriverUrn("ceph-csi"),
           }, { dependsOn: [operator] })
         : undefined;
     const provisionerReady = driver !== undefined ? [provisioner, driver] : [provisioner];
@@ -221,7 +245,8 @@ export = async () => {
         monitors,
         [POOL_OUTPUT]: pool.name,
         poolOrigin: pool.origin,
-        provisionerKind: config.provisioner.kind,
+        [PROVISIONER_KIND_OUTPUT]: config.provisioner.kind,
+        ...(config.provisioner.kind === "csi" ? { [CSI_INSTALL_OUTPUT]: config.provisioner.install } : {}),
         smokeTest: smokeTest?.result ?? "disabled (kube-ceph:smokeTest.enabled is false)",
         storageClassName: storageClass.name,
     };

@@ -14,6 +14,8 @@ export interface CephClientProfileArgs {
     clusterId: pulumi.Input<string>;
     /** Monitor addresses (host:port). */
     monitors: pulumi.Input<string[]>;
+    /** How long destroy waits for the operator to release the profile (its finalizer). */
+    deleteTimeoutSeconds: number;
 }
 
 /**
@@ -38,9 +40,20 @@ export class CephClientProfile extends pulumi.ComponentResource {
         const profile = new k8s.apiextensions.CustomResource(`${name}-profile`, {
             apiVersion: CSI_OPERATOR_API,
             kind: "ClientProfile",
-            metadata: { name: args.clusterId, namespace: args.namespace },
+            metadata: {
+                name: args.clusterId,
+                namespace: args.namespace,
+                // The operator makes the profile own its CephConnection; a foreground delete (the
+                // provider's default) would have the garbage collector remove the connection
+                // first, and then the operator cannot clear its finalizer and the profile stays.
+                annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+            },
             spec: { cephConnectionRef: { name: connection.metadata.name }, rbd: {} },
-        }, { parent: this });
+        }, {
+            parent: this,
+            // Its finalizer waits for the operator, which may be gone: destroy must end, not hang.
+            customTimeouts: { delete: `${args.deleteTimeoutSeconds}s` },
+        });
         this.name = profile.metadata.name;
         this.connectionName = connection.metadata.name;
         this.registerOutputs({ name: this.name, connectionName: this.connectionName });

@@ -122,7 +122,9 @@ export class CephCsiOperator extends pulumi.ComponentResource {
     public readonly deployment: pulumi.Output<string>;
 
     constructor(name: string, args: CephCsiOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kube-ceph:kubernetes:CephCsiOperator", name, {}, opts);
+        // A stack that ran kube-ceph's own manifests had a CephCsi of this name: its namespace (which
+        // holds the Secrets that PersistentVolumes name) becomes this component's, unchanged.
+        super("kube-ceph:kubernetes:CephCsiOperator", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "kube-ceph:kubernetes:CephCsi" }] });
         const install = new k8s.yaml.v2.ConfigGroup(`${name}-install`, {
             objs: operatorObjects(args.manifest, args.image, args.awaitRollout),
         }, { parent: this });

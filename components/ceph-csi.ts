@@ -19,14 +19,22 @@ export interface CephCsiArgs {
 
 const DRIVER = PROVISIONER_NAMES.csi;
 
+/** The URN of the CSIDriver that a CephCsi named `name` declares: moving to ceph-csi-operator takes it over. */
+export function csiDriverUrn(name: string): pulumi.Output<string> {
+    return pulumi.createUrn(`${name}-driver`, "kubernetes:storage.k8s.io/v1:CSIDriver", pulumi.createUrn(name, CEPH_CSI_TYPE));
+}
+
+const CEPH_CSI_TYPE = "kube-ceph:kubernetes:CephCsi";
+
 /** The JSON document ceph-csi reads from its ceph-csi-config ConfigMap. */
 export function csiClusterConfig(clusterId: string, monitors: string[]): string {
     return JSON.stringify([{ clusterID: clusterId, monitors: [...monitors].sort() }], null, 2);
 }
 
 /**
- * ceph-csi's RBD driver: RBAC, CSIDriver, its three ConfigMaps, the controller Deployment
- * with its sidecars and the node-plugin DaemonSet, following ceph-csi's deploy manifests.
+ * ceph-csi's RBD driver from kube-ceph's own manifests (deprecated; `provisioner.install:
+ * manifests`): RBAC, CSIDriver, its three ConfigMaps, the controller Deployment with its
+ * sidecars and the node-plugin DaemonSet, following ceph-csi's deploy manifests.
  */
 export class CephCsi extends pulumi.ComponentResource {
     /** Namespace the driver runs in. */
@@ -35,8 +43,13 @@ export class CephCsi extends pulumi.ComponentResource {
     public readonly driverName: pulumi.Output<string>;
 
     constructor(name: string, args: CephCsiArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kube-ceph:kubernetes:CephCsi", name, {}, opts);
+        super(CEPH_CSI_TYPE, name, {}, opts);
         const child = { parent: this };
+        pulumi.log.warn(
+            'kube-ceph:provisioner.install "manifests" deploys ceph-csi from kube-ceph\'s own manifests, which is deprecated: ' +
+                "ceph-csi's maintainers support installs through ceph-csi-operator. Remove the key (the operator is the default) to move this stack to it in one update.",
+            this,
+        );
         const image = (key: ImageKey): string => {
             const value = args.images[key];
             if (value === undefined) {

@@ -180,14 +180,16 @@ const provisionerSchema = z.strictObject({
     registry: z.string().regex(REGISTRY, { error: "must be a registry prefix such as registry.example:5000/mirror" }).optional(),
     images: imagesSchema.default({}),
     awaitRollout: z.boolean({ error: "must be true or false" }).default(true),
-    install: z.enum(CSI_INSTALLS, { error: `must be one of ${CSI_INSTALLS.join(", ")}` }).default("manifests"),
+    // Unset means the operator for the csi kind; set with another kind it is refused.
+    install: z.enum(CSI_INSTALLS, { error: `must be one of ${CSI_INSTALLS.join(", ")}` }).optional(),
     operator: z.strictObject({
         // Where install.yaml comes from: the release's published file, a mirror URL or a local path (air-gapped sites).
         manifest: z.string().regex(MANIFEST_SOURCE, { error: "must be an https:// or http:// URL, or a path to a local copy of ceph-csi-operator's deploy/all-in-one/install.yaml" }).optional(),
         // ceph-csi's log verbosity (the Driver's spec.log.verbosity).
         logVerbosity: z.number().int({ error: "must be a whole number from 0 to 5" })
             .min(0, { error: "must be a whole number from 0 to 5" }).max(5, { error: "must be a whole number from 0 to 5" }).default(1),
-        // How long `up` waits for the operator to load the ClientProfile and generate the workloads.
+        // How long `up` waits for the operator to load the ClientProfile and generate the workloads,
+        // and destroy for it to release the ClientProfile.
         timeoutSeconds: z.number().int({ error: "must be a whole number of seconds" })
             .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
     }).default({ logVerbosity: 1, timeoutSeconds: 300 }),
@@ -223,7 +225,7 @@ export interface KubeCephConfig {
     pool: z.infer<typeof poolSchema>;
     client: z.infer<typeof clientSchema>;
     storageClass: z.infer<typeof storageClassSchema>;
-    provisioner: z.infer<typeof provisionerSchema>;
+    provisioner: z.infer<typeof provisionerSchema> & { install: CsiInstall };
     smokeTest: z.infer<typeof smokeTestSchema>;
 }
 
@@ -326,13 +328,14 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
         throw new ConfigError(problems);
     }
     const ceph = parsed.ceph as z.infer<typeof cephSchema>;
+    const provisioner = parsed.provisioner as z.infer<typeof provisionerSchema>;
     return {
         ceph: { ...ceph, hosts: ceph.hosts.map(normaliseHost) },
         preflight: parsed.preflight,
         pool: parsed.pool,
         client: parsed.client,
         storageClass: parsed.storageClass,
-        provisioner: parsed.provisioner,
+        provisioner: { ...provisioner, install: provisioner.install ?? "operator" },
         smokeTest: parsed.smokeTest,
     } as KubeCephConfig;
 }
@@ -423,11 +426,11 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
         });
     }
     const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
-    if (provisioner !== undefined && provisioner.kind !== "csi" && provisioner.install === "operator") {
+    if (provisioner !== undefined && provisioner.kind !== "csi" && provisioner.install !== undefined) {
         problems.push({
             key: `${CONFIG_NAMESPACE}:provisioner.install`,
             value: provisioner.install,
-            allowed: `must be left unset with kube-ceph:provisioner.kind "${provisioner.kind}": ceph-csi-operator installs ceph-csi, the csi kind`,
+            allowed: `must be left unset with kube-ceph:provisioner.kind "${provisioner.kind}": it says how the csi kind installs ceph-csi`,
         });
     }
     const ceph = parsed.ceph as z.infer<typeof cephSchema> | undefined;

@@ -86,8 +86,8 @@ export interface KubernetesReadRequest {
 export interface LiveReader {
     readCeph(hosts: CephHost[], privateKey: string, request: CephReadRequest): Promise<CephReading>;
     readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading>;
-    /** The pool name this stack's last update recorded, if any. */
-    readPreviousPool(): Promise<string | undefined>;
+    /** What this stack's last update recorded, if any (a new stack has nothing). */
+    readPrevious(): Promise<PreviousOutputs>;
 }
 
 const SECTION = "----kube-ceph-section----";
@@ -294,15 +294,31 @@ async function readKubernetes(request: KubernetesReadRequest): Promise<Kubernete
 
 /** The stack output that records the managed pool: index.ts writes it, the rename guard reads it back. */
 export const POOL_OUTPUT = "pool";
+/** The stack outputs that record how ceph-csi was installed (kind csi): the switch to the operator reads them back. */
+export const PROVISIONER_KIND_OUTPUT = "provisionerKind";
+export const CSI_INSTALL_OUTPUT = "csiInstall";
 
-/** Reads the stack's own last outputs; a new stack has none. */
-async function readPreviousPool(): Promise<string | undefined> {
-    const self = new pulumi.StackReference("kube-ceph-previous", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    const details = await self.getOutputDetails(POOL_OUTPUT);
-    return typeof details.value === "string" ? details.value : undefined;
+/** What the last update of this stack recorded. */
+export interface PreviousOutputs {
+    pool?: string;
+    /** provisioner.kind; undefined for a new stack. */
+    provisionerKind?: string;
+    /** provisioner.install for the csi kind; undefined before releases that had the operator (they had the manifests). */
+    csiInstall?: string;
 }
 
-const realReader: LiveReader = { readCeph, readKubernetes, readPreviousPool };
+/** Reads the stack's own last outputs; a new stack has none. */
+async function readPrevious(): Promise<PreviousOutputs> {
+    const self = new pulumi.StackReference("kube-ceph-previous", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+    const text = async (name: string) => {
+        const details = await self.getOutputDetails(name);
+        return typeof details.value === "string" ? details.value : undefined;
+    };
+    const [pool, provisionerKind, csiInstall] = await Promise.all([text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT)]);
+    return { pool, provisionerKind, csiInstall };
+}
+
+const realReader: LiveReader = { readCeph, readKubernetes, readPrevious };
 let current: LiveReader = realReader;
 
 /** The reader the program uses: the real one unless a test replaced it. */

@@ -26,6 +26,18 @@ const leftoversProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: LeftoverProps) {
         return { id: `${inputs.namespace}/${inputs.driverName}`, outs: inputs };
     },
+    // The old state may be a CSIDriver that kube-ceph's manifests declared (taken over through an
+    // alias): that is replaced, so that the engine deletes it with the provider that made it.
+    async diff(_id: string, olds: LeftoverProps & { kind?: string }, news: LeftoverProps) {
+        if (olds.driverName === undefined || olds.kind !== undefined) {
+            return { changes: true, replaces: ["driverName"], deleteBeforeReplace: true };
+        }
+        const changed = (["namespace", "driverName", "kubeconfig"] as const).filter((key) => olds[key] !== news[key]);
+        return { changes: changed.length > 0, replaces: changed.filter((key) => key !== "kubeconfig") };
+    },
+    async update(_id: string, _olds: LeftoverProps, news: LeftoverProps) {
+        return { outs: news };
+    },
     async delete(_id: string, props: LeftoverProps) {
         const k8s = require("@kubernetes/client-node");
         const storage: StorageV1Api = loadKubeConfig(props.kubeconfig).makeApiClient(k8s.StorageV1Api);

@@ -45,6 +45,11 @@ export interface RbdDriverArgs {
     timeoutSeconds: number;
     /** The cluster kube-ceph's own reads use (`kubernetes:kubeconfig`), when set. */
     kubeconfig?: string;
+    /**
+     * URN of the CSIDriver that kube-ceph's own manifests declared on this stack before: it is
+     * deleted before the Driver is declared, since the operator refuses a CSIDriver it did not make.
+     */
+    takesOverCsiDriver?: pulumi.Input<string>;
 }
 
 /**
@@ -69,7 +74,13 @@ export class RbdDriver extends pulumi.ComponentResource {
             data: imageSetData(args.images),
         }, { parent: this });
         const kubeconfig = args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {};
-        const leftovers = new OperatorLeftovers(`${name}-leftovers`, { namespace: args.namespace, driverName: PROVISIONER_NAMES.csi, ...kubeconfig }, { parent: this });
+        const leftovers = new OperatorLeftovers(`${name}-leftovers`, { namespace: args.namespace, driverName: PROVISIONER_NAMES.csi, ...kubeconfig }, {
+            parent: this,
+            // On a stack moving from the manifests, the old CSIDriver becomes this resource: a new
+            // provider means a replacement, and deleting the old one first frees the name in time.
+            aliases: args.takesOverCsiDriver !== undefined ? [args.takesOverCsiDriver] : [],
+            deleteBeforeReplace: true,
+        });
         const driver = new k8s.apiextensions.CustomResource(`${name}-driver`, {
             apiVersion: CSI_OPERATOR_API,
             kind: "Driver",

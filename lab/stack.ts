@@ -11,14 +11,19 @@ export const REPO = resolve(__dirname, "..");
 
 export type LabConfig = Record<string, Record<string, unknown>>;
 
-/** The lab stack: pinned lab mons, no smoke test and no rollout wait (no kubelet runs pods here). */
+/**
+ * The lab stack: pinned lab mons, no smoke test and no rollout wait (no kubelet runs pods here),
+ * and ceph-csi-operator's install.yaml from the Go module cache (lab/operator.sh env), since the
+ * published URL is out of reach.
+ */
 export function labConfig(overrides: LabConfig = {}): LabConfig {
+    const manifest = process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST;
     const base: LabConfig = {
         ceph: { hosts: MONS.map((host) => ({ host, port: SSH_PORT, hostKey: labHostKey(host) })) },
         pool: { name: "mypool", pgNum: 8, deletionPolicy: "retain" },
         client: { name: "kube" },
         storageClass: { name: "ceph-storageclass" },
-        provisioner: { kind: "csi", namespace: "ceph-csi", awaitRollout: false },
+        provisioner: { kind: "csi", namespace: "ceph-csi", awaitRollout: false, ...(manifest !== undefined ? { operator: { manifest } } : {}) },
         smokeTest: { enabled: false },
     };
     for (const [key, value] of Object.entries(overrides)) {

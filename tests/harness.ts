@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
-import type { CephReading, KubernetesReading, LiveReader } from "../components/live";
+import type { CephReading, KubernetesReading, LiveReader, PreviousOutputs } from "../components/live";
 import { setLiveReader } from "../components/live";
 
 export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefakeTESTONLYSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -47,7 +47,7 @@ export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
 export function fakeReader(
     ceph: CephReading = healthyCeph(),
     kubernetes: KubernetesReading = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }] },
-    previousPool?: string,
+    previous: string | PreviousOutputs = {},
 ) {
     const reads = { ceph: 0, kubernetes: 0 };
     const reader: LiveReader = {
@@ -76,19 +76,28 @@ export function fakeReader(
             reads.kubernetes++;
             return { ...(request.version ? { serverVersion: kubernetes.serverVersion } : {}), ...(request.nodes ? { nodes: kubernetes.nodes } : {}) };
         },
-        async readPreviousPool() {
-            return previousPool;
+        async readPrevious() {
+            return typeof previous === "string" ? { pool: previous } : previous;
         },
     };
     return { reader, reads };
 }
 
-/** Stack config with the seed's names and lab hosts; extend per test. */
+/**
+ * Stack config with the seed's names and lab hosts; extend per test. The csi kind is installed
+ * from kube-ceph's own manifests unless a test sets provisioner.install: their objects are plain
+ * to assert on, and tests/unit/operator.test.ts covers the operator's plan.
+ */
 export function baseConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const provisioner: Record<string, unknown> = { install: "manifests", ...((extra.provisioner as Record<string, unknown> | undefined) ?? {}) };
+    if (provisioner.kind !== undefined && provisioner.kind !== "csi") {
+        delete provisioner.install;
+    }
     return {
         ceph: { hosts: [{ host: "127.0.0.11", port: 2222 }] },
         sshPrivateKey: FAKE_SSH_KEY,
         ...extra,
+        provisioner,
     };
 }
 

@@ -22,7 +22,8 @@ export = async () => {
     }
     const monHost = new MonConnection(config.ceph.hosts[0], pulumi.secret(sshPrivateKey), config.ceph.sessionsPerHost);
     const monitors = [...config.ceph.monitors].sort();
-    const images = imagesFor(config.provisioner);
+    // The bench measures the Ceph side at scale; its one driver is kube-ceph's own manifests.
+    const images = imagesFor({ ...config.provisioner, install: "manifests" });
     const csi = new CephCsi("ceph-csi", {
         namespace: config.provisioner.namespace,
         clusterId: config.ceph.fsid,

@@ -32,7 +32,9 @@ const config = (extra: Parameters<typeof labConfig>[0] = {}) =>
         pool: { name: POOL, pgNum: 8, deletionPolicy: "retain" },
         client: { name: CLIENT },
         storageClass: { name: CLASS },
-        provisioner: { namespace: NAMESPACE },
+        // kube-ceph's own (deprecated) manifests, whose objects these tests read back;
+        // operator.test.ts covers the default install.
+        provisioner: { namespace: NAMESPACE, install: "manifests" },
         ...extra,
     });
 

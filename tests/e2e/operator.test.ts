@@ -4,13 +4,14 @@
 // install.yaml creates) reconciles them. ceph-csi's own pods cannot run here (no kubelet).
 import test from "ava";
 import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { PROFILE_FINALIZER, driverWorkloads } from "../../components/ceph-csi-readiness";
 import { OPERATOR_DEPLOYMENT } from "../../components/ceph-csi-operator";
 import { defaultImage } from "../../components/images";
 import { madeForDriver } from "../../components/operator-leftovers";
 import { imageSetData } from "../../components/rbd-driver";
-import { labConfig, labStack, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS } from "../../lab/lab";
 import { cleanupStack, kubectlJson, quiet } from "../lab";
 
@@ -146,6 +147,22 @@ test.serial("a registry mirror and a log level change the Driver in place, and t
         t.true(argsOf(kind, name).includes("--v=3"));
     }
     t.deepEqual(imagesOf("deployment", OPERATOR_DEPLOYMENT), [`${MIRROR}/cephcsi/ceph-csi-operator:v1.0.4`]);
+});
+
+test.serial("destroy with the operator gone fails naming the ClientProfile's finalizer instead of hanging, and finishes once the operator is back", async (t) => {
+    await writeConfig(stack, config({ operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, timeoutSeconds: 20 } }));
+    await stack.up(quiet);
+    execFileSync(join(REPO, "lab/operator.sh"), ["pause"], { stdio: "pipe" });
+    try {
+        const started = Date.now();
+        const error = await t.throwsAsync(stack.destroy(quiet));
+        t.regex(error!.message, new RegExp(`finalizers might be preventing deletion \\(${PROFILE_FINALIZER}\\)`));
+        t.true(Date.now() - started < 120_000, `destroy ended after ${Math.round((Date.now() - started) / 1000)} s`);
+        // The operator can still release the profile: its CephConnection was not taken first.
+        t.truthy(kubectlJson("get", "clientprofile", "-n", OPERATOR_NAMESPACE, cephJson<{ fsid: string }>("fsid").fsid));
+    } finally {
+        execFileSync(join(REPO, "lab/operator.sh"), ["resume"], { stdio: "pipe" });
+    }
 });
 
 test.serial("destroy leaves no custom resource, CRD, operator workload, RBAC object or CSIDriver behind", async (t) => {

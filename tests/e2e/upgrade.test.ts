@@ -1,7 +1,7 @@
-// A stack made by the previous release, brought to this one: the renamed components keep
-// their old URNs through aliases, so nothing is replaced or deleted. The one thing created
-// is the user's key reader (CephUserKey), which replaces reading the key from the user
-// command's stdout; the user command is updated in place to print only the key's digest.
+// A stack made by the previous release (ceph-csi from kube-ceph's own manifests), brought to
+// this one, whose default installs ceph-csi through ceph-csi-operator: one `up` switches it.
+// A PersistentVolume made against the old install (its clusterID, its Secret) must come out
+// untouched and still resolvable; nothing that holds data is replaced or deleted.
 import test from "ava";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
@@ -9,51 +9,57 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
-import { cleanupStack, quiet } from "../lab";
+import { cephJson } from "../../lab/lab";
+import { cleanupStack, kubectlJson, quiet } from "../lab";
 
-/** The last release that landed on main (stop 6), whose stacks this one must take over unchanged. */
-const PREVIOUS_RELEASE = "538f4129bb8669217e05215a86504db57d9049f6";
+/** The last release that landed on main (stop 14), whose stacks this one must take over. */
+const PREVIOUS_RELEASE = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
 const id = process.pid;
 const STACK = `e2eupgrade${id}`;
+const NAMESPACE = `up-${id}`;
+const PV = `up-pv-${id}`;
+const OPERATOR_NAMESPACE = "ceph-csi-operator-system";
 
-const USER_KEY_TYPE = "pulumi-nodejs:dynamic/kube-ceph:CephUserKey";
+/** Types the switch may delete: the hand-written driver's objects, none of which holds data. */
+const OLD_DRIVER_TYPES = [
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:DaemonSet",
+];
 
-/**
- * Why a step of the upgrade preview is not allowed, or undefined when it is. Allowed: no
- * change; reading this stack's own outputs (the rename guard); creating the CephUserKey;
- * updating the guard's code, the user command's scripts (and its `logging`, no longer set),
- * and both commands' `connection` (its dialErrorLimit went from 30 to 8). Nothing else: the
- * Secrets keep their key, which the live read knows at preview time.
- */
+/** Why a step of the switch is not allowed, or undefined when it is. */
 function disallowedStep(step: StepEventMetadata): string | undefined {
     const name = step.urn.split("::").pop() ?? "";
-    const changed = step.diffs ?? Object.keys(step.detailedDiff ?? {});
-    const only = (allowed: string[]) => changed.every((key) => allowed.includes(key.split(/[.[]/)[0]));
-    const what = `${step.op} of ${step.type} ${name} (changed: ${changed.join(", ") || "nothing listed"})`;
+    const underOldDriver = step.urn.includes("kube-ceph:kubernetes:CephCsi$");
+    const what = `${step.op} of ${step.type} ${name}`;
     switch (step.op) {
         case "same":
+        case "create":
+        case "update":
+            // Updates are in place; what holds data (Secrets, class, namespace, pool, user) is checked below to stay "same" or in place.
             return undefined;
         case "read":
             return step.type === "pulumi:pulumi:StackReference" ? undefined : `${what}: only the stack's own outputs may be read`;
-        case "create":
-            return step.type === USER_KEY_TYPE && name === "ceph-client-key" ? undefined : `${what}: only the CephUserKey may be created`;
-        case "update":
-            if (step.type === "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard" && name === "guard-volume-guard" && only(["__provider"])) {
-                return undefined;
-            }
-            if (step.type === "command:remote:Command" && name === "ceph-client-user" && only(["create", "update", "logging", "connection"])) {
-                return undefined;
-            }
-            if (step.type === "command:remote:Command" && name === "ceph-pool" && only(["connection"])) {
-                return undefined;
-            }
-            return `${what}: not an update this release may make`;
+        case "delete":
+            return underOldDriver && OLD_DRIVER_TYPES.includes(step.type) ? undefined : `${what}: only the old driver's workloads, RBAC and ConfigMaps may go`;
+        case "replace":
+        case "create-replacement":
+        case "delete-replaced":
+            // The old CSIDriver becomes the operator's leftovers record, deleted first to free the name.
+            return name === "rbd-driver-leftovers" || (name === "ceph-csi-driver" && step.type === "kubernetes:storage.k8s.io/v1:CSIDriver")
+                ? undefined
+                : `${what}: only the old CSIDriver may be replaced`;
         default:
             return `${what}: no ${step.op} is allowed`;
     }
 }
 
-test.serial("a stack made by the previous release previews with no delete or replace under this one, only the key reader created", async (t) => {
+test.serial("a stack on the previous release's manifests moves to ceph-csi-operator in one up; its PersistentVolume, Secrets and namespace are untouched", async (t) => {
     const previous = mkdtempSync(join(tmpdir(), "kube-ceph-previous-"));
     execFileSync("bash", ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, REPO, PREVIOUS_RELEASE, previous]);
     symlinkSync(join(REPO, "node_modules"), join(previous, "node_modules"));
@@ -61,37 +67,109 @@ test.serial("a stack made by the previous release previews with no delete or rep
         pool: { name: `up${id}`, pgNum: 8, deletionPolicy: "delete" },
         client: { name: `up${id}` },
         storageClass: { name: `up-${id}` },
-        provisioner: { namespace: `up-${id}` },
+        provisioner: { namespace: NAMESPACE },
     });
-    const old = await labStack(STACK, config, previous);
+    // The previous release knows no provisioner.operator key.
+    const { operator: _operator, ...oldProvisioner } = config.provisioner;
+    const old = await labStack(STACK, { ...config, provisioner: oldProvisioner }, previous);
     let current: Awaited<ReturnType<typeof labStack>> | undefined;
     t.teardown(async () => {
+        execFileSync("kubectl", ["delete", "pv", PV, "--ignore-not-found", "--timeout=60s"], { stdio: "pipe" });
         await cleanupStack(t, current ?? old, { pools: [`up${id}`] });
         rmSync(previous, { recursive: true, force: true });
     });
-    const made = await old.up(quiet);
-    t.is(made.summary.result, "succeeded");
+    t.is((await old.up(quiet)).summary.result, "succeeded");
+    t.truthy(kubectlJson("get", "deployment", "-n", NAMESPACE, "csi-rbdplugin-provisioner"), "the previous release wrote its own driver");
+
+    // A volume ceph-csi made under the old install: its clusterID and its Secret's namespace are fixed for its life.
+    const fsid = cephJson<{ fsid: string }>("fsid").fsid;
+    const pv = {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: PV },
+        spec: {
+            capacity: { storage: "1Gi" },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: "Retain",
+            storageClassName: `up-${id}`,
+            csi: {
+                driver: "rbd.csi.ceph.com",
+                volumeHandle: `0001-0024-${fsid}-0000000000000002-00000000-0000-0000-0000-000000000001`,
+                volumeAttributes: { clusterID: fsid, pool: `up${id}`, imageName: "csi-vol-00000000-0000-0000-0000-000000000001" },
+                nodeStageSecretRef: { name: `ceph-up${id}-csi-rbd`, namespace: NAMESPACE },
+            },
+        },
+    };
+    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(pv), stdio: ["pipe", "pipe", "pipe"] });
+    const before = kubectlJson("get", "pv", PV);
+    const secretBefore = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-up${id}-csi-rbd`);
+    const namespaceBefore = kubectlJson("get", "namespace", NAMESPACE);
+
     // The stack's settings file holds its secrets' salt: the new program must use the same one.
     copyFileSync(join(previous, `Pulumi.${STACK}.yaml`), join(REPO, `Pulumi.${STACK}.yaml`));
     current = await labStack(STACK, config, REPO);
     const steps: StepEventMetadata[] = [];
+    const warnings: string[] = [];
     const onEvent = (event: EngineEvent) => {
         if (event.resourcePreEvent !== undefined) {
             steps.push(event.resourcePreEvent.metadata);
+        }
+        if (event.diagnosticEvent?.severity === "warning") {
+            warnings.push(event.diagnosticEvent.message);
         }
     };
     const preview = await current.preview({ ...quiet, diff: true, onEvent });
     t.true(steps.length > 0, "the preview reported no steps");
     t.deepEqual(steps.map(disallowedStep).filter((reason) => reason !== undefined), [], preview.stdout);
-    // What the new design needs must be there: the reader, and the user command printing a digest.
-    t.deepEqual(steps.filter((s) => s.op === "create").map((s) => s.type), [USER_KEY_TYPE], preview.stdout);
-    t.true(steps.some((s) => s.op === "update" && s.urn.endsWith("::ceph-client-user")), preview.stdout);
-    const summary = preview.changeSummary as Record<string, number>;
-    for (const op of ["delete", "replace", "create-replacement", "delete-replaced"]) {
-        t.is(summary[op] ?? 0, 0, `${op}:\n${preview.stdout}`);
+    t.true(warnings.some((w) => w.includes("ceph-csi moves from kube-ceph's own manifests to ceph-csi-operator in this update")), warnings.join("\n"));
+    // What holds data, or what volumes name, neither moves nor changes.
+    for (const [type, name] of [
+        ["kubernetes:core/v1:Namespace", "ceph-csi-namespace"],
+        ["kubernetes:core/v1:Secret", "rbd-secrets-csi"],
+        ["kubernetes:storage.k8s.io/v1:StorageClass", "rbd-class"],
+        ["command:remote:Command", "ceph-pool"],
+        ["command:remote:Command", "ceph-client-user"],
+        ["pulumi-nodejs:dynamic/kube-ceph:CephUserKey", "ceph-client-key"],
+    ]) {
+        const step = steps.find((s) => s.type === type && s.urn.endsWith(`::${name}`));
+        t.is(step?.op, "same", `${type} ${name}: ${step?.op ?? "not in the plan"}`);
     }
-    t.is(summary.create ?? 0, 1, preview.stdout);
-    const up = await current.up(quiet);
+
+    // The switch, in one up, in the right order: the old CSIDriver goes before the Driver is made,
+    // the old workloads only after it.
+    const order: string[] = [];
+    const up = await current.up({
+        ...quiet,
+        onEvent: (event) => {
+            const step = event.resOutputsEvent?.metadata;
+            if (step !== undefined && step.op !== "same") {
+                order.push(`${step.op} ${step.urn.split("::").pop()}`);
+            }
+        },
+    });
     t.is(up.summary.result, "succeeded");
+    const at = (entry: string) => order.indexOf(entry);
+    t.true(at("delete-replaced ceph-csi-driver") >= 0 || at("delete-replaced rbd-driver-leftovers") >= 0, order.join("\n"));
+    const oldDriverGone = Math.max(at("delete-replaced ceph-csi-driver"), at("delete-replaced rbd-driver-leftovers"));
+    t.true(oldDriverGone < at("create rbd-driver-driver"), order.join("\n"));
+    t.true(at("create rbd-driver-driver") < at("delete ceph-csi-provisioner"), order.join("\n"));
+    t.true(at("create rbd-driver-driver") < at("delete ceph-csi-nodeplugin"), order.join("\n"));
+
+    // The volume, its Secret and their namespace are as they were; its clusterID resolves in the operator's configuration.
+    const after = kubectlJson("get", "pv", PV);
+    t.is(after.metadata.uid, before.metadata.uid);
+    t.is(after.metadata.resourceVersion, before.metadata.resourceVersion);
+    const secretAfter = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-up${id}-csi-rbd`);
+    t.is(secretAfter.metadata.uid, secretBefore.metadata.uid);
+    t.deepEqual(secretAfter.data, secretBefore.data);
+    t.is(kubectlJson("get", "namespace", NAMESPACE).metadata.uid, namespaceBefore.metadata.uid);
+    const csiConfig = JSON.parse(kubectlJson("get", "configmap", "-n", OPERATOR_NAMESPACE, "ceph-csi-config").data["config.json"]);
+    t.true(csiConfig.some((c: { clusterID: string }) => c.clusterID === after.spec.csi.volumeAttributes.clusterID), JSON.stringify(csiConfig));
+    // kube-ceph's old workloads are gone, the operator's are there.
+    const names = (kind: string, namespace: string) => kubectlJson("get", kind, "-n", namespace).items.map((o: { metadata: { name: string } }) => o.metadata.name);
+    t.deepEqual([...names("deployment", NAMESPACE), ...names("daemonset", NAMESPACE)], []);
+    t.true(names("deployment", OPERATOR_NAMESPACE).includes("rbd.csi.ceph.com-ctrlplugin"));
+    t.true(names("daemonset", OPERATOR_NAMESPACE).includes("rbd.csi.ceph.com-nodeplugin"));
+
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });

@@ -86,7 +86,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["image with space", (c) => (c.provisioner = { images: { cephcsi: "quay.io/cephcsi/cephcsi:v3 ;x" } }), "kube-ceph:provisioner.images.cephcsi", /image reference/],
     ["unknown image key", (c) => (c.provisioner = { images: { attacher: "x:1" } }), "kube-ceph:provisioner.images.attacher", /not a known key/],
     ["install unknown", (c) => (c.provisioner = { install: "helm" }), "kube-ceph:provisioner.install", /manifests, operator/],
-    ["operator install with the external kind", (c) => (c.provisioner = { kind: "external", install: "operator" }), "kube-ceph:provisioner.install", /ceph-csi-operator installs ceph-csi, the csi kind/],
+    ["operator install with the external kind", (c) => (c.provisioner = { kind: "external", install: "operator" }), "kube-ceph:provisioner.install", /must be left unset with kube-ceph:provisioner.kind "external"/],
     ["operator manifest with a newline", (c) => (c.provisioner = { install: "operator", operator: { manifest: "a\nb" } }), "kube-ceph:provisioner.operator.manifest", /URL, or a path/],
     ["operator logVerbosity 6", (c) => (c.provisioner = { install: "operator", operator: { logVerbosity: 6 } }), "kube-ceph:provisioner.operator.logVerbosity", /0 to 5/],
     ["operator timeout 5 s", (c) => (c.provisioner = { install: "operator", operator: { timeoutSeconds: 5 } }), "kube-ceph:provisioner.operator.timeoutSeconds", /between 10 and 3600/],

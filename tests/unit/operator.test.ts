@@ -10,7 +10,7 @@ import { OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readOperat
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
 import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
 import { imageSetData } from "../../components/rbd-driver";
-import { baseConfig, byType, FSID, runProgram, unwrap } from "../harness";
+import { baseConfig, byType, declaredBefore, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 /** A small install.yaml of the published shape: a namespace, a CRD with a `default`, the operator Deployment. */
 const MANIFEST = `---
@@ -144,7 +144,9 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     const [profile] = byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile");
     const [driver] = byType(run, "kubernetes:csi.ceph.io/v1:Driver");
     const value = async (input: unknown) => (await unwrap(input)).value;
-    t.deepEqual(await value(profile.inputs.metadata), { name: FSID, namespace: "op-system" });
+    // Deleted in the background: the operator owns the connection to the profile, and must find it to clear its finalizer.
+    t.deepEqual(await value(profile.inputs.metadata), { name: FSID, namespace: "op-system", annotations: { "pulumi.com/deletionPropagationPolicy": "background" } });
+    t.deepEqual(profile.opts.customTimeouts, { delete: "300s" });
     t.deepEqual(await value(connection.inputs.metadata), { name: FSID, namespace: "op-system" });
     t.is(await value(profile.inputs.spec.cephConnectionRef.name), FSID);
     t.deepEqual(await value(connection.inputs.spec.monitors), ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]);
@@ -166,4 +168,34 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     // The hand-written driver is not declared, and the Secrets stay in provisioner.namespace.
     t.deepEqual(byType(run, "kube-ceph:kubernetes:CephCsi"), []);
     t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map((n) => value(n.inputs.metadata.name))), ["ceph-csi"]);
+});
+
+const operatorConfig = () => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } });
+
+test.serial("a stack on kube-ceph's manifests moves to the operator: a warning says what happens, the namespace and the old CSIDriver are taken over", async (t) => {
+    const run = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { pool: "mypool", provisionerKind: "csi" }));
+    t.true(run.warnings.some((w) => /moves from kube-ceph's own manifests to ceph-csi-operator/.test(w) && /Mounted volumes stay mounted/.test(w)), run.warnings.join("\n"));
+    const [operator] = byType(run, "kube-ceph:kubernetes:CephCsiOperator");
+    t.deepEqual(operator.opts.aliases, [{ type: "kube-ceph:kubernetes:CephCsi" }]);
+    const [leftovers] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:OperatorLeftovers");
+    t.true(leftovers.opts.deleteBeforeReplace);
+    const [alias] = await Promise.all((leftovers.opts.aliases as unknown[]).map((a) => unwrap(a)));
+    t.is(alias.value, "urn:pulumi:unit::kube-ceph::kube-ceph:kubernetes:CephCsi$kubernetes:storage.k8s.io/v1:CSIDriver::ceph-csi-driver");
+    t.is(run.outputs.csiInstall, "operator");
+    // A stack that is already on the operator gets no warning.
+    const again = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { pool: "mypool", provisionerKind: "csi", csiInstall: "operator" }));
+    t.false(again.warnings.some((w) => /moves from/.test(w)));
+});
+
+test.serial("going back from the operator to kube-ceph's manifests is refused before anything is declared", async (t) => {
+    const error = await t.throwsAsync(runProgram(baseConfig({ provisioner: { install: "manifests" } }), fakeReader(healthyCeph(), undefined, { pool: "mypool", provisionerKind: "csi", csiInstall: "operator" })));
+    t.regex(error!.message, /kube-ceph:provisioner\.install is "manifests" on a stack whose ceph-csi ceph-csi-operator runs\. Going back is not supported/);
+    t.deepEqual(declaredBefore(error), []);
+});
+
+test.serial("kube-ceph's own manifests still install, with a deprecation warning on every run naming the way to the operator", async (t) => {
+    const run = await runProgram(baseConfig({ provisioner: { install: "manifests" } }));
+    t.true(run.warnings.some((w) => /provisioner\.install "manifests" .* deprecated.*Remove the key \(the operator is the default\)/.test(w)), run.warnings.join("\n"));
+    t.is(byType(run, "kube-ceph:kubernetes:CephCsi").length, 1);
+    t.is(run.outputs.csiInstall, "manifests");
 });
