@@ -1,7 +1,8 @@
 // Preview bench: what a no-op `pulumi preview` and a first `pulumi up` of kube-ceph cost
 // against the engine's floor (an empty TypeScript program on the same CLI, backend and
 // machine), measured in one run, with a breakdown of where the preview's time goes.
-// Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/preview.ts [runs]
+// Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/preview.ts [runs] [operator|manifests]
+// (the second argument picks how ceph-csi is installed; default: the operator, kube-ceph's default)
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { labHost, labPrivateKey } from "../lab/lab";
 import { labConfig, labStack, REPO } from "../lab/stack";
 
 const runs = Number(process.argv[2] ?? 5);
+const install = process.argv[3] ?? "operator";
 const id = process.pid;
 const quiet = { color: "never" as const, onOutput: () => undefined };
 
@@ -69,14 +71,14 @@ const line = (label: string, value: string) => process.stdout.write(`${label.pad
 const s = (v: number) => `${v.toFixed(2)} s`;
 
 async function main(): Promise<void> {
-    process.stdout.write(`preview bench: medians of ${runs} runs\n`);
+    process.stdout.write(`preview bench: medians of ${runs} runs, ceph-csi installed by ${install}\n`);
     const floorDir = emptyProject();
     const floor = await LocalWorkspace.createOrSelectStack({ stackName: `benchfloor${id}`, workDir: floorDir });
     const config = labConfig({
         pool: { name: `benchprev${id}`, pgNum: 8, deletionPolicy: "delete" },
         client: { name: `benchprev${id}` },
         storageClass: { name: `benchprev${id}` },
-        provisioner: { namespace: `benchprev${id}` },
+        provisioner: { namespace: `benchprev${id}`, install },
     });
     const stack: Stack = await labStack(`benchprev${id}`, config);
     try {
