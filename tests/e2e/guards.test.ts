@@ -13,7 +13,9 @@ const guardConfig = (suffix: string, extra: Parameters<typeof labConfig>[0] = {}
         pool: { name: `g${suffix}${id}`, pgNum: 8, deletionPolicy: "delete" },
         client: { name: `g${suffix}${id}` },
         storageClass: { name: `g-${suffix}-${id}` },
-        provisioner: { namespace: `g-${suffix}-${id}` },
+        // The guards are the Ceph side's and the VolumeGuard's, the same under either install;
+        // kube-ceph's own manifests make the faster lab stack (operator.test.ts has the operator's destroy).
+        provisioner: { namespace: `g-${suffix}-${id}`, install: "manifests" },
         ...extra,
     });
 

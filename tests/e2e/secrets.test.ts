@@ -42,7 +42,7 @@ class Scan {
 
     /** The stack's export as the CLI prints it without --show-secrets (the Automation API's exportStack shows secrets). */
     noteExport(stackName: string): void {
-        this.note("stack export", execFileSync("pulumi", ["stack", "export", "--stack", stackName], { cwd: REPO, encoding: "utf8" }));
+        this.note("stack export", execFileSync("pulumi", ["stack", "export", "--stack", stackName], { cwd: REPO, encoding: "utf8", maxBuffer: 256 << 20 }));
     }
 
     noteSshdLogs(): void {
