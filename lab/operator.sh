@@ -152,7 +152,11 @@ stop_operator() { stop_pids "ceph-csi-operator|$OPERATOR_PID|$OPERATOR_BIN/ceph-
 cmd_supervise() {
   local state ns deleting
   while :; do
-    state="$(deployment_state || true)"
+    # An API that does not answer says nothing about the Deployment: a kubelet keeps its pods.
+    if ! state="$(deployment_state)"; then
+      sleep 1
+      continue
+    fi
     read -r ns deleting <<<"$state"
     if [[ -n "$ns" && -z "$deleting" && ! -f "$PAUSE_FILE" ]]; then
       operator_running || start_operator "$ns" || log "could not start the operator yet"
