@@ -197,7 +197,6 @@ cmd_status() {
 
 cmd_env() {
   printf 'export KUBE_CEPH_LAB_OPERATOR_MANIFEST=%q\n' "$(manifest_path)"
-  printf 'export KUBE_CEPH_LAB_OPERATOR_VERSION=%q\n' "$OPERATOR_VERSION"
   printf 'export KUBE_CEPH_LAB_OPERATOR_KUBECONFIG=%q\n' "$OPERATOR_KUBECONFIG"
 }
 

@@ -30,6 +30,42 @@ export function dropPool(name: string): void {
     }
 }
 
+/** A PersistentVolume as ceph-csi's RBD driver makes one, for tests of what reads volumes (no driver runs here). */
+export interface CsiVolume {
+    name: string;
+    fsid: string;
+    pool: string;
+    storageClassName: string;
+    reclaimPolicy: "Retain" | "Delete";
+    /** Makes the image and volume ids unique. */
+    suffix: string;
+    claim?: { namespace: string; name: string };
+    nodeStageSecret?: { namespace: string; name: string };
+}
+
+/** Creates that PersistentVolume through the API. */
+export function createCsiVolume(volume: CsiVolume): void {
+    const manifest = {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: volume.name },
+        spec: {
+            capacity: { storage: "1Gi" },
+            accessModes: ["ReadWriteOnce"],
+            persistentVolumeReclaimPolicy: volume.reclaimPolicy,
+            storageClassName: volume.storageClassName,
+            ...(volume.claim ? { claimRef: volume.claim } : {}),
+            csi: {
+                driver: "rbd.csi.ceph.com",
+                volumeHandle: `0001-0024-${volume.fsid}-0000000000000002-${volume.suffix}`,
+                volumeAttributes: { clusterID: volume.fsid, pool: volume.pool, imageName: `csi-vol-${volume.suffix}` },
+                ...(volume.nodeStageSecret ? { nodeStageSecretRef: volume.nodeStageSecret } : {}),
+            },
+        },
+    };
+    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(manifest), stdio: ["pipe", "pipe", "pipe"] });
+}
+
 /** `kubectl <args> -o json`, parsed. */
 export function kubectlJson<T = any>(...args: string[]): T {
     return JSON.parse(execFileSync("kubectl", [...args, "-o", "json"], { encoding: "utf8" })) as T;

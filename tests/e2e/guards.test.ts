@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { clientCaps } from "../../components/ceph-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { cleanupStack, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
+import { cleanupStack, createCsiVolume, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
 
@@ -49,20 +49,7 @@ async function upWithVolume(t: ExecutionContext, suffix: string, volume: { recla
         pools: [pool],
     }));
     const fsid = String((await stack.up(quiet)).outputs.clusterId.value);
-    const manifest = {
-        apiVersion: "v1",
-        kind: "PersistentVolume",
-        metadata: { name: pvName },
-        spec: {
-            capacity: { storage: "1Gi" },
-            accessModes: ["ReadWriteOnce"],
-            persistentVolumeReclaimPolicy: volume.reclaimPolicy,
-            storageClassName: String(config.storageClass.name),
-            ...(volume.claim ? { claimRef: volume.claim } : {}),
-            csi: { driver: "rbd.csi.ceph.com", volumeHandle: `0001-0024-${fsid}-0000000000000002-${suffix}`, volumeAttributes: { clusterID: fsid, pool, imageName: `csi-vol-${suffix}` } },
-        },
-    };
-    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(manifest) });
+    createCsiVolume({ name: pvName, fsid, pool, storageClassName: String(config.storageClass.name), reclaimPolicy: volume.reclaimPolicy, suffix, claim: volume.claim });
     return { config, pool, pvName, stack, user: `client.${String(config.client.name)}` };
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
 import { cephJson } from "../../lab/lab";
-import { cleanupStack, kubectlJson, quiet } from "../lab";
+import { cleanupStack, createCsiVolume, kubectlJson, quiet } from "../lab";
 
 /** The last release that landed on main (stop 14), whose stacks this one must take over. */
 const PREVIOUS_RELEASE = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
@@ -83,24 +83,15 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
 
     // A volume ceph-csi made under the old install: its clusterID and its Secret's namespace are fixed for its life.
     const fsid = cephJson<{ fsid: string }>("fsid").fsid;
-    const pv = {
-        apiVersion: "v1",
-        kind: "PersistentVolume",
-        metadata: { name: PV },
-        spec: {
-            capacity: { storage: "1Gi" },
-            accessModes: ["ReadWriteOnce"],
-            persistentVolumeReclaimPolicy: "Retain",
-            storageClassName: `up-${id}`,
-            csi: {
-                driver: "rbd.csi.ceph.com",
-                volumeHandle: `0001-0024-${fsid}-0000000000000002-00000000-0000-0000-0000-000000000001`,
-                volumeAttributes: { clusterID: fsid, pool: `up${id}`, imageName: "csi-vol-00000000-0000-0000-0000-000000000001" },
-                nodeStageSecretRef: { name: `ceph-up${id}-csi-rbd`, namespace: NAMESPACE },
-            },
-        },
-    };
-    execFileSync("kubectl", ["create", "-f", "-"], { input: JSON.stringify(pv), stdio: ["pipe", "pipe", "pipe"] });
+    createCsiVolume({
+        name: PV,
+        fsid,
+        pool: `up${id}`,
+        storageClassName: `up-${id}`,
+        reclaimPolicy: "Retain",
+        suffix: `up${id}`,
+        nodeStageSecret: { name: `ceph-up${id}-csi-rbd`, namespace: NAMESPACE },
+    });
     const before = kubectlJson("get", "pv", PV);
     const secretBefore = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-up${id}-csi-rbd`);
     const namespaceBefore = kubectlJson("get", "namespace", NAMESPACE);
