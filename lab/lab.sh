@@ -62,9 +62,11 @@ lab_env() {
   "$LAB/kube.sh" env
   "$LAB/operator.sh" env
   "$LAB/pulumi.sh" env
+  # metadata=skip: the file driver rewrites its .attrs sidecars in place, so a SIGKILL (the
+  # kill test) could leave one empty and every later command failing with "failed to load checkpoint: EOF".
   cat <<EOF
 export PATH="$REPO/node_modules/.bin:$CACHE/actionlint-$ACTIONLINT_VERSION/bin:\$PATH"
-export PULUMI_BACKEND_URL="file://$DATA/pulumi-state"
+export PULUMI_BACKEND_URL="file://$DATA/pulumi-state?metadata=skip"
 export PULUMI_CONFIG_PASSPHRASE="kube-ceph-lab-only"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export KUBE_CEPH_LAB_HOME="$KUBE_CEPH_LAB_HOME"
