@@ -30,11 +30,7 @@ function descendants(root: number): number[] {
     return found;
 }
 
-// The Ceph-side faults (health, SSH, mons, full OSDs) are the same under either install and run
-// on kube-ceph's faster manifests stack, as the guards do; a killed run and a lost API, where
-// the Kubernetes side is mid-flight, run through ceph-csi-operator, the default.
-const config = (install: "manifests" | "operator" = "manifests") =>
-    labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: `flt${id}` }, storageClass: { name: `flt-${id}` }, provisioner: { namespace: `flt-${id}`, install } });
+const config = () => labConfig({ pool: { name: pool, pgNum: 8, deletionPolicy: "delete" }, client: { name: `flt${id}` }, storageClass: { name: `flt-${id}` }, provisioner: { namespace: `flt-${id}` } });
 
 test.serial("an unhealthy cluster (noout: HEALTH_WARN) is refused before any change, naming the check; the run proceeds once healthy", async (t) => {
     const stack = await labStack(`e2eflt${id}`, config());
@@ -182,7 +178,7 @@ test.serial("full OSDs (HEALTH_ERR) are refused even under preflight.health warn
 test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges on the next run: one pool, one user, the right key", async (t) => {
     const stackName = `e2ekill${id}`;
     const user = `flt${id}`;
-    const stack = await labStack(stackName, config("operator"));
+    const stack = await labStack(stackName, config());
     t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", stackName], { cwd: REPO, detached: true, stdio: "ignore" });
     for (let i = 0; i < 240 && !poolExists(pool); i++) {
@@ -217,7 +213,7 @@ test.serial("Kubernetes API gone mid-run (once the pool appears, seconds before 
     const stackName = `e2eapi${id}`;
     const user = `client.flt${id}`;
     const kube = (command: string) => execFileSync(join(REPO, "lab", "kube.sh"), [command], { stdio: "pipe" });
-    const stack = await labStack(stackName, config("operator"));
+    const stack = await labStack(stackName, config());
     t.teardown(() => cleanupStack(t, stack, { restore: { "start the API server": () => kube("start-apiserver") }, pools: [pool] }));
     // The pool appears seconds before its script ends and the user and Secrets follow; stopping on the
     // user itself lost the race to the Secrets once under CI load.
