@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ImageKey } from "./config";
 import { ownedNamespace, rolloutAnnotations } from "./kubernetes-common";
+import { defaultImage } from "./images";
 import { PROVISIONER_NAMES } from "./rbd-storage-class";
 
 export interface CephCsiArgs {
@@ -47,7 +48,8 @@ export class CephCsi extends pulumi.ComponentResource {
         const child = { parent: this };
         pulumi.log.warn(
             'kube-ceph:provisioner.install "manifests" deploys ceph-csi from kube-ceph\'s own manifests, which is deprecated: ' +
-                "ceph-csi's maintainers support installs through ceph-csi-operator. Remove the key (the operator is the default) to move this stack to it in one update.",
+                "ceph-csi's maintainers support installs through ceph-csi-operator. Remove the key (the operator is the default) to move this stack to it in one update. " +
+                `Its default images stay at the versions its container arguments were written for (${defaultImage("cephcsi", { kind: "csi", install: "manifests" })}), older than the ceph-csi releases upstream supports.`,
             this,
         );
         const image = (key: ImageKey): string => {
