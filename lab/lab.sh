@@ -237,10 +237,6 @@ lab_tier() {
   checks_done
 }
 
-# The control plane at Kubernetes 1.30 (kube-controller-manager provisions kubernetes.io/rbd
-# claims with the rbd CLI) on the same Ceph: the 1.36 control plane is stopped and its data
-# removed, 1.30 is built if needed and started on an empty etcd, tests/k8s130 run against it,
-# and 1.36 is started again (empty) for the lab tier.
 # The k8s130 tier's Kubernetes 1.30 build (about 8 min on a cold cache) starts with the test
 # run, in the background at the lowest CPU and I/O priority: the tiers before it mostly wait
 # on Ceph, SSH and the engine, and leave the cores to it. kube.sh's build lock makes the
@@ -250,6 +246,10 @@ start_k8s130_build() {
   echo $! >"$DATA/k8s130-build.pid"
 }
 
+# The control plane at Kubernetes 1.30 (kube-controller-manager provisions kubernetes.io/rbd
+# claims with the rbd CLI) on the same Ceph: the 1.36 control plane is stopped and its data
+# removed, 1.30 is started (after its build, see above) on an empty etcd, tests/k8s130 run against it,
+# and 1.36 is started again (empty) for the lab tier.
 k8s130_tier() {
   local rc=0
   if [[ -f "$DATA/k8s130-build.pid" ]] && kill -0 "$(cat "$DATA/k8s130-build.pid")" 2>/dev/null; then
