@@ -14,7 +14,10 @@ import { CephPool, stackOwner } from "./components/ceph-pool";
 import { KubeCephConfig, readStackConfig } from "./components/config";
 import { imagesFor } from "./components/images";
 import { InTreeRbd } from "./components/in-tree-rbd";
-import { CephReading, clientMonitorAddresses, CSI_INSTALL_OUTPUT, KubernetesReading, liveReader, monitorsFromConfig, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/live";
+import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
+import type { KubernetesReading } from "./components/kubernetes-reader";
+import { LiveReader, liveReader } from "./components/live-reader";
+import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/stack-history";
 import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
 import { RbdDriver } from "./components/rbd-driver";
 import { RbdProvisioner } from "./components/rbd-provisioner";
@@ -22,7 +25,7 @@ import { RbdSecrets } from "./components/rbd-secrets";
 import { RbdStorageClass } from "./components/rbd-storage-class";
 import { SmokeTest } from "./components/smoke-test";
 import { VolumeGuard } from "./components/volume-guard";
-import { MonConnection } from "./components/remote-script";
+import { MonConnection } from "./components/mon-connection";
 
 /** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
 const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
@@ -31,8 +34,7 @@ const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
  * Reads what the plan depends on, skipping what config overrides or turned-off checks make
  * unnecessary. The Ceph and the Kubernetes read run at once: every preview waits for both.
  */
-async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
-    const reader = liveReader();
+async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
     const cephRequest = {
         discovery: config.ceph.fsid === undefined,
         health: config.preflight.health !== "off",
@@ -65,7 +67,8 @@ async function readLiveState(config: KubeCephConfig, sshPrivateKey: string): Pro
     return { ceph, kubernetes: kubernetesRead.value };
 }
 
-export = async () => {
+/** The program; the tests run it with a fake reader in place of the live one. */
+export = async (reader: LiveReader = liveReader) => {
     // 1. Configuration: every key checked before anything is read or declared.
     const { config, sshPrivateKey } = readStackConfig();
     const privateKey = pulumi.secret(sshPrivateKey);
@@ -86,7 +89,7 @@ export = async () => {
     let operatorManifest: OperatorManifest | undefined;
     try {
         [live, operatorManifest] = await Promise.all([
-            readLiveState(config, sshPrivateKey),
+            readLiveState(reader, config, sshPrivateKey),
             viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
         ]);
         if (live.ceph?.health !== undefined) {
@@ -101,7 +104,7 @@ export = async () => {
         throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
     }
     // A new pool name on a live stack is a new pool: existing volumes stay in the old one.
-    const previous = await liveReader().readPrevious();
+    const previous = await reader.readPrevious();
     const previousPool = previous.pool;
     if (previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
         throw new pulumi.RunError(

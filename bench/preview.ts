@@ -8,7 +8,8 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { cephReadScript, liveReader } from "../components/live";
+import { cephReadScript } from "../components/ceph-reading";
+import { liveReader } from "../components/live-reader";
 import { sshExec } from "../components/ssh-reader";
 import { labHost, labPrivateKey } from "../lab/lab";
 import { labConfig, labStack, REPO } from "../lab/stack";
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
         const request = { discovery: true, health: true, tunables: true, userKey: `client.benchprev${id}` };
         const cephProcesses = (cephReadScript(request).match(/\bceph /g) ?? []).length;
         const hosts = [labHost()];
-        const cephRead = await medianOf(runs, () => liveReader().readCeph(hosts, privateKey, request));
-        const kubeRead = await medianOf(runs, () => liveReader().readKubernetes({ version: false, selfLink: false, nodes: true }));
+        const cephRead = await medianOf(runs, () => liveReader.readCeph(hosts, privateKey, request));
+        const kubeRead = await medianOf(runs, () => liveReader.readKubernetes({ version: false, selfLink: false, nodes: true }));
         // The program loads the Kubernetes client at its first read; this process already has.
         const kubeClientLoad = median(Array.from({ length: runs }, () => requireSeconds("@kubernetes/client-node")));
         const rest = preview - floorPreview - (loadProgram - loadFloor) - cephRead - kubeClientLoad - kubeRead;

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CephUserKey } from "./ceph-user-key";
-import { cephCommand, MonLane, remoteScript } from "./remote-script";
+import { cephCommand } from "./ceph-command";
+import type { MonLane } from "./mon-connection";
+import { remoteScript } from "./shell-script";
 
 export interface CephClientArgs {
     /** The mon host lane the scripts run in (see MonConnection.lane). */

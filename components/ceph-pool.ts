@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cephCommand, MonLane, remoteScript } from "./remote-script";
+import { cephCommand } from "./ceph-command";
+import type { MonLane } from "./mon-connection";
+import { remoteScript } from "./shell-script";
 
 /** Pool application metadata key that records which stack created the pool. */
 export const OWNER_KEY = "kube-ceph.owner";

@@ -6,7 +6,7 @@
 // against that digest.
 import * as pulumi from "@pulumi/pulumi";
 import type { CephHost } from "./config";
-import { remoteScript } from "./remote-script";
+import { remoteScript } from "./shell-script";
 import { isFinalFailure, sshExec } from "./ssh-reader";
 
 /** SHA-256 hex of a key, as `printf '%s' "$KEY" | sha256sum` prints it on the mon host. */
@@ -41,8 +41,7 @@ export function checkKeyDigest(entity: string, key: string, digest: string): voi
 /**
  * The read-only script that prints the key on stdout, which only this module's reader sees.
  * Built in the program and handed to the provider as an input: the provider's code is
- * serialized with everything its modules import, and remote-script.ts imports the config
- * schema and @pulumi/command.
+ * serialized with every function it calls, so it gets the finished script, not the builder.
  */
 export function userKeyScript(entity: string): string {
     return remoteScript({ ENTITY: entity }, 'ceph auth get-key "$ENTITY"');

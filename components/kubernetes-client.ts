@@ -1,4 +1,4 @@
-// How kube-ceph's own Kubernetes reads find the cluster: the planning-time reads in live.ts
+// How kube-ceph's own Kubernetes reads find the cluster: the planning-time reads in kubernetes-reader.ts
 // and the dynamic providers (VolumeGuard, SmokeTestCheck), which also run during destroy
 // when the program does not. Pulumi serializes those providers' functions into the state,
 // so this requires the client library at call time instead of importing it.

@@ -1,10 +1,11 @@
 // Decisions made before anything changes: is the cluster healthy enough, can every node's
 // kernel map the images this StorageClass will create, and is the chosen provisioner still
-// supported by this Kubernetes. Pure functions over what live.ts read, so each rule is
+// supported by this Kubernetes. Pure functions over what the live reader (live-reader.ts) read, so each rule is
 // tested on its own.
 import * as semver from "semver";
 import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
-import type { CephHealth, CrushTunables, KubernetesNode, Monitor } from "./live";
+import type { CephHealth, CrushTunables, Monitor } from "./ceph-reading";
+import type { KubernetesNode } from "./kubernetes-reader";
 
 /** Thrown when a preflight check refuses the run; the message says what to do. */
 export class PreflightError extends Error {

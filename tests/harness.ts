@@ -4,8 +4,10 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
-import type { CephReading, KubernetesReading, LiveReader, PreviousOutputs } from "../components/live";
-import { setLiveReader } from "../components/live";
+import type { CephReading } from "../components/ceph-reading";
+import type { KubernetesReading } from "../components/kubernetes-reader";
+import type { LiveReader } from "../components/live-reader";
+import type { PreviousOutputs } from "../components/stack-history";
 
 export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefakeTESTONLYSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n";
 export const FAKE_CEPH_KEY = "AQBfakefakefakefakefakeTESTONLYCEPHKEY==";
@@ -160,9 +162,8 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
         warnings.push(message);
         return Promise.resolve();
     };
-    const restore = setLiveReader(reader.reader);
     delete require.cache[require.resolve("../index")];
-    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    const program = require("../index") as (reader: LiveReader) => Promise<Record<string, unknown>>;
     let failure: unknown;
     try {
         const outputs = (await runInPulumiStack(async () => {
@@ -179,7 +180,7 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
                 return undefined;
             });
             try {
-                return await program();
+                return await program(reader.reader);
             } catch (error) {
                 // Rethrown below, so the stack itself completes and leaves no stray rejections.
                 failure = error;
@@ -199,7 +200,6 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
         await Promise.all(pending);
         return { resources, outputs: resolved, warnings, reads: reader.reads };
     } finally {
-        restore();
         (pulumi.log as any).warn = warn;
     }
 }

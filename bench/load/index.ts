@@ -12,7 +12,7 @@ import { readStackConfig } from "../../components/config";
 import { imagesFor } from "../../components/images";
 import { RbdSecrets } from "../../components/rbd-secrets";
 import { RbdStorageClass } from "../../components/rbd-storage-class";
-import { MonConnection } from "../../components/remote-script";
+import { MonConnection } from "../../components/mon-connection";
 
 export = async () => {
     const { config, sshPrivateKey } = readStackConfig();

@@ -1,7 +1,7 @@
 import test from "ava";
 import type { ImageFeature } from "../../components/config";
-import type { CrushTunables, Monitor } from "../../components/live";
-import { cephReadScript, parseHealth, parseMonDump, parseTunables } from "../../components/live";
+import type { CrushTunables, Monitor } from "../../components/ceph-reading";
+import { cephReadScript, parseHealth, parseMonDump, parseTunables } from "../../components/ceph-reading";
 import { checkHealth, checkKernels, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];

@@ -1,13 +1,8 @@
-// Every live read the program makes while it is being planned: Ceph discovery and health
-// over SSH, the Kubernetes server version and node kernels, and this stack's own last
-// outputs. They run in previews too,
-// so a pull request's preview shows the cluster as it is now. Tests swap the reader with
-// setLiveReader(); config overrides make index.ts skip the parts it does not need.
-import * as pulumi from "@pulumi/pulumi";
+// What the Ceph cluster reports while the program is planned, and how to ask for it: the
+// read-only script run on a mon host (discovery, health, CRUSH tunables, a user's key) and
+// the parsers of its answer. No I/O here: mon-reader.ts carries the script over SSH.
 import type { CephHost } from "./config";
-import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
-import { remoteScript } from "./remote-script";
-import { isFinalFailure, sshExec } from "./ssh-reader";
+import { remoteScript } from "./shell-script";
 
 /** One monitor as `ceph mon dump` reports it. */
 export interface Monitor {
@@ -59,35 +54,6 @@ export interface CephReadRequest {
     tunables: boolean;
     /** A user (`client.<name>`) whose key to read too, if it exists. */
     userKey?: string;
-}
-
-export interface KubernetesNode {
-    name: string;
-    kernelVersion: string;
-}
-
-export interface KubernetesReading {
-    /** gitVersion of the API server, e.g. v1.31.2. */
-    serverVersion?: string;
-    /** Whether the API server still fills metadata.selfLink (read from the `default` namespace). */
-    selfLinkFilled?: boolean;
-    nodes?: KubernetesNode[];
-}
-
-export interface KubernetesReadRequest {
-    version: boolean;
-    /** Read whether objects carry metadata.selfLink (the external rbd-provisioner needs it). */
-    selfLink?: boolean;
-    nodes: boolean;
-    /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
-    kubeconfig?: string;
-}
-
-export interface LiveReader {
-    readCeph(hosts: CephHost[], privateKey: string, request: CephReadRequest): Promise<CephReading>;
-    readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading>;
-    /** What this stack's last update recorded, if any (a new stack has nothing). */
-    readPrevious(): Promise<PreviousOutputs>;
 }
 
 const SECTION = "----kube-ceph-section----";
@@ -225,111 +191,25 @@ export function parseTunables(report: unknown): CrushTunables {
     };
 }
 
-/** Tries the hosts in order and reads from the first that answers. */
-async function readCeph(hosts: CephHost[], privateKey: string, request: CephReadRequest): Promise<CephReading> {
-    const skipped: { host: CephHost; reason: string }[] = [];
-    const script = cephReadScript(request);
-    for (const host of hosts) {
-        let stdout: string;
-        try {
-            stdout = await sshExec(host, privateKey, script);
-        } catch (error) {
-            // A wrong host key may be a man-in-the-middle: stop rather than try the next host.
-            // A failing ceph command fails the same way through every mon host of one cluster.
-            if (isFinalFailure(error)) {
-                throw new Error(`reading the Ceph cluster through ${host.host}:${host.port} failed: ${(error as Error).message}`);
-            }
-            skipped.push({ host, reason: (error as Error).message });
-            continue;
-        }
-        const sections = splitSections(stdout);
-        const reading: CephReading = { host, skipped };
-        if (request.discovery) {
-            reading.fsid = (sections.mons as { fsid: string }).fsid;
-            reading.monitors = parseMonDump(sections.mons);
-        }
-        if (request.health) {
-            reading.health = parseHealth(sections.health);
-        }
-        if (request.tunables) {
-            reading.tunables = parseTunables(sections.tunables);
-        }
-        if (request.userKey !== undefined) {
-            const key = parseUserKey(sections.user);
-            if (key !== undefined) {
-                reading.userKey = key;
-            }
-        }
-        return reading;
+/** The readings of one answer of cephReadScript, from the host that gave it. */
+export function parseCephReading(stdout: string, request: CephReadRequest, host: CephHost, skipped: CephReading["skipped"]): CephReading {
+    const sections = splitSections(stdout);
+    const reading: CephReading = { host, skipped };
+    if (request.discovery) {
+        reading.fsid = (sections.mons as { fsid: string }).fsid;
+        reading.monitors = parseMonDump(sections.mons);
     }
-    throw new Error(
-        "no Ceph mon host in kube-ceph:ceph.hosts could be reached over SSH:\n" +
-            skipped.map((s) => `  ${s.host.user}@${s.host.host}:${s.host.port}: ${s.reason}`).join("\n"),
-    );
-}
-
-async function readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading> {
-    const k8s = await import("@kubernetes/client-node");
-    const kubeconfig = loadKubeConfig(request.kubeconfig);
-    const reading: KubernetesReading = {};
-    try {
-        if (request.version) {
-            reading.serverVersion = (await kubeconfig.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+    if (request.health) {
+        reading.health = parseHealth(sections.health);
+    }
+    if (request.tunables) {
+        reading.tunables = parseTunables(sections.tunables);
+    }
+    if (request.userKey !== undefined) {
+        const key = parseUserKey(sections.user);
+        if (key !== undefined) {
+            reading.userKey = key;
         }
-        if (request.selfLink) {
-            const namespace = await kubeconfig.makeApiClient(k8s.CoreV1Api).readNamespace({ name: "default" });
-            reading.selfLinkFilled = (namespace.metadata?.selfLink ?? "") !== "";
-        }
-        if (request.nodes) {
-            const list = await kubeconfig.makeApiClient(k8s.CoreV1Api).listNode();
-            reading.nodes = list.items
-                .map((node) => ({ name: node.metadata?.name ?? "", kernelVersion: node.status?.nodeInfo?.kernelVersion ?? "" }))
-                .sort((a, b) => a.name.localeCompare(b.name));
-        }
-    } catch (error) {
-        throw new Error(`reading the Kubernetes API at ${apiServerOf(kubeconfig)} failed: ${(error as Error).message}`);
     }
     return reading;
-}
-
-/** The stack output that records the managed pool: index.ts writes it, the rename guard reads it back. */
-export const POOL_OUTPUT = "pool";
-/** The stack outputs that record how ceph-csi was installed (kind csi): the switch to the operator reads them back. */
-export const PROVISIONER_KIND_OUTPUT = "provisionerKind";
-export const CSI_INSTALL_OUTPUT = "csiInstall";
-
-/** What the last update of this stack recorded. */
-export interface PreviousOutputs {
-    pool?: string;
-    /** provisioner.kind; undefined for a new stack. */
-    provisionerKind?: string;
-    /** provisioner.install for the csi kind; undefined before releases that had the operator (they had the manifests). */
-    csiInstall?: string;
-}
-
-/** Reads the stack's own last outputs; a new stack has none. */
-async function readPrevious(): Promise<PreviousOutputs> {
-    const self = new pulumi.StackReference("kube-ceph-previous", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
-    const text = async (name: string) => {
-        const details = await self.getOutputDetails(name);
-        return typeof details.value === "string" ? details.value : undefined;
-    };
-    const [pool, provisionerKind, csiInstall] = await Promise.all([text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT)]);
-    return { pool, provisionerKind, csiInstall };
-}
-
-const realReader: LiveReader = { readCeph, readKubernetes, readPrevious };
-let current: LiveReader = realReader;
-
-/** The reader the program uses: the real one unless a test replaced it. */
-export function liveReader(): LiveReader {
-    return current;
-}
-
-/** Replaces the live reader (tests); returns a function that restores the real one. */
-export function setLiveReader(reader: LiveReader): () => void {
-    current = reader;
-    return () => {
-        current = realReader;
-    };
 }

@@ -1,14 +1,14 @@
 // The live reader against the real lab: discovery, health and host-key pinning over SSH.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { liveReader } from "../../components/live";
+import { readCeph } from "../../components/mon-reader";
 import { ceph, cephJson, labHost, labPrivateKey, MONS, SSH_PORT } from "../../lab/lab";
 import { escapeRegExp, onMon } from "../lab";
 
 const ALL = { discovery: true, health: true, tunables: true };
 
 test.serial("discovery returns the cluster's own fsid and all three mons with v1 and v2 addresses", async (t) => {
-    const reading = await liveReader().readCeph(MONS.map((m) => labHost(m)), labPrivateKey(), ALL);
+    const reading = await readCeph(MONS.map((m) => labHost(m)), labPrivateKey(), ALL);
     t.is(reading.fsid, cephJson<{ fsid: string }>("fsid").fsid);
     t.deepEqual(reading.monitors, ["a", "b", "c"].map((name, i) => ({ name, v1: `${MONS[i]}:6789`, v2: `${MONS[i]}:3300` })));
     t.is(reading.health!.status, "HEALTH_OK");
@@ -21,31 +21,31 @@ test.serial("the same read returns an existing user's key, and none for a user t
     const user = `client.livekey${process.pid}`;
     ceph("auth", "get-or-create", user, "mon", "profile rbd");
     t.teardown(() => void ceph("auth", "rm", user));
-    const reading = await liveReader().readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: user });
+    const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: user });
     t.is(reading.userKey, ceph("auth", "get-key", user).trim());
     t.is(reading.fsid, cephJson<{ fsid: string }>("fsid").fsid, "the other readings are still there");
-    const none = await liveReader().readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: `client.nosuch${process.pid}` });
+    const none = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: `client.nosuch${process.pid}` });
     t.is(none.userKey, undefined);
     t.is(none.health!.status, "HEALTH_OK");
 });
 
 test.serial("a host presenting another key than the pinned one is refused, naming both fingerprints", async (t) => {
     const wrong = { ...labHost(MONS[0]), hostKey: labHost(MONS[1]).hostKey };
-    const error = await t.throwsAsync(liveReader().readCeph([wrong, labHost(MONS[1])], labPrivateKey(), ALL));
+    const error = await t.throwsAsync(readCeph([wrong, labHost(MONS[1])], labPrivateKey(), ALL));
     t.regex(error!.message, new RegExp(`host key of ${escapeRegExp(`${MONS[0]}:${SSH_PORT}`)} does not match`));
     t.regex(error!.message, /pinned SHA256:[A-Za-z0-9+/]+, presented SHA256:[A-Za-z0-9+/]+/);
 });
 
 test.serial("an unreachable first host is skipped with its reason and the next one answers", async (t) => {
     const dead = { host: MONS[0], port: 1, user: "root" };
-    const reading = await liveReader().readCeph([dead, labHost(MONS[1])], labPrivateKey(), { discovery: true, health: false, tunables: false });
+    const reading = await readCeph([dead, labHost(MONS[1])], labPrivateKey(), { discovery: true, health: false, tunables: false });
     t.is(reading.host.host, MONS[1]);
     t.is(reading.skipped.length, 1);
     t.regex(reading.skipped[0].reason, /ECONNREFUSED/);
 });
 
 test.serial("hostile values reach the mon host as data: the marker file is never created", async (t) => {
-    const { remoteScript } = await import("../../components/remote-script");
+    const { remoteScript } = await import("../../components/shell-script");
     const marker = `/tmp/kube-ceph-marker-${process.pid}`;
     for (const value of [`a;touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``, `'; touch ${marker}; '`, `x\ntouch ${marker}`]) {
         const echoed = await onMon(remoteScript({ VALUE: value }, 'printf "%s" "$VALUE"'));

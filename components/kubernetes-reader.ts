@@ -1,0 +1,50 @@
+// What the plan reads from the Kubernetes API: the server version, whether it still fills
+// metadata.selfLink, and the nodes' kernels.
+import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
+
+export interface KubernetesNode {
+    name: string;
+    kernelVersion: string;
+}
+
+export interface KubernetesReading {
+    /** gitVersion of the API server, e.g. v1.31.2. */
+    serverVersion?: string;
+    /** Whether the API server still fills metadata.selfLink (read from the `default` namespace). */
+    selfLinkFilled?: boolean;
+    nodes?: KubernetesNode[];
+}
+
+export interface KubernetesReadRequest {
+    version: boolean;
+    /** Read whether objects carry metadata.selfLink (the external rbd-provisioner needs it). */
+    selfLink?: boolean;
+    nodes: boolean;
+    /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
+    kubeconfig?: string;
+}
+
+/** Reads what the request asks for from the Kubernetes API, in one error that names the API server. */
+export async function readKubernetes(request: KubernetesReadRequest): Promise<KubernetesReading> {
+    const k8s = await import("@kubernetes/client-node");
+    const kubeconfig = loadKubeConfig(request.kubeconfig);
+    const reading: KubernetesReading = {};
+    try {
+        if (request.version) {
+            reading.serverVersion = (await kubeconfig.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+        }
+        if (request.selfLink) {
+            const namespace = await kubeconfig.makeApiClient(k8s.CoreV1Api).readNamespace({ name: "default" });
+            reading.selfLinkFilled = (namespace.metadata?.selfLink ?? "") !== "";
+        }
+        if (request.nodes) {
+            const list = await kubeconfig.makeApiClient(k8s.CoreV1Api).listNode();
+            reading.nodes = list.items
+                .map((node) => ({ name: node.metadata?.name ?? "", kernelVersion: node.status?.nodeInfo?.kernelVersion ?? "" }))
+                .sort((a, b) => a.name.localeCompare(b.name));
+        }
+    } catch (error) {
+        throw new Error(`reading the Kubernetes API at ${apiServerOf(kubeconfig)} failed: ${(error as Error).message}`);
+    }
+    return reading;
+}
