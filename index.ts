@@ -1,31 +1,57 @@
 // kube-ceph: from a healthy Ceph cluster and a Kubernetes cluster to a verified RBD
-// StorageClass. Read top to bottom, this file is the dependency graph:
-//   config -> live reads and preflight -> pool -> user -> provisioner (and its namespace;
-//   through ceph-csi-operator: the operator, the ClientProfile, the Driver and the wait for the
-//   operator to reconcile them) -> Secrets in that namespace -> StorageClass -> the guard that
-//   keeps what volumes need on destroy -> smoke test.
+// StorageClass. Read top to bottom, this file is the program:
+//   config -> live reads and preflight -> the guards on this stack's history -> CephStorage,
+// the component that declares the graph (components/ceph-storage.ts): pool -> user ->
+// provisioner -> Secrets -> StorageClass -> the guard that keeps what volumes need -> smoke test.
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
-import { CephClient } from "./components/ceph-client";
-import { CephClientProfile } from "./components/ceph-client-profile";
-import { CephCsi, csiDriverUrn } from "./components/ceph-csi";
-import { CephCsiOperator, OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
-import { CephPool, stackOwner } from "./components/ceph-pool";
-import { KubeCephConfig, readStackConfig } from "./components/config";
-import { imagesFor } from "./components/images";
-import { InTreeRbd } from "./components/in-tree-rbd";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
+import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
+import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
+import { KubeCephConfig, ProvisionerKind, readStackConfig } from "./components/config";
+import { imagesFor } from "./components/images";
 import type { KubernetesReading } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
-import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/stack-history";
-import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
-import { RbdDriver } from "./components/rbd-driver";
-import { RbdProvisioner } from "./components/rbd-provisioner";
-import { RbdSecrets } from "./components/rbd-secrets";
-import { RbdStorageClass } from "./components/rbd-storage-class";
-import { SmokeTest } from "./components/smoke-test";
-import { VolumeGuard } from "./components/volume-guard";
 import { MonConnection } from "./components/mon-connection";
+import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
+import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/stack-history";
+
+/**
+ * The names the previous releases gave CephStorage's children at the top level of the stack,
+ * newest first (the provisioner's depends on its kind): as aliases, they let a stack made by
+ * one of those releases upgrade without replacing anything.
+ */
+const PREVIOUS_NAMES: Record<ProvisionerKind, Partial<Record<CephStorageChild, string[]>>> = (() => {
+    const common = {
+        pool: ["ceph", "rbd"],
+        client: ["ceph-client", "rbd"],
+        secrets: ["rbd-secrets", "ceph"],
+        storageClass: ["rbd"],
+        guard: ["guard", "rbd"],
+        smokeTest: ["smoke-test"],
+    };
+    return {
+        "csi": { ...common, provisioner: ["ceph-csi"], profile: ["ceph-csi-profile"], driver: ["rbd-driver"] },
+        "external": { ...common, provisioner: ["rbd-provisioner"] },
+        "in-tree": { ...common, provisioner: ["in-tree-rbd"] },
+    };
+})();
+
+/** kube-ceph:provisioner as CephStorage takes it, with its images resolved. */
+function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operatorManifest: OperatorManifest | undefined): CephStorageProvisioner {
+    const images = imagesFor(provisioner);
+    const { namespace, awaitRollout } = provisioner;
+    switch (provisioner.kind) {
+        case "external":
+            return { kind: "external", namespace, image: images.rbdProvisioner!, awaitRollout };
+        case "in-tree":
+            return { kind: "in-tree", namespace };
+        case "csi":
+            return provisioner.install === "operator"
+                ? { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, images, logVerbosity: provisioner.operator.logVerbosity, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout }
+                : { kind: "csi", install: "manifests", namespace, images, awaitRollout };
+    }
+}
 
 /** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
 const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
@@ -136,121 +162,37 @@ export = async (reader: LiveReader = liveReader) => {
     const monitors = config.ceph.monitors ? clientMonitorAddresses(monitorsFromConfig(config.ceph.monitors)).sort() : clientMonitorAddresses(live.ceph!.monitors!);
     const monHost = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
 
-    // 3. Ceph: the pool, then the least-privilege user whose caps name it. The user waits
-    // for the pool anyway, so both share one SSH lane. (Components renamed since the previous
-    // release keep its name as an alias, so an upgraded stack replaces nothing.)
-    const cephLane = monHost.lane();
-    const pool = new CephPool("ceph", {
-        connection: cephLane,
-        name: config.pool.name,
-        pgNum: config.pool.pgNum,
-        replicas: config.pool.replicas,
-        deletionPolicy: config.pool.deletionPolicy,
-        owner: stackOwner(),
-    }, { aliases: [{ name: "rbd" }] });
-    const client = new CephClient("ceph-client", { connection: cephLane, name: config.client.name, pool: config.pool.name }, { dependsOn: [pool], aliases: [{ name: "rbd" }] });
-
-    // 4. Kubernetes: the provisioner and the namespace it owns, the Secrets built from the
-    // real key in that namespace, the StorageClass. Through ceph-csi-operator, the operator
-    // is installed first; the ClientProfile (named after the clusterID) and the Driver follow,
-    // and the Driver waits until the operator has reconciled both.
-    const images = imagesFor(config.provisioner);
-    const operator = operatorManifest !== undefined
-        ? new CephCsiOperator("ceph-csi", {
-              secretsNamespace: config.provisioner.namespace,
-              manifest: operatorManifest,
-              image: images.cephCsiOperator!,
-              awaitRollout: config.provisioner.awaitRollout,
-          })
-        : undefined;
-    const provisioner = operator
-        ?? (config.provisioner.kind === "csi"
-            ? new CephCsi("ceph-csi", { namespace: config.provisioner.namespace, clusterId, monitors, images, awaitRollout: config.provisioner.awaitRollout })
-            : config.provisioner.kind === "external"
-              ? new RbdProvisioner("rbd-provisioner", { namespace: config.provisioner.namespace, image: images.rbdProvisioner!, awaitRollout: config.provisioner.awaitRollout })
-              : new InTreeRbd("in-tree-rbd", { namespace: config.provisioner.namespace }));
-    const profile = operator
-        ? new CephClientProfile("ceph-csi-profile", {
-              namespace: operator.operatorNamespace,
-              clusterId,
-              monitors,
-              deleteTimeoutSeconds: config.provisioner.operator.timeoutSeconds,
-          }, { dependsOn: [operator] })
-        : undefined;
-    const driver = operator && profile
-        ? new RbdDriver("rbd-driver", {
-              namespace: operator.operatorNamespace,
-              images,
-              logVerbosity: config.provisioner.operator.logVerbosity,
-              clusterId: profile.name,
-              awaitRollout: config.provisioner.awaitRollout,
-              timeoutSeconds: config.provisioner.operator.timeoutSeconds,
-              kubeconfig,
-              takesOverCsiDriver: csiDriverUrn("ceph-csi"),
-          }, { dependsOn: [operator] })
-        : undefined;
-    const provisionerReady = driver !== undefined ? [provisioner, driver] : [provisioner];
-    // The key as the cluster holds it now, read with the live state, when the user exists: the
-    // plan knows it at preview time, so a change to the user's command (its script, its caps)
-    // does not show the Secrets, and the classes that name them, as changing. A new user's key
-    // comes from CephUserKey, once the user is made.
-    const clientKey = live.ceph?.userKey !== undefined ? pulumi.secret(live.ceph.userKey) : client.key;
-    const secrets = new RbdSecrets("rbd-secrets", {
-        kind: config.provisioner.kind,
-        clientName: client.name,
-        clientKey,
-        namespace: provisioner.namespace,
-        namePrefix: `ceph-${config.client.name}`,
-    }, { dependsOn: [client], aliases: [{ name: "ceph" }] });
-    const storageClass = new RbdStorageClass("rbd", {
-        kind: config.provisioner.kind,
-        settings: config.storageClass,
-        pool: pool.name,
-        clientName: client.name,
+    // 3. The graph itself (see components/ceph-storage.ts): pool and user on the Ceph side, then
+    // the provisioner, the Secrets from the real key, the StorageClass, the guard that keeps what
+    // volumes need on destroy, and the smoke test. Resources the previous releases declared at
+    // the top level keep their names as aliases, so an upgraded stack replaces nothing.
+    const storage = new CephStorage("kube-ceph", {
+        monHost,
         clusterId,
         monitors,
-        provisionerSecret: secrets.provisioner,
-        userSecret: secrets.user,
-    }, { dependsOn: [secrets, ...provisionerReady] });
-
-    // 5. The guard: while a PersistentVolume uses the pool, destroy stops here, before the
-    // class, Secrets, user and pool, which it depends on and which are deleted after it.
-    // dependsOn only, and plain names from config: a delete-first replace of the class must
-    // not cascade into the guard.
-    const guard = new VolumeGuard("guard", {
-        pool: config.pool.name,
-        clusterId,
-        storageClassName: config.storageClass.name,
+        pool: config.pool,
+        clientName: config.client.name,
+        // The key as the cluster holds it now, read with the live state, when the user exists: the
+        // plan knows it at preview time, so a change to the user's command (its script, its caps)
+        // does not show the Secrets, and the classes that name them, as changing.
+        clientKey: live.ceph?.userKey !== undefined ? pulumi.secret(live.ceph.userKey) : undefined,
+        storageClass: config.storageClass,
+        provisioner: provisionerInstall(config.provisioner, operatorManifest),
+        smokeTest: config.smokeTest.enabled ? config.smokeTest : undefined,
         kubeconfig,
-    }, { dependsOn: [pool, client, secrets, storageClass], aliases: [{ name: "rbd" }] });
-
-    // 6. Smoke test: a claim (and a pod) proving that the class provisions (and stores) data.
-    // It depends on the guard so that destroy deletes it first: the guard then waits for its
-    // volume to go instead of refusing it. It names the class from config and waits for it
-    // through dependsOn, so a replaced class (delete-first) does not replace the claim too.
-    const smokeTest = config.smokeTest.enabled
-        ? new SmokeTest("smoke-test", {
-              namespace: config.smokeTest.namespace,
-              claimName: config.smokeTest.claimName,
-              size: config.smokeTest.size,
-              image: config.smokeTest.image,
-              pod: config.smokeTest.pod,
-              timeoutSeconds: config.smokeTest.timeoutSeconds,
-              storageClassName: config.storageClass.name,
-              kubeconfig,
-          }, { dependsOn: [storageClass, ...provisionerReady, guard] })
-        : undefined;
+        previousNames: PREVIOUS_NAMES[config.provisioner.kind],
+    });
 
     return {
         cephHost: monHost.address,
-        cephUser: pulumi.interpolate`client.${client.name}`,
+        cephUser: storage.cephUser,
         clusterId,
         monitors,
-        [POOL_OUTPUT]: pool.name,
-        poolOrigin: pool.origin,
+        [POOL_OUTPUT]: storage.poolName,
+        poolOrigin: storage.poolOrigin,
         [PROVISIONER_KIND_OUTPUT]: config.provisioner.kind,
         ...(config.provisioner.kind === "csi" ? { [CSI_INSTALL_OUTPUT]: config.provisioner.install } : {}),
-        smokeTest: smokeTest?.result ?? "disabled (kube-ceph:smokeTest.enabled is false)",
-        storageClassName: storageClass.name,
+        smokeTest: config.smokeTest.enabled ? storage.smokeTestResult : "disabled (kube-ceph:smokeTest.enabled is false)",
+        storageClassName: storage.storageClassName,
     };
 };

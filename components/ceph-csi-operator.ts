@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { parseAllDocuments } from "yaml";
 import { OPERATOR_VERSION } from "./images";
 import { ownedNamespace, rolloutAnnotations } from "./kubernetes-common";
+import { CEPH_CSI_TYPE } from "./ceph-csi";
 
 /** Where ceph-csi-operator publishes the install manifest of the release kube-ceph pins. */
 export const OPERATOR_MANIFEST_URL = `https://raw.githubusercontent.com/ceph/ceph-csi-operator/${OPERATOR_VERSION}/deploy/all-in-one/install.yaml`;
@@ -122,9 +123,14 @@ export class CephCsiOperator extends pulumi.ComponentResource {
     public readonly deployment: pulumi.Output<string>;
 
     constructor(name: string, args: CephCsiOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-        // A stack that ran kube-ceph's own manifests had a CephCsi of this name: its namespace (which
-        // holds the Secrets that PersistentVolumes name) becomes this component's, unchanged.
-        super("kube-ceph:kubernetes:CephCsiOperator", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "kube-ceph:kubernetes:CephCsi" }] });
+        // A stack that ran kube-ceph's own manifests had a CephCsi of this name, or of one of its
+        // aliases: its namespace (which holds the Secrets that PersistentVolumes name) becomes this
+        // component's, unchanged.
+        const aliases = opts?.aliases ?? [];
+        const asCephCsi = aliases
+            .filter((alias): alias is pulumi.Alias => typeof alias === "object" && !pulumi.Output.isInstance(alias))
+            .map((alias) => ({ ...alias, type: CEPH_CSI_TYPE }));
+        super("kube-ceph:kubernetes:CephCsiOperator", name, {}, { ...opts, aliases: [...aliases, ...asCephCsi, { type: CEPH_CSI_TYPE }] });
         const install = new k8s.yaml.v2.ConfigGroup(`${name}-install`, {
             objs: operatorObjects(args.manifest, args.image, args.awaitRollout),
         }, { parent: this });

@@ -20,12 +20,13 @@ export interface CephCsiArgs {
 
 const DRIVER = PROVISIONER_NAMES.csi;
 
-/** The URN of the CSIDriver that a CephCsi named `name` declares: moving to ceph-csi-operator takes it over. */
-export function csiDriverUrn(name: string): pulumi.Output<string> {
-    return pulumi.createUrn(`${name}-driver`, "kubernetes:storage.k8s.io/v1:CSIDriver", pulumi.createUrn(name, CEPH_CSI_TYPE));
+/** The URN of the CSIDriver that a CephCsi named `name` (under `parent`, else at the top level) declares: moving to ceph-csi-operator takes it over. */
+export function csiDriverUrn(name: string, parent?: pulumi.Resource): pulumi.Output<string> {
+    return pulumi.createUrn(`${name}-driver`, "kubernetes:storage.k8s.io/v1:CSIDriver", pulumi.createUrn(name, CEPH_CSI_TYPE, parent));
 }
 
-const CEPH_CSI_TYPE = "kube-ceph:kubernetes:CephCsi";
+/** The type of kube-ceph's manifests install, which a stack may still hold. */
+export const CEPH_CSI_TYPE = "kube-ceph:kubernetes:CephCsi";
 
 /** The JSON document ceph-csi reads from its ceph-csi-config ConfigMap. */
 export function csiClusterConfig(clusterId: string, monitors: string[]): string {

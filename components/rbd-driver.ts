@@ -46,10 +46,10 @@ export interface RbdDriverArgs {
     /** The cluster kube-ceph's own reads use (`kubernetes:kubeconfig`), when set. */
     kubeconfig?: string;
     /**
-     * URN of the CSIDriver that kube-ceph's own manifests declared on this stack before: it is
-     * deleted before the Driver is declared, since the operator refuses a CSIDriver it did not make.
+     * URNs the CSIDriver that kube-ceph's own manifests declared on this stack before may have: it
+     * is deleted before the Driver is declared, since the operator refuses a CSIDriver it did not make.
      */
-    takesOverCsiDriver?: pulumi.Input<string>;
+    takesOverCsiDriver?: pulumi.Input<string>[];
 }
 
 /**
@@ -78,7 +78,7 @@ export class RbdDriver extends pulumi.ComponentResource {
             parent: this,
             // On a stack moving from the manifests, the old CSIDriver becomes this resource: a new
             // provider means a replacement, and deleting the old one first frees the name in time.
-            aliases: args.takesOverCsiDriver !== undefined ? [args.takesOverCsiDriver] : [],
+            aliases: args.takesOverCsiDriver ?? [],
             deleteBeforeReplace: true,
         });
         const driver = new k8s.apiextensions.CustomResource(`${name}-driver`, {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { KubeCephConfig, ProvisionerKind } from "./config";
+import type { ImageFeature, ProvisionerKind } from "./config";
 import type { SecretRef } from "./rbd-secrets";
 
 /** The provisioner name each kind registers with Kubernetes. */
@@ -10,11 +10,31 @@ export const PROVISIONER_NAMES: Record<ProvisionerKind, string> = {
     "in-tree": "kubernetes.io/rbd",
 };
 
+/** What an RBD StorageClass says besides where its images go. */
+export interface RbdStorageClassSettings {
+    /** The StorageClass's name. */
+    name: string;
+    /** Filesystem made on each volume. */
+    fsType: "ext4" | "xfs";
+    /** RBD features of new images; preflight checks that every node's kernel maps them. */
+    imageFeatures: ImageFeature[];
+    /** What happens to a volume when its claim goes. */
+    reclaimPolicy: "Delete" | "Retain";
+    /** Whether claims may grow. */
+    allowVolumeExpansion: boolean;
+    /** Provision when the claim is made, or when a Pod first uses it. */
+    volumeBindingMode: "Immediate" | "WaitForFirstConsumer";
+    /** Mount options of every volume. */
+    mountOptions: string[];
+    /** Make it the cluster's default StorageClass. */
+    isDefault: boolean;
+}
+
 export interface RbdStorageClassArgs {
     /** Which provisioner serves the class. */
     kind: ProvisionerKind;
-    /** The StorageClass settings from kube-ceph:storageClass. */
-    settings: KubeCephConfig["storageClass"];
+    /** What the class says besides where its images go. */
+    settings: RbdStorageClassSettings;
     /** The RBD pool images are created in. */
     pool: pulumi.Input<string>;
     /** Ceph user name without the `client.` prefix. */

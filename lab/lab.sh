@@ -204,9 +204,18 @@ checks_done() {
 
 bash_n_all() { local f; for f in "$@"; do bash -n "$f" || return 1; done; }
 
+# The package as `npm pack` builds it (prepack): its entry, required by the package's name (as a
+# program that depends on it would; inside the package Node resolves it to itself), loads in plain
+# Node and exports the component.
+package_exports_component() {
+  rm -rf "$REPO/dist" && (cd "$REPO" && npm run --silent prepack) || return 1
+  (cd "$REPO" && node -e 'const kubeCeph = require("kube-ceph"); if (typeof kubeCeph.CephStorage !== "function") { console.error("no CephStorage in", Object.keys(kubeCeph)); process.exit(1); }')
+}
+
 static_tier() {
   # tsconfig.json sets noCheck (pulumi runs transpile only); the type check is here.
   check "tsc --noEmit (strict)" tsc --noEmit --noCheck false -p .
+  check "the package builds and exports CephStorage" package_exports_component
   check "actionlint on the workflows" actionlint -shellcheck= .github/workflows/*.yml
   check "bash -n on the lab scripts" bash_n_all lab/*.sh .ci/run
   check "shellcheck on the lab scripts" shellcheck lab/*.sh .ci/run

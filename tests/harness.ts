@@ -146,6 +146,13 @@ function installMocks(): void {
 
 /** Runs index.ts under mocks. Throws what the program throws. */
 export async function runProgram(config: Record<string, unknown>, reader = fakeReader()): Promise<ProgramRun> {
+    delete require.cache[require.resolve("../index")];
+    const program = require("../index") as (reader: LiveReader) => Promise<Record<string, unknown>>;
+    return runDeclarations(() => program(reader.reader), config, reader.reads);
+}
+
+/** Runs any program function under mocks, with `config` as its kube-ceph:* stack config. Throws what it throws. */
+export async function runDeclarations(program: () => Promise<Record<string, unknown>>, config: Record<string, unknown> = {}, reads = { ceph: 0, kubernetes: 0 }): Promise<ProgramRun> {
     const resources: Recorded[] = [];
     const warnings: string[] = [];
     const pending: Promise<void>[] = [];
@@ -162,8 +169,6 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
         warnings.push(message);
         return Promise.resolve();
     };
-    delete require.cache[require.resolve("../index")];
-    const program = require("../index") as (reader: LiveReader) => Promise<Record<string, unknown>>;
     let failure: unknown;
     try {
         const outputs = (await runInPulumiStack(async () => {
@@ -180,7 +185,7 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
                 return undefined;
             });
             try {
-                return await program(reader.reader);
+                return await program();
             } catch (error) {
                 // Rethrown below, so the stack itself completes and leaves no stray rejections.
                 failure = error;
@@ -198,7 +203,7 @@ export async function runProgram(config: Record<string, unknown>, reader = fakeR
             resolved[key] = await new Promise((resolve) => pulumi.output(value as any).apply(resolve));
         }
         await Promise.all(pending);
-        return { resources, outputs: resolved, warnings, reads: reader.reads };
+        return { resources, outputs: resolved, warnings, reads };
     } finally {
         (pulumi.log as any).warn = warn;
     }

@@ -132,12 +132,12 @@ test.serial("a registry mirror and a log level change the Driver in place, and t
     // The image set is a new ConfigMap (the provider replaces changed ConfigMaps); the Driver, the
     // operator's Deployment and the readiness check change in place; nothing else moves.
     t.deepEqual(planned.sort(), [
-        "create-replacement kubernetes:core/v1:ConfigMap rbd-driver-images",
-        "delete-replaced kubernetes:core/v1:ConfigMap rbd-driver-images",
-        "replace kubernetes:core/v1:ConfigMap rbd-driver-images",
-        "update kubernetes:apps/v1:Deployment ceph-csi-install:ceph-csi-operator-system/ceph-csi-operator-controller-manager",
-        "update kubernetes:csi.ceph.io/v1:Driver rbd-driver-driver",
-        "update pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness rbd-driver-ready",
+        "create-replacement kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
+        "delete-replaced kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
+        "replace kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
+        "update kubernetes:apps/v1:Deployment kube-ceph-ceph-csi-install:ceph-csi-operator-system/ceph-csi-operator-controller-manager",
+        "update kubernetes:csi.ceph.io/v1:Driver kube-ceph-rbd-driver-driver",
+        "update pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness kube-ceph-rbd-driver-ready",
     ].sort());
     const result = await stack.up(quiet);
     t.is(result.summary.result, "succeeded");

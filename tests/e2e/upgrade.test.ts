@@ -1,7 +1,9 @@
-// A stack made by the previous release (ceph-csi from kube-ceph's own manifests), brought to
-// this one, whose default installs ceph-csi through ceph-csi-operator: one `up` switches it.
-// A PersistentVolume made against the old install (its clusterID, its Secret) must come out
-// untouched and still resolvable; nothing that holds data is replaced or deleted.
+// Stacks made by earlier releases, brought to this one. The release before the operator (ceph-csi
+// from kube-ceph's own manifests) switches to ceph-csi-operator in one `up`: a PersistentVolume
+// made against the old install (its clusterID, its Secret) must come out untouched and still
+// resolvable; nothing that holds data is replaced or deleted. The previous release, which
+// declared the graph at the top level of the stack, upgrades to the CephStorage component with
+// no change to any resource: the one step is the component's own record.
 import test from "ava";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
@@ -12,8 +14,10 @@ import { labConfig, labStack, REPO } from "../../lab/stack";
 import { cephJson } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, kubectlJson, quiet } from "../lab";
 
-/** The last release that landed on main (stop 14), whose stacks this one must take over. */
-const PREVIOUS_RELEASE = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
+/** The last release before ceph-csi-operator that landed on main (stop 14). */
+const RELEASE_BEFORE_OPERATOR = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
+/** The last release that landed on main (stop 15): one class, declared at the top level. */
+const PREVIOUS_RELEASE = "9137fefe3231a9ed8d8174fc17226ed0ec33d43c";
 const id = process.pid;
 const STACK = `e2eupgrade${id}`;
 const NAMESPACE = `up-${id}`;
@@ -51,7 +55,7 @@ function disallowedStep(step: StepEventMetadata): string | undefined {
         case "create-replacement":
         case "delete-replaced":
             // The old CSIDriver becomes the operator's leftovers record, deleted first to free the name.
-            return name === "rbd-driver-leftovers" || (name === "ceph-csi-driver" && step.type === "kubernetes:storage.k8s.io/v1:CSIDriver")
+            return name === "kube-ceph-rbd-driver-leftovers" || (name === "ceph-csi-driver" && step.type === "kubernetes:storage.k8s.io/v1:CSIDriver")
                 ? undefined
                 : `${what}: only the old CSIDriver may be replaced`;
         default:
@@ -59,10 +63,16 @@ function disallowedStep(step: StepEventMetadata): string | undefined {
     }
 }
 
+/** The program of an earlier release, in a temporary directory with this checkout's node_modules. */
+function releaseProgram(commit: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-previous-"));
+    execFileSync("bash", ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, REPO, commit, dir]);
+    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    return dir;
+}
+
 test.serial("a stack on the previous release's manifests moves to ceph-csi-operator in one up; its PersistentVolume, Secrets and namespace are untouched", async (t) => {
-    const previous = mkdtempSync(join(tmpdir(), "kube-ceph-previous-"));
-    execFileSync("bash", ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, REPO, PREVIOUS_RELEASE, previous]);
-    symlinkSync(join(REPO, "node_modules"), join(previous, "node_modules"));
+    const previous = releaseProgram(RELEASE_BEFORE_OPERATOR);
     const config = labConfig({
         pool: { name: `up${id}`, pgNum: 8, deletionPolicy: "delete" },
         client: { name: `up${id}` },
@@ -115,12 +125,12 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     t.true(warnings.some((w) => w.includes("ceph-csi moves from kube-ceph's own manifests to ceph-csi-operator in this update")), warnings.join("\n"));
     // What holds data, or what volumes name, neither moves nor changes.
     for (const [type, name] of [
-        ["kubernetes:core/v1:Namespace", "ceph-csi-namespace"],
-        ["kubernetes:core/v1:Secret", "rbd-secrets-csi"],
-        ["kubernetes:storage.k8s.io/v1:StorageClass", "rbd-class"],
-        ["command:remote:Command", "ceph-pool"],
-        ["command:remote:Command", "ceph-client-user"],
-        ["pulumi-nodejs:dynamic/kube-ceph:CephUserKey", "ceph-client-key"],
+        ["kubernetes:core/v1:Namespace", "kube-ceph-ceph-csi-namespace"],
+        ["kubernetes:core/v1:Secret", "kube-ceph-rbd-secrets-csi"],
+        ["kubernetes:storage.k8s.io/v1:StorageClass", "kube-ceph-rbd-class-class"],
+        ["command:remote:Command", "kube-ceph-pool-pool"],
+        ["command:remote:Command", "kube-ceph-client-user"],
+        ["pulumi-nodejs:dynamic/kube-ceph:CephUserKey", "kube-ceph-client-key"],
     ]) {
         const step = steps.find((s) => s.type === type && s.urn.endsWith(`::${name}`));
         t.is(step?.op, "same", `${type} ${name}: ${step?.op ?? "not in the plan"}`);
@@ -140,11 +150,11 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     });
     t.is(up.summary.result, "succeeded");
     const at = (entry: string) => order.indexOf(entry);
-    t.true(at("delete-replaced ceph-csi-driver") >= 0 || at("delete-replaced rbd-driver-leftovers") >= 0, order.join("\n"));
-    const oldDriverGone = Math.max(at("delete-replaced ceph-csi-driver"), at("delete-replaced rbd-driver-leftovers"));
-    t.true(oldDriverGone < at("create rbd-driver-driver"), order.join("\n"));
-    t.true(at("create rbd-driver-driver") < at("delete ceph-csi-provisioner"), order.join("\n"));
-    t.true(at("create rbd-driver-driver") < at("delete ceph-csi-nodeplugin"), order.join("\n"));
+    t.true(at("delete-replaced ceph-csi-driver") >= 0 || at("delete-replaced kube-ceph-rbd-driver-leftovers") >= 0, order.join("\n"));
+    const oldDriverGone = Math.max(at("delete-replaced ceph-csi-driver"), at("delete-replaced kube-ceph-rbd-driver-leftovers"));
+    t.true(oldDriverGone < at("create kube-ceph-rbd-driver-driver"), order.join("\n"));
+    t.true(at("create kube-ceph-rbd-driver-driver") < at("delete ceph-csi-provisioner"), order.join("\n"));
+    t.true(at("create kube-ceph-rbd-driver-driver") < at("delete ceph-csi-nodeplugin"), order.join("\n"));
 
     // The volume, its Secret and their namespace are as they were; its clusterID resolves in the operator's configuration.
     const after = kubectlJson("get", "pv", PV);
@@ -162,5 +172,46 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     t.true(names("deployment", OPERATOR_NAMESPACE).includes("rbd.csi.ceph.com-ctrlplugin"));
     t.true(names("daemonset", OPERATOR_NAMESPACE).includes("rbd.csi.ceph.com-nodeplugin"));
 
+    await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
+});
+
+test.serial("a stack of the previous release (one class, through the operator) upgrades to the CephStorage component changing no resource", async (t) => {
+    const previous = releaseProgram(PREVIOUS_RELEASE);
+    const stackName = `e2ezero${id}`;
+    const config = labConfig({
+        pool: { name: `zero${id}`, pgNum: 8, deletionPolicy: "delete" },
+        client: { name: `zero${id}` },
+        storageClass: { name: `zero-${id}` },
+        provisioner: { namespace: `zero-${id}` },
+    });
+    const old = await labStack(stackName, config, previous);
+    let current: Awaited<ReturnType<typeof labStack>> | undefined;
+    t.teardown(async () => {
+        await cleanupStack(t, current ?? old, { pools: [`zero${id}`] });
+        rmSync(previous, { recursive: true, force: true });
+    });
+    t.is((await old.up(quiet)).summary.result, "succeeded");
+
+    copyFileSync(join(previous, `Pulumi.${stackName}.yaml`), join(REPO, `Pulumi.${stackName}.yaml`));
+    current = await labStack(stackName, config, REPO);
+    const changed: string[] = [];
+    const onEvent = (event: EngineEvent) => {
+        const step = event.resourcePreEvent?.metadata;
+        if (step !== undefined && step.op !== "same" && step.op !== "read") {
+            changed.push(`${step.op} ${step.urn}`);
+        }
+    };
+    // The one step is the component's own record in the state, which makes nothing anywhere; every
+    // resource of the previous release is the same one, under its new name.
+    const component = `create urn:pulumi:${stackName}::kube-ceph::kube-ceph:index:CephStorage::kube-ceph`;
+    const preview = await current.preview({ ...quiet, diff: true, onEvent });
+    t.deepEqual(changed, [component], preview.stdout);
+    // (The read is the program's StackReference to its own outputs.)
+    t.deepEqual(preview.changeSummary, { create: 1, read: 1, same: preview.changeSummary.same }, preview.stdout);
+    t.true(preview.changeSummary.same! > 80, preview.stdout);
+    changed.length = 0;
+    const up = await current.up({ ...quiet, onEvent });
+    t.is(up.summary.result, "succeeded");
+    t.deepEqual(changed, [component]);
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });

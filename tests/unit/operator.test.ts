@@ -156,15 +156,15 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     for (const resource of [connection, profile, driver]) {
         const dependencies: Set<pulumi.Resource> = await (pulumi.output(resource.inputs.metadata).apply((m) => m.namespace) as any).resources();
         const names = await Promise.all([...dependencies].map((r) => new Promise((resolve) => r.urn.apply((u) => resolve(u.split("::").pop())))));
-        t.deepEqual(names, ["ceph-csi-install"], `${resource.name} waits for the install`);
+        t.deepEqual(names, ["kube-ceph-ceph-csi-install"], `${resource.name} waits for the install`);
     }
-    t.true(driver.dependsOn.includes("rbd-driver-leftovers"));
+    t.true(driver.dependsOn.includes("kube-ceph-rbd-driver-leftovers"));
     const [readiness] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness");
     t.is(await value(readiness.inputs.clusterId), FSID);
     t.is(await value(readiness.inputs.pluginImage), "quay.io/cephcsi/cephcsi:v3.17.0");
-    t.deepEqual(readiness.dependsOn.sort(), ["rbd-driver-driver", "rbd-driver-images"]);
+    t.deepEqual(readiness.dependsOn.sort(), ["kube-ceph-rbd-driver-driver", "kube-ceph-rbd-driver-images"]);
     const [storageClass] = byType(run, "kube-ceph:kubernetes:RbdStorageClass");
-    t.true(storageClass.dependsOn.includes("rbd-driver"), storageClass.dependsOn.join(", "));
+    t.true(storageClass.dependsOn.includes("kube-ceph-rbd-driver"), storageClass.dependsOn.join(", "));
     // The hand-written driver is not declared, and the Secrets stay in provisioner.namespace.
     t.deepEqual(byType(run, "kube-ceph:kubernetes:CephCsi"), []);
     t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map((n) => value(n.inputs.metadata.name))), ["ceph-csi"]);
@@ -176,11 +176,20 @@ test.serial("a stack on kube-ceph's manifests moves to the operator: a warning s
     const run = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { pool: "mypool", provisionerKind: "csi" }));
     t.true(run.warnings.some((w) => /moves from kube-ceph's own manifests to ceph-csi-operator/.test(w) && /Mounted volumes stay mounted/.test(w)), run.warnings.join("\n"));
     const [operator] = byType(run, "kube-ceph:kubernetes:CephCsiOperator");
-    t.deepEqual(operator.opts.aliases, [{ type: "kube-ceph:kubernetes:CephCsi" }]);
+    // The CephCsi of the previous releases sat at the top level of the stack, named ceph-csi.
+    t.deepEqual(operator.opts.aliases, [
+        { name: "ceph-csi", parent: undefined },
+        { name: "ceph-csi", parent: undefined, type: "kube-ceph:kubernetes:CephCsi" },
+        { type: "kube-ceph:kubernetes:CephCsi" },
+    ]);
     const [leftovers] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:OperatorLeftovers");
     t.true(leftovers.opts.deleteBeforeReplace);
-    const [alias] = await Promise.all((leftovers.opts.aliases as unknown[]).map((a) => unwrap(a)));
-    t.is(alias.value, "urn:pulumi:unit::kube-ceph::kube-ceph:kubernetes:CephCsi$kubernetes:storage.k8s.io/v1:CSIDriver::ceph-csi-driver");
+    const aliases = await Promise.all((leftovers.opts.aliases as unknown[]).map(async (a) => (await unwrap(a)).value));
+    // Where a manifests install of this component has it (the mock's URNs carry the stack's type
+    // too), and where the previous releases had it.
+    t.is(aliases.length, 2);
+    t.regex(aliases[0], /::(pulumi:pulumi:Stack\$)?kube-ceph:index:CephStorage\$kube-ceph:kubernetes:CephCsi\$kubernetes:storage\.k8s\.io\/v1:CSIDriver::kube-ceph-ceph-csi-driver$/);
+    t.is(aliases[1], "urn:pulumi:unit::kube-ceph::kube-ceph:kubernetes:CephCsi$kubernetes:storage.k8s.io/v1:CSIDriver::ceph-csi-driver");
     t.is(run.outputs.csiInstall, "operator");
     // A stack that is already on the operator gets no warning.
     const again = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { pool: "mypool", provisionerKind: "csi", csiInstall: "operator" }));

@@ -8,7 +8,7 @@ import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());
     const commands = byType(run, "command:remote:Command");
-    t.deepEqual(commands.map((c) => c.name).sort(), ["ceph-client-user", "ceph-pool"]);
+    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-pool"]);
     const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
     t.is(sc.inputs.provisioner, "rbd.csi.ceph.com");
     const params = (await unwrap(sc.inputs.parameters)).value;
@@ -16,11 +16,11 @@ test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageCla
     t.is(params.pool, "mypool");
     t.is(params.imageFeatures, "layering");
     t.is(params["csi.storage.k8s.io/provisioner-secret-namespace"], "ceph-csi");
-    const config = byType(run, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "ceph-csi-config")!;
+    const config = byType(run, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "kube-ceph-ceph-csi-config")!;
     const doc = JSON.parse((await unwrap(config.inputs.data["config.json"])).value);
     t.deepEqual(doc, [{ clusterID: FSID, monitors: ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"] }]);
     t.truthy(byType(run, "kubernetes:storage.k8s.io/v1:CSIDriver").length === 1);
-    t.deepEqual(byType(run, "kubernetes:core/v1:ConfigMap").map((c) => c.name).sort(), ["ceph-csi-ceph-config", "ceph-csi-config", "ceph-csi-kms-config"]);
+    t.deepEqual(byType(run, "kubernetes:core/v1:ConfigMap").map((c) => c.name).sort(), ["kube-ceph-ceph-csi-ceph-config", "kube-ceph-ceph-csi-config", "kube-ceph-ceph-csi-kms-config"]);
     t.is(run.outputs.clusterId, FSID);
     t.is(run.outputs.provisionerKind, "csi");
 });
@@ -62,7 +62,7 @@ test.serial("no command prints a key: the user command prints the key's SHA-256 
             t.false(/^\s*ceph auth (get-key|print-key|get |export)/.test(lines[lines.length - 1]), `${command.name}.${field} must not end printing a key`);
         }
     }
-    const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-client-user")!;
     for (const field of ["create", "update"]) {
         const lines = String(user.inputs[field]).trim().split("\n");
         t.is(lines[lines.length - 1], DIGEST_LINE);
@@ -73,11 +73,11 @@ test.serial("no command prints a key: the user command prints the key's SHA-256 
 test.serial("the key is read by CephUserKey, queued after the user command in its lane, from its digest, with the SSH key as a secret", async (t) => {
     const run = await runProgram(baseConfig({ client: { name: "k8s-rbd" } }));
     const reader = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephUserKey");
-    t.deepEqual(reader.map((r) => r.name), ["ceph-client-key"]);
+    t.deepEqual(reader.map((r) => r.name), ["kube-ceph-client-key"]);
     const [key] = reader;
-    t.is(key.parent, "ceph-client");
+    t.is(key.parent, "kube-ceph-client");
     // Same lane: it waits for the user command, so the host never has more sessions than the lane allows.
-    t.deepEqual(key.dependsOn, ["ceph-client-user"]);
+    t.deepEqual(key.dependsOn, ["kube-ceph-client-user"]);
     const privateKey = await unwrap(key.inputs.privateKey);
     t.is(privateKey.value, FAKE_SSH_KEY);
     t.true(privateKey.secret, "privateKey must be a secret input");
@@ -87,7 +87,7 @@ test.serial("the key is read by CephUserKey, queued after the user command in it
     // The digest is the user command's stdout (an Output of it), not a value known before it ran.
     t.true(pulumi.Output.isInstance(key.inputs.keyDigest));
     t.is((await unwrap(key.inputs.keyDigest)).value, FAKE_CEPH_KEY_DIGEST);
-    const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-client-user")!;
     const connection = (await unwrap(user.inputs.connection)).value;
     t.deepEqual([key.inputs.host, key.inputs.port, key.inputs.user], [connection.host, connection.port, connection.user]);
     t.regex((await unwrap(key.inputs.script)).value, /ceph auth get-key "\$ENTITY"\n$/);
@@ -123,7 +123,7 @@ test.serial("no command text contains a key, and none touches client.admin", asy
 
 test.serial("least-privilege caps: profile rbd limited to the pool, applied in place on change", async (t) => {
     const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
-    const user = byType(run, "command:remote:Command").find((c) => c.name === "ceph-client-user")!;
+    const user = byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-client-user")!;
     t.regex(user.inputs.create, /MON_CAPS='profile rbd'/);
     t.regex(user.inputs.create, /OSD_CAPS='profile rbd pool=kubevols'/);
     t.regex(user.inputs.create, /MGR_CAPS='profile rbd pool=kubevols'/);
@@ -139,13 +139,13 @@ test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke 
     const component = (type: string) => run.resources.find((r) => r.type === type)!;
     const deps = (type: string) => [...component(type).dependsOn].sort();
     t.deepEqual(deps("kube-ceph:ceph:CephPool"), []);
-    t.deepEqual(deps("kube-ceph:ceph:CephClient"), ["ceph"]);
+    t.deepEqual(deps("kube-ceph:ceph:CephClient"), ["kube-ceph-pool"]);
     // Pool and user share one SSH lane: the user's command itself waits for the pool's.
-    t.deepEqual(run.resources.find((r) => r.name === "ceph-client-user")!.dependsOn, ["ceph-pool"]);
-    t.deepEqual(run.resources.find((r) => r.name === "ceph-pool")!.dependsOn, []);
-    t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["ceph-client"]);
-    t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["ceph-csi", "rbd-secrets"]);
-    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["ceph-csi", "guard", "rbd"]);
+    t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-client-user")!.dependsOn, ["kube-ceph-pool-pool"]);
+    t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-pool-pool")!.dependsOn, []);
+    t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["kube-ceph-client"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["kube-ceph-ceph-csi", "kube-ceph-rbd-secrets"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["kube-ceph-ceph-csi", "kube-ceph-guard", "kube-ceph-rbd-class"]);
     // The Secrets live in the provisioner's namespace: a property dependency, so the namespace comes first.
     const secret = byType(run, "kubernetes:core/v1:Secret")[0];
     t.is((await unwrap(secret.inputs.metadata.namespace)).value, "ceph-csi");
@@ -274,7 +274,7 @@ test.serial("smoke test: claim on the class and a pod that is Ready only after a
         t.is((await unwrap(object.inputs.metadata)).value.annotations["pulumi.com/skipAwait"], "true");
     }
     const check = byType(run, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0];
-    t.deepEqual([...check.dependsOn].sort(), ["smoke-test-claim", "smoke-test-pod"]);
+    t.deepEqual([...check.dependsOn].sort(), ["kube-ceph-smoke-test-claim", "kube-ceph-smoke-test-pod"]);
     t.is((await unwrap(check.inputs.podName)).value, "ceph-test-claim-pod");
     t.is((await unwrap(check.inputs.timeoutSeconds)).value, 300);
     t.regex(String(run.outputs.smokeTest), /^claim default\/ceph-test-claim Bound to pvc-0000 \(RBD image mypool\/kubernetes-dynamic-pvc-0000\); pod ceph-test-claim-pod wrote and read back/);
@@ -282,7 +282,7 @@ test.serial("smoke test: claim on the class and a pod that is Ready only after a
     const claimOnly = await runProgram(baseConfig({ smokeTest: { pod: false, timeoutSeconds: 60 } }));
     t.is(byType(claimOnly, "kubernetes:core/v1:Pod").length, 0);
     const onlyCheck = byType(claimOnly, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0];
-    t.deepEqual(onlyCheck.dependsOn, ["smoke-test-claim"]);
+    t.deepEqual(onlyCheck.dependsOn, ["kube-ceph-smoke-test-claim"]);
     t.is(onlyCheck.inputs.podName, undefined);
     t.is((await unwrap(onlyCheck.inputs.timeoutSeconds)).value, 60);
     t.regex(String(claimOnly.outputs.smokeTest), /no pod run \(kube-ceph:smokeTest\.pod is false\)/);

@@ -1,0 +1,26 @@
+// What kube-ceph exports to other Pulumi TypeScript programs: the CephStorage component and what
+// a program needs around it to do what index.ts does (reach the mon host, read the cluster and
+// check it before declaring anything, install ceph-csi through ceph-csi-operator).
+export { CephStorage } from "./ceph-storage";
+export type {
+    CephStorageArgs,
+    CephStorageChild,
+    CephStorageProvisioner,
+    ExternalInstall,
+    InTreeInstall,
+    ManifestsInstall,
+    OperatorInstall,
+    RbdPoolSettings,
+    SharedInstall,
+    SmokeTestSettings,
+} from "./ceph-storage";
+export type { RbdStorageClassSettings } from "./rbd-storage-class";
+export { MonConnection } from "./mon-connection";
+export type { CephHost } from "./config";
+export { OPERATOR_MANIFEST_URL, readOperatorManifest } from "./ceph-csi-operator";
+export type { OperatorManifest } from "./ceph-csi-operator";
+export { defaultImage, imagesFor } from "./images";
+export { liveReader } from "./live-reader";
+export type { LiveReader } from "./live-reader";
+export { clientMonitorAddresses } from "./ceph-reading";
+export { checkHealth, checkKernels, kernelRequirements, PreflightError } from "./preflight";

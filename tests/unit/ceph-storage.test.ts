@@ -1,0 +1,71 @@
+// CephStorage as another program declares it: several in one stack, sharing one ceph-csi, and
+// the aliases that let a stack of the previous releases move under it.
+import test from "ava";
+import * as pulumi from "@pulumi/pulumi";
+import { CephStorage, CephStorageArgs } from "../../components/ceph-storage";
+import { imagesFor } from "../../components/images";
+import { MonConnection } from "../../components/mon-connection";
+import { FAKE_SSH_KEY, FSID, runDeclarations, unwrap } from "../harness";
+
+const monHost = () => new MonConnection({ host: "127.0.0.11", port: 2222, user: "root" }, pulumi.secret(FAKE_SSH_KEY), 4);
+const manifests = { kind: "csi", install: "manifests", namespace: "ceph-csi", images: imagesFor({ kind: "csi", install: "manifests", namespace: "ceph-csi", awaitRollout: false, images: {}, operator: { logVerbosity: 1, timeoutSeconds: 300 } }), awaitRollout: false } as const;
+
+function storageArgs(n: number, host: MonConnection, provisioner: CephStorageArgs["provisioner"]): CephStorageArgs {
+    return {
+        monHost: host,
+        clusterId: FSID,
+        monitors: ["127.0.0.11:6789"],
+        pool: { name: `pool-${n}`, deletionPolicy: "retain" },
+        clientName: `user-${n}`,
+        storageClass: { name: `class-${n}`, fsType: "ext4", imageFeatures: ["layering"], reclaimPolicy: "Delete", allowVolumeExpansion: true, volumeBindingMode: "Immediate", mountOptions: [], isDefault: false },
+        provisioner,
+    };
+}
+
+test.serial("two CephStorage in one stack: prefixed names, one ceph-csi, the second's Secrets in the first's namespace, both classes wait for it", async (t) => {
+    const run = await runDeclarations(async () => {
+        const host = monHost();
+        const first = new CephStorage("a", storageArgs(1, host, manifests));
+        const second = new CephStorage("b", storageArgs(2, host, { kind: "csi", install: "shared", from: first }));
+        return { first: first.storageClassName, second: second.storageClassName };
+    });
+    t.deepEqual(run.outputs, { first: "class-1", second: "class-2" });
+    const names = run.resources.map((r) => `${r.type} ${r.name}`);
+    t.is(new Set(names).size, names.length, "every resource has its own name");
+    t.deepEqual(run.resources.filter((r) => r.type === "kube-ceph:kubernetes:CephCsi").map((r) => r.name), ["a-ceph-csi"]);
+    t.deepEqual(run.resources.filter((r) => r.type === "kube-ceph:ceph:CephPool").map((r) => r.name), ["a-pool", "b-pool"]);
+    const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+    t.deepEqual(await Promise.all(secrets.map(async (s) => (await unwrap(s.inputs.metadata.namespace)).value)), ["ceph-csi", "ceph-csi"]);
+    for (const storageClass of run.resources.filter((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")) {
+        t.true(storageClass.dependsOn.includes("a-ceph-csi"), `${storageClass.name}: ${storageClass.dependsOn.join(", ")}`);
+    }
+    // No alias by name (@pulumi/kubernetes adds its own, by type): a program that never had these
+    // resources at its top level adopts nothing.
+    const byName = (r: { opts: pulumi.CustomResourceOptions }) => (r.opts.aliases ?? []).some((a) => typeof a === "object" && "name" in (a as object));
+    t.deepEqual(run.resources.filter(byName).map((r) => r.name), []);
+});
+
+test.serial("a shared ceph-csi of another Ceph cluster is refused, naming both clusterIDs", async (t) => {
+    const error = await t.throwsAsync(runDeclarations(async () => {
+        const host = monHost();
+        const first = new CephStorage("a", storageArgs(1, host, manifests));
+        new CephStorage("b", { ...storageArgs(2, host, { kind: "csi", install: "shared", from: first }), clusterId: "00000000-0000-4000-8000-000000000000" });
+        return {};
+    }));
+    t.regex(error!.message, new RegExp(`CephStorage b: a shared ceph-csi serves clusterID ${FSID}, not 00000000-0000-4000-8000-000000000000`));
+});
+
+test.serial("previousNames become aliases to the top level of the stack, each child under its old names", async (t) => {
+    const run = await runDeclarations(async () => {
+        new CephStorage("kube-ceph", { ...storageArgs(1, monHost(), manifests), previousNames: { pool: ["ceph", "rbd"], provisioner: ["ceph-csi"] } });
+        return {};
+    });
+    const [pool] = run.resources.filter((r) => r.type === "kube-ceph:ceph:CephPool");
+    t.deepEqual(pool.opts.aliases, [{ name: "ceph", parent: undefined }, { name: "rbd", parent: undefined }]);
+    // `parent: undefined` spelled out is "no parent" (the stack's top level); left out, it would mean "this parent".
+    t.true(Object.prototype.hasOwnProperty.call((pool.opts.aliases as object[])[0], "parent"));
+    const [csi] = run.resources.filter((r) => r.type === "kube-ceph:kubernetes:CephCsi");
+    t.deepEqual(csi.opts.aliases, [{ name: "ceph-csi", parent: undefined }]);
+    const [client] = run.resources.filter((r) => r.type === "kube-ceph:ceph:CephClient");
+    t.deepEqual(client.opts.aliases, []);
+});
