@@ -212,10 +212,22 @@ package_exports_component() {
   (cd "$REPO" && node -e 'const kubeCeph = require("kube-ceph"); if (typeof kubeCeph.CephStorage !== "function") { console.error("no CephStorage in", Object.keys(kubeCeph)); process.exit(1); }')
 }
 
+# The README's CephStorage example, against the package's own entry: it must stay true.
+readme_example_typechecks() {
+  local example="$REPO/.readme-example.ts" rc=0
+  # shellcheck disable=SC2016 # the backticks are the Markdown fence, not a command
+  sed -n '/^```ts$/,/^```$/p' "$REPO/README.md" | sed '1d;$d; s|from "kube-ceph"|from "./components"|' >"$example"
+  grep -q "new CephStorage" "$example" || { echo "no CephStorage example in README.md"; rm -f "$example"; return 1; }
+  (cd "$REPO" && tsc --noEmit --strict --esModuleInterop --skipLibCheck --target es2022 --module commonjs --types node "$example") || rc=1
+  rm -f "$example"
+  return "$rc"
+}
+
 static_tier() {
   # tsconfig.json sets noCheck (pulumi runs transpile only); the type check is here.
   check "tsc --noEmit (strict)" tsc --noEmit --noCheck false -p .
   check "the package builds and exports CephStorage" package_exports_component
+  check "the README's CephStorage example type-checks" readme_example_typechecks
   check "actionlint on the workflows" actionlint -shellcheck= .github/workflows/*.yml
   check "bash -n on the lab scripts" bash_n_all lab/*.sh .ci/run
   check "shellcheck on the lab scripts" shellcheck lab/*.sh .ci/run
