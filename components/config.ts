@@ -178,7 +178,7 @@ const provisionerSchema = z.strictObject({
     kind: z.enum(PROVISIONER_KINDS, { error: `must be one of ${PROVISIONER_KINDS.join(", ")}` }).default("csi"),
     namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).default("ceph-csi"),
     registry: z.string().regex(REGISTRY, { error: "must be a registry prefix such as registry.example:5000/mirror" }).optional(),
-    images: imagesSchema.default({}),
+    images: imagesSchema.prefault({}),
     awaitRollout: z.boolean({ error: "must be true or false" }).default(true),
     // Unset means the operator for the csi kind; set with another kind it is refused.
     install: z.enum(CSI_INSTALLS, { error: `must be one of ${CSI_INSTALLS.join(", ")}` }).optional(),
@@ -192,7 +192,7 @@ const provisionerSchema = z.strictObject({
         // and destroy for it to release the ClientProfile.
         timeoutSeconds: z.number().int({ error: "must be a whole number of seconds" })
             .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
-    }).default({ logVerbosity: 1, timeoutSeconds: 300 }),
+    }).prefault({}),
 });
 
 const smokeTestSchema = z.strictObject({
@@ -207,14 +207,16 @@ const smokeTestSchema = z.strictObject({
         .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
 });
 
+// An object left out is parsed as {}: each field's default above is the only one (Pulumi.yaml
+// defaults these objects to {} too).
 const schemas = {
     ceph: cephSchema,
-    preflight: preflightSchema.default({ health: "ok", kernels: "check" }),
-    pool: poolSchema.default({ name: "mypool", deletionPolicy: "retain" }),
-    client: clientSchema.default({ name: "kube" }),
-    storageClass: storageClassSchema.default(storageClassSchema.parse({})),
-    provisioner: provisionerSchema.default(provisionerSchema.parse({})),
-    smokeTest: smokeTestSchema.default(smokeTestSchema.parse({})),
+    preflight: preflightSchema.prefault({}),
+    pool: poolSchema.prefault({}),
+    client: clientSchema.prefault({}),
+    storageClass: storageClassSchema.prefault({}),
+    provisioner: provisionerSchema.prefault({}),
+    smokeTest: smokeTestSchema.prefault({}),
 };
 
 export type CephHost = { host: string; port: number; user: string; hostKey?: string };

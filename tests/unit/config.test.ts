@@ -23,6 +23,12 @@ test("defaults follow the source write-up's names", (t) => {
     t.is(config.preflight.kernels, "check");
 });
 
+test("an object left out and an empty one (Pulumi.yaml's default) give the same config", (t) => {
+    const empty = { ...base(), preflight: {}, pool: {}, client: {}, storageClass: {}, provisioner: {}, smokeTest: {} };
+    t.deepEqual(parseConfig(empty, FAKE_SSH_KEY), parseConfig(base(), FAKE_SSH_KEY));
+    t.deepEqual(parseConfig({ ...base(), provisioner: { operator: {} } }, FAKE_SSH_KEY), parseConfig(base(), FAKE_SSH_KEY));
+});
+
 test("a host entry takes port, user and a pinned key", (t) => {
     const config = parseConfig({ ceph: { hosts: [{ host: "mon1.example", port: 2222, user: "ceph-admin", hostKey: `${HOST_KEY} root@mon1` }] } }, FAKE_SSH_KEY);
     t.deepEqual(config.ceph.hosts[0], { host: "mon1.example", port: 2222, user: "ceph-admin", hostKey: HOST_KEY });
