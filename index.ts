@@ -10,10 +10,10 @@ import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from ".
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { KubeCephConfig, ProvisionerKind, readStackConfig } from "./components/config";
 import { imagesFor } from "./components/images";
-import type { KubernetesReading } from "./components/kubernetes-reader";
+import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { checkHealth, checkKernels, checkProvisionerSupported, kernelRequirements, PreflightError } from "./components/preflight";
+import { checkHealth, checkKernels, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/stack-history";
 
 /**
@@ -72,9 +72,10 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
+        snapshotCrds: config.storageClass.snapshotClass,
         kubeconfig,
     };
-    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes;
+    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds;
     const [cephRead, kubernetesRead] = await Promise.allSettled([
         needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
         needKubernetes ? reader.readKubernetes(kubernetesRequest) : Promise.resolve({}),
@@ -122,6 +123,9 @@ export = async (reader: LiveReader = liveReader) => {
             checkHealth(config.preflight.health, live.ceph.health);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
+        if (config.storageClass.snapshotClass) {
+            checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? []);
+        }
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
             const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
             checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, config.storageClass.imageFeatures));

@@ -17,6 +17,7 @@ import type { MonConnection } from "./mon-connection";
 import { RbdDriver } from "./rbd-driver";
 import { RbdProvisioner } from "./rbd-provisioner";
 import { RbdSecrets } from "./rbd-secrets";
+import { RbdSnapshotClass } from "./rbd-snapshot-class";
 import { RbdStorageClass, RbdStorageClassSettings } from "./rbd-storage-class";
 import { SmokeTest } from "./smoke-test";
 import { VolumeGuard } from "./volume-guard";
@@ -113,7 +114,7 @@ export interface SmokeTestSettings {
 }
 
 /** The children a program may have declared at its top level before it used CephStorage. */
-export type CephStorageChild = "pool" | "client" | "provisioner" | "profile" | "driver" | "secrets" | "storageClass" | "guard" | "smokeTest";
+export type CephStorageChild = "pool" | "client" | "provisioner" | "profile" | "driver" | "secrets" | "storageClass" | "snapshotClass" | "guard" | "smokeTest";
 
 export interface CephStorageArgs {
     /** The mon host the Ceph commands run on. Give every CephStorage on one host the same one, or its session bound does not hold. */
@@ -212,6 +213,20 @@ export class CephStorage extends pulumi.ComponentResource {
             userSecret: secrets.user,
         }, child("storageClass", { dependsOn: [secrets, ...ready] }));
 
+        // Snapshots of the class's volumes, taken by ceph-csi with the provisioner's Secret.
+        let snapshotClass: RbdSnapshotClass | undefined;
+        if (args.storageClass.snapshotClass === true) {
+            if (kind !== "csi") {
+                throw new Error(`CephStorage ${name}: only ceph-csi takes snapshots, so the ${kind} kind gets no snapshotClass`);
+            }
+            snapshotClass = new RbdSnapshotClass(`${name}-rbd-snapshot-class`, {
+                name: args.storageClass.name,
+                clusterId: args.clusterId,
+                snapshotterSecret: secrets.provisioner,
+                deletionPolicy: args.storageClass.reclaimPolicy,
+            }, child("snapshotClass", { dependsOn: [secrets, ...ready] }));
+        }
+
         // The guard: while a PersistentVolume uses the pool, destroy stops here, before the class,
         // Secrets, user and pool, which it depends on and which are deleted after it. dependsOn
         // only, and plain names: a delete-first replace of the class must not cascade into it.
@@ -220,7 +235,7 @@ export class CephStorage extends pulumi.ComponentResource {
             clusterId: args.clusterId,
             storageClassName: args.storageClass.name,
             kubeconfig: args.kubeconfig,
-        }, child("guard", { dependsOn: [pool, client, secrets, storageClass] }));
+        }, child("guard", { dependsOn: [pool, client, secrets, storageClass, ...(snapshotClass ? [snapshotClass] : [])] }));
 
         // The smoke test depends on the guard so that destroy deletes it first: the guard then waits
         // for its volume to go instead of refusing it. It names the class by its plain name and waits

@@ -167,6 +167,8 @@ const storageClassSchema = z.strictObject({
     volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"], { error: "must be one of Immediate, WaitForFirstConsumer" }).default("Immediate"),
     mountOptions: z.array(z.string().regex(/^[A-Za-z0-9_=,.-]+$/, { error: "must be a mount option such as discard" })).default([]),
     isDefault: z.boolean({ error: "must be true or false" }).default(false),
+    // A VolumeSnapshotClass for the class (csi kind): the cluster needs the snapshot CRDs, which preflight checks.
+    snapshotClass: z.boolean({ error: "must be true or false" }).default(false),
 });
 
 const imagesSchema = z.strictObject(
@@ -425,6 +427,13 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
             key: `${CONFIG_NAMESPACE}:storageClass.imageFeatures`,
             value: features,
             allowed: `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features; use the csi kind for ${features.filter((f) => !LEGACY_IMAGE_FEATURES.includes(f)).join(", ")}`,
+        });
+    }
+    if (kind !== undefined && kind !== "csi" && (parsed.storageClass as KubeCephConfig["storageClass"] | undefined)?.snapshotClass === true) {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:storageClass.snapshotClass`,
+            value: true,
+            allowed: `must be false with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) takes snapshots`,
         });
     }
     const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;

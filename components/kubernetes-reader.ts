@@ -13,13 +13,24 @@ export interface KubernetesReading {
     /** Whether the API server still fills metadata.selfLink (read from the `default` namespace). */
     selfLinkFilled?: boolean;
     nodes?: KubernetesNode[];
+    /** Which of SNAPSHOT_CRDS the API server serves. */
+    snapshotCrds?: string[];
 }
+
+/** The CRDs of volume snapshots (kubernetes-csi/external-snapshotter): a VolumeSnapshotClass needs all three. */
+export const SNAPSHOT_CRDS = [
+    "volumesnapshotclasses.snapshot.storage.k8s.io",
+    "volumesnapshotcontents.snapshot.storage.k8s.io",
+    "volumesnapshots.snapshot.storage.k8s.io",
+];
 
 export interface KubernetesReadRequest {
     version: boolean;
     /** Read whether objects carry metadata.selfLink (the external rbd-provisioner needs it). */
     selfLink?: boolean;
     nodes: boolean;
+    /** Read which snapshot CRDs are installed (for storageClass.snapshotClass). */
+    snapshotCrds?: boolean;
     /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
     kubeconfig?: string;
 }
@@ -42,6 +53,16 @@ export async function readKubernetes(request: KubernetesReadRequest): Promise<Ku
             reading.nodes = list.items
                 .map((node) => ({ name: node.metadata?.name ?? "", kernelVersion: node.status?.nodeInfo?.kernelVersion ?? "" }))
                 .sort((a, b) => a.name.localeCompare(b.name));
+        }
+        if (request.snapshotCrds) {
+            const crds = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
+            const served = await Promise.all(SNAPSHOT_CRDS.map((name) => crds.readCustomResourceDefinition({ name }).then(() => true, (error: { code?: number }) => {
+                if (error.code === 404) {
+                    return false;
+                }
+                throw error;
+            })));
+            reading.snapshotCrds = SNAPSHOT_CRDS.filter((_, i) => served[i]);
         }
     } catch (error) {
         throw new Error(`reading the Kubernetes API at ${apiServerOf(kubeconfig)} failed: ${(error as Error).message}`);

@@ -142,6 +142,22 @@ export function checkKernels(nodes: KubernetesNode[], requirements: KernelRequir
     );
 }
 
+/**
+ * Refuses a VolumeSnapshotClass on a cluster without the snapshot CRDs: the class could not be
+ * created, and without them (and the snapshot controller that comes with them) no snapshot is taken.
+ */
+export function checkSnapshotCrds(required: string[], served: string[]): void {
+    const missing = required.filter((crd) => !served.includes(crd));
+    if (missing.length === 0) {
+        return;
+    }
+    throw new PreflightError(
+        `kube-ceph:storageClass.snapshotClass is true, but this cluster has no ${missing.join(", ")} CustomResourceDefinition${missing.length > 1 ? "s" : ""}. ` +
+            "Install the volume snapshot CRDs and the snapshot controller of kubernetes-csi/external-snapshotter (client/config/crd and deploy/kubernetes/snapshot-controller, " +
+            "or your distribution's snapshot add-on), or set kube-ceph:storageClass.snapshotClass to false. Nothing was changed.",
+    );
+}
+
 /** First Kubernetes minor version without the in-tree kubernetes.io/rbd plugin. */
 export const IN_TREE_REMOVED_IN = "1.31.0";
 /** First Kubernetes version whose API server leaves metadata.selfLink empty by default (RemoveSelfLink on). */

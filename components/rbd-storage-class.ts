@@ -28,6 +28,8 @@ export interface RbdStorageClassSettings {
     mountOptions: string[];
     /** Make it the cluster's default StorageClass. */
     isDefault: boolean;
+    /** Also make a VolumeSnapshotClass of the same name (ceph-csi only); the cluster needs the snapshot CRDs. */
+    snapshotClass?: boolean;
 }
 
 export interface RbdStorageClassArgs {

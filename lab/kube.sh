@@ -12,7 +12,8 @@
 #   up      build if needed, start everything, wait until ready (idempotent)
 #   down    stop the recorded processes, remove $LAB_HOME/data/kube
 #   status  print state; exit 0 only if the apiserver is ready
-#   env     print export lines (eval "$(lab/kube.sh env)")
+#   env     print export lines (eval "$(lab/kube.sh env)"): KUBECONFIG, PATH, and
+#           KUBE_CEPH_LAB_SNAPSHOT_CRDS, the volume snapshot CRDs of Kubernetes' add-on
 #   check   smoke test against the running lab (creates and deletes objects)
 #   stop-apiserver / start-apiserver
 #           fault injection for tests: the API goes away (etcd keeps the data)
@@ -517,12 +518,24 @@ cmd_status() {
   return "$rc"
 }
 
+# The volume snapshot CRDs as Kubernetes publishes them for its snapshot add-on, in the module
+# this control plane is built from (external-snapshotter's own copy is in its client module,
+# which the Go proxy does not serve).
+snapshot_crds_dir() {
+  local dir
+  dir="$(cd "$KUBE_MOD_DIR" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | jq -r .Dir)"
+  [[ -f "$dir/cluster/addons/volumesnapshots/crd/snapshot.storage.k8s.io_volumesnapshotclasses.yaml" ]] ||
+    die "no volume snapshot CRDs in $dir/cluster/addons/volumesnapshots/crd"
+  echo "$dir/cluster/addons/volumesnapshots/crd"
+}
+
 cmd_env() {
   local path=("$KUBE_BIN")
   # A version without its own kubectl uses KUBECTL_K8S's, after its own binaries.
   [[ "$(dirname "$KUBECTL")" == "$KUBE_BIN" ]] || path+=("$(dirname "$KUBECTL")")
   path+=("$ETCD_BIN")
   printf 'export KUBECONFIG=%q\n' "$KUBECONFIG_FILE"
+  printf 'export KUBE_CEPH_LAB_SNAPSHOT_CRDS=%q\n' "$(snapshot_crds_dir)"
   # shellcheck disable=SC2016
   printf 'export PATH=%s:"$PATH"\n' "$(IFS=:; printf '%q' "${path[*]}")"
 }

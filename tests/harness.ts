@@ -76,7 +76,11 @@ export function fakeReader(
         },
         async readKubernetes(request) {
             reads.kubernetes++;
-            return { ...(request.version ? { serverVersion: kubernetes.serverVersion } : {}), ...(request.nodes ? { nodes: kubernetes.nodes } : {}) };
+            return {
+                ...(request.version ? { serverVersion: kubernetes.serverVersion } : {}),
+                ...(request.nodes ? { nodes: kubernetes.nodes } : {}),
+                ...(request.snapshotCrds ? { snapshotCrds: kubernetes.snapshotCrds ?? [] } : {}),
+            };
         },
         async readPrevious() {
             return typeof previous === "string" ? { pool: previous } : previous;

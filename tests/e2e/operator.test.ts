@@ -116,6 +116,35 @@ test.serial("a second up through the operator changes nothing, and a preview exp
     t.deepEqual(Object.entries(preview.changeSummary).filter(([op]) => op !== "same" && op !== "read"), []);
 });
 
+test.serial("snapshotClass: refused while the snapshot CRDs are missing; with Kubernetes' own CRDs the apiserver takes the VolumeSnapshotClass, and turning it off deletes it", async (t) => {
+    const crds = ["volumesnapshotclasses", "volumesnapshotcontents", "volumesnapshots"].map((plural) => `${plural}.snapshot.storage.k8s.io`);
+    execFileSync("kubectl", ["delete", "crd", ...crds, "--ignore-not-found", "--timeout=60s"], { stdio: "pipe" });
+    const withSnapshots = { ...config(), storageClass: { name: CLASS, snapshotClass: true } };
+    await writeConfig(stack, withSnapshots);
+    const refused = await t.throwsAsync(stack.preview(quiet));
+    t.regex(refused!.message, /snapshotClass is true, but this cluster has no volumesnapshotclasses\.snapshot\.storage\.k8s\.io, volumesnapshotcontents\.snapshot\.storage\.k8s\.io, volumesnapshots\.snapshot\.storage\.k8s\.io CustomResourceDefinitions/);
+
+    const dir = process.env.KUBE_CEPH_LAB_SNAPSHOT_CRDS;
+    t.truthy(dir, "KUBE_CEPH_LAB_SNAPSHOT_CRDS (lab/kube.sh env)");
+    execFileSync("kubectl", ["apply", "-f", dir!], { stdio: "pipe" });
+    execFileSync("kubectl", ["wait", "--for=condition=Established", "--timeout=60s", ...crds.map((crd) => `crd/${crd}`)], { stdio: "pipe" });
+    const up = await stack.up(quiet);
+    t.is(up.summary.result, "succeeded");
+    t.deepEqual(up.summary.resourceChanges?.create, 2, "the RbdSnapshotClass component and its VolumeSnapshotClass");
+    const snapshotClass = kubectlJson("get", "volumesnapshotclass", CLASS);
+    t.is(snapshotClass.driver, DRIVER);
+    t.is(snapshotClass.deletionPolicy, "Delete");
+    t.deepEqual(snapshotClass.parameters, {
+        "clusterID": cephJson<{ fsid: string }>("fsid").fsid,
+        "csi.storage.k8s.io/snapshotter-secret-name": `ceph-${CLIENT}-csi-rbd`,
+        "csi.storage.k8s.io/snapshotter-secret-namespace": NAMESPACE,
+    });
+
+    await writeConfig(stack, config());
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    t.deepEqual(namesMatching("volumesnapshotclass", new RegExp(`^${CLASS}$`)), []);
+});
+
 test.serial("a registry mirror and a log level change the Driver in place, and the operator rolls its workloads to them", async (t) => {
     await writeConfig(stack, config({ registry: MIRROR, operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, logVerbosity: 3 } }));
     const planned: string[] = [];

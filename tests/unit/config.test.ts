@@ -165,6 +165,16 @@ for (const kind of ["in-tree", "external"]) {
     });
 }
 
+test("snapshotClass is refused with the legacy kinds, naming the key, the value and why", (t) => {
+    for (const kind of ["in-tree", "external"]) {
+        const error = t.throws(() => parseConfig({ ...base(), provisioner: { kind }, storageClass: { snapshotClass: true } }, FAKE_SSH_KEY), { instanceOf: ConfigError });
+        t.deepEqual(error!.problems.map((p) => p.key), ["kube-ceph:storageClass.snapshotClass"]);
+        t.regex(error!.message, new RegExp(`kube-ceph:storageClass\\.snapshotClass: got true; must be false with kube-ceph:provisioner\\.kind "${kind}": only ceph-csi`));
+    }
+    t.is(parseConfig({ ...base(), storageClass: { snapshotClass: true } }, FAKE_SSH_KEY).storageClass.snapshotClass, true);
+    t.is(parseConfig(base(), FAKE_SSH_KEY).storageClass.snapshotClass, false);
+});
+
 test("csi takes every feature combination the kernel table knows", (t) => {
     t.notThrows(() => parseConfig({ ...base(), storageClass: { imageFeatures: "layering,exclusive-lock,object-map,fast-diff,deep-flatten" } }, FAKE_SSH_KEY));
 });

@@ -208,6 +208,40 @@ test.serial("in-tree: accepted on Kubernetes 1.30 with no provisioner workload, 
     t.true(run.warnings.some((w) => /in-tree.*removed in Kubernetes 1\.31/.test(w)));
 });
 
+test.serial("snapshotClass: a VolumeSnapshotClass named after the class, for ceph-csi, with the provisioner's Secret and the class's reclaim policy", async (t) => {
+    const crds = ["volumesnapshotclasses.snapshot.storage.k8s.io", "volumesnapshotcontents.snapshot.storage.k8s.io", "volumesnapshots.snapshot.storage.k8s.io"];
+    {
+        const config = baseConfig({ storageClass: { snapshotClass: true, reclaimPolicy: "Retain" } });
+        const run = await runProgram(config, fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [], snapshotCrds: crds }));
+        const [snapshotClass] = byType(run, "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass");
+        t.truthy(snapshotClass);
+        // Destroy deletes the guard first, then the snapshot class with the rest.
+        const [guard] = byType(run, "kube-ceph:kubernetes:VolumeGuard");
+        t.true(guard.dependsOn.includes("kube-ceph-rbd-snapshot-class"), guard.dependsOn.join(", "));
+        t.is((await unwrap(snapshotClass.inputs.metadata.name)).value, "ceph-storageclass");
+        t.is(snapshotClass.inputs.driver, "rbd.csi.ceph.com");
+        t.is(snapshotClass.inputs.deletionPolicy, "Retain");
+        const parameters = (await unwrap(snapshotClass.inputs.parameters)).value;
+        t.deepEqual(parameters, {
+            "clusterID": FSID,
+            "csi.storage.k8s.io/snapshotter-secret-name": "ceph-kube-csi-rbd",
+            "csi.storage.k8s.io/snapshotter-secret-namespace": "ceph-csi",
+        });
+    }
+    // Without the key: no class, and the CRDs are not read.
+    const plain = await runProgram(baseConfig());
+    t.deepEqual(byType(plain, "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass"), []);
+});
+
+test.serial("snapshotClass: refused before any resource while the cluster lacks a snapshot CRD, naming it and the way out", async (t) => {
+    const error = await t.throwsAsync(runProgram(baseConfig({ storageClass: { snapshotClass: true } }),
+        fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [], snapshotCrds: ["volumesnapshots.snapshot.storage.k8s.io"] })));
+    t.regex(error!.message, /snapshotClass is true, but this cluster has no volumesnapshotclasses\.snapshot\.storage\.k8s\.io, volumesnapshotcontents\.snapshot\.storage\.k8s\.io CustomResourceDefinitions/);
+    t.regex(error!.message, /external-snapshotter/);
+    t.regex(error!.message, /set kube-ceph:storageClass\.snapshotClass to false/);
+    t.deepEqual(declaredBefore(error), []);
+});
+
 test.serial("in-tree: refused on Kubernetes >= 1.31 before any resource, pointing to csi", async (t) => {
     const error = await t.throwsAsync(runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph(), { serverVersion: "v1.31.0", nodes: [] })));
     t.regex(error!.message, /in-tree kubernetes\.io\/rbd plugin was removed in 1\.31/);
