@@ -19,7 +19,7 @@ import { RbdProvisioner } from "./rbd-provisioner";
 import { RbdSecrets } from "./rbd-secrets";
 import { RbdSnapshotClass } from "./rbd-snapshot-class";
 import { RbdStorageClass, RbdStorageClassSettings } from "./rbd-storage-class";
-import { SmokeTest } from "./smoke-test";
+import { SmokeTest, SmokeTestArgs } from "./smoke-test";
 import { VolumeGuard } from "./volume-guard";
 
 /** ceph-csi installed and run by ceph-csi-operator, the way ceph-csi's maintainers support. */
@@ -97,21 +97,8 @@ export interface RbdPoolSettings {
     deletionPolicy: "retain" | "delete";
 }
 
-/** The claim (and Pod) that proves the class provisions and stores data. */
-export interface SmokeTestSettings {
-    /** Namespace of the claim and Pod (made and owned when it is not a shared one). */
-    namespace: string;
-    /** The claim's name. */
-    claimName: string;
-    /** The claim's size, as a Kubernetes quantity. */
-    size: string;
-    /** Image of the Pod that writes and reads back a file. */
-    image: string;
-    /** Also run the Pod; without it only the claim's binding is checked. */
-    pod: boolean;
-    /** How long to wait for the claim to bind and the Pod to finish. */
-    timeoutSeconds: number;
-}
+/** The claim (and Pod) that proves the class provisions and stores data; CephStorage names the class and the kubeconfig. */
+export type SmokeTestSettings = Omit<SmokeTestArgs, "storageClassName" | "kubeconfig">;
 
 /** The children a program may have declared at its top level before it used CephStorage. */
 export type CephStorageChild = "pool" | "client" | "provisioner" | "profile" | "driver" | "secrets" | "storageClass" | "snapshotClass" | "guard" | "smokeTest";
