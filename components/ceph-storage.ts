@@ -221,6 +221,7 @@ export class CephStorage extends pulumi.ComponentResource {
             pool: args.pool.name,
             clusterId: args.clusterId,
             storageClassName: args.storageClass.name,
+            snapshotClassName: snapshotClass !== undefined ? args.storageClass.name : undefined,
             kubeconfig: args.kubeconfig,
         }, child("guard", { dependsOn: [pool, client, secrets, storageClass, ...(snapshotClass ? [snapshotClass] : [])] }));
 
