@@ -13,7 +13,7 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { checkHealth, checkKernels, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError } from "./components/preflight";
+import { checkHealth, checkKernels, checkMgrModules, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/stack-history";
 
 /**
@@ -65,9 +65,10 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         discovery: config.ceph.fsid === undefined,
         health: config.preflight.health !== "off",
         tunables: config.preflight.kernels === "check",
+        mgrModules: config.provisioner.kind === "csi" && config.preflight.health !== "off",
         userKey: `client.${config.client.name}`,
     };
-    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables;
+    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules;
     const kubernetesRequest = {
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
@@ -121,6 +122,9 @@ export = async (reader: LiveReader = liveReader) => {
         ]);
         if (live.ceph?.health !== undefined) {
             checkHealth(config.preflight.health, live.ceph.health);
+        }
+        if (live.ceph?.mgrModules !== undefined) {
+            checkMgrModules(RBD_MGR_MODULES, live.ceph.mgrModules);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
         if (config.storageClass.snapshotClass) {

@@ -44,6 +44,8 @@ export interface CephReading {
     monitors?: Monitor[];
     health?: CephHealth;
     tunables?: CrushTunables;
+    /** The mgr modules that are on: always-on ones and enabled ones. */
+    mgrModules?: string[];
     /** The requested user's key, when that user exists; handle it as a secret. */
     userKey?: string;
 }
@@ -52,6 +54,8 @@ export interface CephReadRequest {
     discovery: boolean;
     health: boolean;
     tunables: boolean;
+    /** Read which mgr modules are on (ceph-csi needs some). */
+    mgrModules?: boolean;
     /** A user (`client.<name>`) whose key to read too, if it exists. */
     userKey?: string;
 }
@@ -76,6 +80,9 @@ export function cephReadScript(request: CephReadRequest): string {
     }
     if (request.tunables) {
         jobs.push(["tunables", "ceph osd crush show-tunables -f json"]);
+    }
+    if (request.mgrModules) {
+        jobs.push(["modules", "ceph mgr module ls -f json"]);
     }
     const lines = ['dir=$(mktemp -d)', 'trap \'rm -rf "$dir"\' EXIT'];
     for (const [name, command] of jobs) {
@@ -177,6 +184,16 @@ export function parseHealth(report: unknown): CephHealth {
     return { status: raw.status, checks };
 }
 
+/**
+ * The mgr modules that are on, from `ceph mgr module ls -f json`: its always-on modules (a list,
+ * or before Octopus a list per release) and its enabled ones, sorted.
+ */
+export function parseMgrModules(report: unknown): string[] {
+    const raw = report as { always_on_modules?: string[] | Record<string, string[]>; enabled_modules?: string[] };
+    const alwaysOn = Array.isArray(raw.always_on_modules) ? raw.always_on_modules : Object.values(raw.always_on_modules ?? {}).flat();
+    return [...new Set([...alwaysOn, ...(raw.enabled_modules ?? [])])].sort();
+}
+
 /** CRUSH feature requirements from `ceph osd crush show-tunables -f json`. */
 export function parseTunables(report: unknown): CrushTunables {
     const raw = report as Record<string, unknown>;
@@ -204,6 +221,9 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
     }
     if (request.tunables) {
         reading.tunables = parseTunables(sections.tunables);
+    }
+    if (request.mgrModules) {
+        reading.mgrModules = parseMgrModules(sections.modules);
     }
     if (request.userKey !== undefined) {
         const key = parseUserKey(sections.user);

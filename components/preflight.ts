@@ -142,6 +142,22 @@ export function checkKernels(nodes: KubernetesNode[], requirements: KernelRequir
     );
 }
 
+/** The mgr modules ceph-csi's RBD driver calls: rbd_support runs its image tasks (flatten, trash removal). */
+export const RBD_MGR_MODULES = ["rbd_support"];
+
+/** Refuses a cluster whose mgr does not run a module ceph-csi needs, naming the command that turns it on. */
+export function checkMgrModules(required: string[], on: string[]): void {
+    const missing = required.filter((module) => !on.includes(module));
+    if (missing.length === 0) {
+        return;
+    }
+    throw new PreflightError(
+        `the Ceph mgr does not run the ${missing.join(", ")} module${missing.length > 1 ? "s" : ""}, which ceph-csi needs. ` +
+            `Turn ${missing.length > 1 ? "them" : "it"} on with ${missing.map((m) => `\`ceph mgr module enable ${m}\``).join(" and ")} and run again ` +
+            "(kube-ceph:preflight.health: off skips this check with the health check). Nothing was changed.",
+    );
+}
+
 /**
  * Refuses a VolumeSnapshotClass on a cluster without the snapshot CRDs: the class could not be
  * created, and without them (and the snapshot controller that comes with them) no snapshot is taken.

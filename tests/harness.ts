@@ -42,6 +42,7 @@ export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
         monitors: ["a", "b", "c"].map((name, i) => ({ name, v1: `127.0.0.1${i + 1}:6789`, v2: `127.0.0.1${i + 1}:3300` })),
         health: { status: "HEALTH_OK", checks: [] },
         tunables: { profile: "jewel", requireTunables: true, requireTunables2: true, requireTunables3: true, hasV4Buckets: true, requireTunables5: true },
+        mgrModules: ["balancer", "crash", "iostat", "rbd_support", "volumes"],
         ...overrides,
     };
 }
@@ -67,6 +68,9 @@ export function fakeReader(
             }
             if (request.tunables) {
                 reading.tunables = ceph.tunables;
+            }
+            if (request.mgrModules) {
+                reading.mgrModules = ceph.mgrModules;
             }
             // The user exists only when the test says so (ceph.userKey); then the reader returns its key.
             if (request.userKey !== undefined && ceph.userKey !== undefined) {

@@ -17,6 +17,17 @@ test.serial("discovery returns the cluster's own fsid and all three mons with v1
     t.is(reading.host.host, MONS[0]);
 });
 
+test.serial("the same round trip reads the mgr modules that are on: Pacific runs rbd_support and volumes always", async (t) => {
+    const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, mgrModules: true });
+    t.true(reading.mgrModules!.includes("rbd_support"), reading.mgrModules!.join(", "));
+    t.true(reading.mgrModules!.includes("volumes"));
+    const listed = cephJson<{ enabled_modules: string[] }>("mgr", "module", "ls");
+    for (const module of listed.enabled_modules) {
+        t.true(reading.mgrModules!.includes(module), module);
+    }
+    t.is(reading.health!.status, "HEALTH_OK", "the other readings are still there");
+});
+
 test.serial("the same read returns an existing user's key, and none for a user that does not exist", async (t) => {
     const user = `client.livekey${process.pid}`;
     ceph("auth", "get-or-create", user, "mon", "profile rbd");

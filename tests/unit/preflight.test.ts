@@ -1,8 +1,8 @@
 import test from "ava";
 import type { ImageFeature } from "../../components/config";
 import type { CrushTunables, Monitor } from "../../components/ceph-reading";
-import { cephReadScript, parseHealth, parseMonDump, parseTunables } from "../../components/ceph-reading";
-import { checkHealth, checkKernels, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError } from "../../components/preflight";
+import { cephReadScript, parseHealth, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
+import { checkHealth, checkKernels, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
 const NONE: CrushTunables = { profile: "argonaut", requireTunables: false, requireTunables2: false, requireTunables3: false, hasV4Buckets: false, requireTunables5: false };
@@ -108,4 +108,16 @@ test("the live read is one script with one ceph process per reading, run at once
     t.regex(script, /^user=\$\(ceph auth get "\$USER_ENTITY" -f json/m);
     t.notRegex(script, /user[^\n]*>"\$dir/, "the key is not written to the temporary directory");
     t.is(cephReadScript({ discovery: false, health: true, tunables: false }).match(/\bceph /g)?.length, 1);
+    // The mgr modules are one more background reading in the same round trip.
+    const withModules = cephReadScript({ discovery: false, health: true, tunables: false, mgrModules: true });
+    t.deepEqual(withModules.split("\n").filter((l) => /^ceph .*&$/.test(l)).map((l) => l.replace(/ >.*$/, "")), ["ceph health detail -f json", "ceph mgr module ls -f json"]);
+});
+
+test("mgr modules: always-on (a list, or one per release before Octopus) and enabled ones count; a missing rbd_support is refused with the command that enables it", (t) => {
+    t.deepEqual(parseMgrModules({ always_on_modules: ["rbd_support", "volumes"], enabled_modules: ["iostat"], disabled_modules: [{ name: "alerts" }] }), ["iostat", "rbd_support", "volumes"]);
+    t.deepEqual(parseMgrModules({ always_on_modules: { nautilus: ["balancer", "rbd_support"] }, enabled_modules: [] }), ["balancer", "rbd_support"]);
+    t.notThrows(() => checkMgrModules(RBD_MGR_MODULES, ["iostat", "rbd_support"]));
+    const error = t.throws(() => checkMgrModules(RBD_MGR_MODULES, ["iostat", "volumes"]), { instanceOf: PreflightError });
+    t.regex(error!.message, /does not run the rbd_support module, which ceph-csi needs\. Turn it on with `ceph mgr module enable rbd_support`/);
+    t.regex(error!.message, /Nothing was changed/);
 });

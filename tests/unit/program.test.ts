@@ -242,6 +242,15 @@ test.serial("snapshotClass: refused before any resource while the cluster lacks 
     t.deepEqual(declaredBefore(error), []);
 });
 
+test.serial("preflight: a mgr without rbd_support stops a csi run before any resource; the legacy kinds and health: off do not read the modules", async (t) => {
+    const reader = fakeReader(healthyCeph({ mgrModules: ["balancer", "volumes"] }));
+    const error = await t.throwsAsync(runProgram(baseConfig(), reader));
+    t.regex(error!.message, /ceph mgr module enable rbd_support/);
+    t.deepEqual(declaredBefore(error), []);
+    t.true((await runProgram(baseConfig({ preflight: { health: "off" } }), reader)).resources.length > 0);
+    t.true((await runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph({ mgrModules: [] }), { serverVersion: "v1.30.14", nodes: [] }))).resources.length > 0);
+});
+
 test.serial("in-tree: refused on Kubernetes >= 1.31 before any resource, pointing to csi", async (t) => {
     const error = await t.throwsAsync(runProgram(baseConfig({ provisioner: { kind: "in-tree" } }), fakeReader(healthyCeph(), { serverVersion: "v1.31.0", nodes: [] })));
     t.regex(error!.message, /in-tree kubernetes\.io\/rbd plugin was removed in 1\.31/);
