@@ -114,7 +114,8 @@ async function main(): Promise<void> {
         const loadFloor = median(Array.from({ length: runs }, () => loadSeconds(join(floorDir, "index.ts"), false)));
         const loadProgram = median(Array.from({ length: runs }, () => loadSeconds(join(REPO, "index.ts"), false)));
         const loadChecked = median(Array.from({ length: runs }, () => loadSeconds(join(REPO, "index.ts"), true)));
-        const request = { discovery: true, health: true, tunables: true, userKey: `client.benchprev${id}` };
+        // What the program asks of a csi stack with every check on (index.ts, readLiveState).
+        const request = { discovery: true, health: true, tunables: true, mgrModules: true, userKey: `client.benchprev${id}` };
         const cephProcesses = (cephReadScript(request).match(/\bceph /g) ?? []).length;
         const hosts = [labHost()];
         const cephRead = await medianOf(runs, () => liveReader.readCeph(hosts, privateKey, request));
