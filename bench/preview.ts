@@ -42,7 +42,8 @@ async function medianOf(n: number, work: () => Promise<unknown> | unknown): Prom
 /** A project beside the repo's, with its package.json, tsconfig and node_modules, whose program declares nothing. */
 function emptyProject(): string {
     const dir = mkdtempSync(join(tmpdir(), "kube-ceph-floor-"));
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: kube-ceph-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    // main: as in the repository's Pulumi.yaml, or the copied package.json's `exports` would name the entry.
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: kube-ceph-floor\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n");
     writeFileSync(join(dir, "index.ts"), "export = async () => ({});\n");
     for (const file of ["package.json", "tsconfig.json"]) {
         copyFileSync(join(REPO, file), join(dir, file));

@@ -206,7 +206,9 @@ bash_n_all() { local f; for f in "$@"; do bash -n "$f" || return 1; done; }
 
 # The package as `npm pack` builds it (prepack): its entry, required by the package's name (as a
 # program that depends on it would; inside the package Node resolves it to itself), loads in plain
-# Node and exports the component.
+# Node and exports the component. The dist/ it leaves stays for the later tiers on purpose: with it
+# there, Pulumi's Node.js runtime would run package.json's `exports` entry instead of index.ts if
+# Pulumi.yaml did not name `main`, and every e2e test would fail.
 package_exports_component() {
   rm -rf "$REPO/dist" && (cd "$REPO" && npm run --silent prepack) || return 1
   (cd "$REPO" && node -e 'const kubeCeph = require("kube-ceph"); if (typeof kubeCeph.CephStorage !== "function") { console.error("no CephStorage in", Object.keys(kubeCeph)); process.exit(1); }')
