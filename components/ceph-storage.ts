@@ -221,7 +221,6 @@ export class CephStorage extends pulumi.ComponentResource {
             pool: args.pool.name,
             clusterId: args.clusterId,
             storageClassName: args.storageClass.name,
-            snapshotClassName: snapshotClass !== undefined ? args.storageClass.name : undefined,
             kubeconfig: args.kubeconfig,
         }, child("guard", { dependsOn: [pool, client, secrets, storageClass, ...(snapshotClass ? [snapshotClass] : [])] }));
 

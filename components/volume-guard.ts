@@ -1,15 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { coreApi, loadKubeConfig } from "./kubernetes-client";
+import { coreApi } from "./kubernetes-client";
 
-/**
- * A PersistentVolume (or, with a snapshot class, a VolumeSnapshotContent) as far as the guard
- * cares: where its RBD image lives and which class made it.
- */
+/** A PersistentVolume as far as the guard cares: where its RBD image lives and which class made it. */
 export interface VolumeRecord {
-    /** Absent for a PersistentVolume. */
-    kind?: "VolumeSnapshotContent";
     name: string;
-    /** The claim of a volume, or the VolumeSnapshot of a snapshot content (namespace/name). */
     claim?: string;
     storageClassName?: string;
     /** ceph-csi: spec.csi.volumeAttributes.pool (with clusterID); in-tree/external: spec.rbd.pool. */
@@ -52,49 +46,23 @@ export function volumeRecord(pv: VolumeObject, liveClaims: Set<string>): VolumeR
     };
 }
 
-/** The fields of a VolumeSnapshotContent that the guard reads. */
-export interface SnapshotContentObject {
-    metadata?: { name?: string; deletionTimestamp?: unknown };
-    spec?: { volumeSnapshotClassName?: string; volumeSnapshotRef?: { namespace?: string; name?: string } };
-}
-
-/**
- * A VolumeSnapshotContent as the guard sees it: its RBD snapshot lives in the pool, and deleting
- * it needs the user and the Secret its class names. It is on its way out while being deleted.
- */
-export function snapshotContentRecord(content: SnapshotContentObject): VolumeRecord {
-    const snapshot = content.spec?.volumeSnapshotRef;
-    return {
-        kind: "VolumeSnapshotContent",
-        name: content.metadata?.name ?? "",
-        claim: snapshot?.name !== undefined ? `${snapshot.namespace}/${snapshot.name}` : undefined,
-        storageClassName: content.spec?.volumeSnapshotClassName,
-        leaving: content.metadata?.deletionTimestamp !== undefined,
-    };
-}
-
-/** What the guard protects: one pool of one cluster, and the classes that provision into it. */
+/** What the guard protects: one pool of one cluster, and the class that provisions into it. */
 export interface GuardedVolumes {
     pool: string;
     clusterId: string;
     storageClassName: string;
-    /** The VolumeSnapshotClass of the class, when it has one: its snapshot contents count too. */
-    snapshotClassName?: string;
 }
 
 /**
  * The PersistentVolumes that still need the pool, its user or its Secrets: every volume
- * whose image is in the pool, and every volume of the class whose pool the PV does not say;
- * and every snapshot content of the snapshot class.
+ * whose image is in the pool, and every volume of the class whose pool the PV does not say.
  */
 export function volumesInTheWay(volumes: VolumeRecord[], guarded: GuardedVolumes): VolumeRecord[] {
     return volumes
         .filter((v) =>
-            v.kind === "VolumeSnapshotContent"
-                ? guarded.snapshotClassName !== undefined && v.storageClassName === guarded.snapshotClassName
-                : v.pool !== undefined
-                  ? v.pool === guarded.pool && (v.clusterId === undefined || v.clusterId === guarded.clusterId)
-                  : v.storageClassName === guarded.storageClassName,
+            v.pool !== undefined
+                ? v.pool === guarded.pool && (v.clusterId === undefined || v.clusterId === guarded.clusterId)
+                : v.storageClassName === guarded.storageClassName,
         )
         .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -116,19 +84,11 @@ export const LEAVING_VOLUMES_TIMEOUT_SECONDS = 300;
 
 /** The refusal destroy prints; names the volumes (at most 10) and the ways forward. */
 export function volumesInTheWayMessage(inTheWay: VolumeRecord[], guarded: GuardedVolumes): string {
-    const shown = inTheWay.slice(0, 10).map((v) => v.kind === "VolumeSnapshotContent"
-        ? `VolumeSnapshotContent ${v.name}${v.claim !== undefined ? ` (snapshot ${v.claim})` : ""}${v.leaving ? " [still being deleted]" : ""}`
-        : `${v.name}${v.claim !== undefined ? ` (claim ${v.claim})` : ""}${v.leaving ? " [still being deleted]" : ""}`);
+    const shown = inTheWay.slice(0, 10).map((v) => `${v.name}${v.claim !== undefined ? ` (claim ${v.claim})` : ""}${v.leaving ? " [still being deleted]" : ""}`);
     const more = inTheWay.length > shown.length ? ` and ${inTheWay.length - shown.length} more` : "";
-    const snapshots = inTheWay.filter((v) => v.kind === "VolumeSnapshotContent").length;
-    const volumes = inTheWay.length - snapshots;
-    const counted = [
-        ...(volumes > 0 || snapshots === 0 ? [`${volumes} PersistentVolume(s)`] : []),
-        ...(snapshots > 0 ? [`${snapshots} VolumeSnapshotContent(s)`] : []),
-    ].join(" and ");
     return (
-        `refusing to delete the Ceph pool "${guarded.pool}", its user and its Secrets: ${counted} still use them: ${shown.join(", ")}${more}. ` +
-        `Delete those ${snapshots ? "claims, volumes and snapshots" : "claims and volumes"} first (their data goes with them under reclaimPolicy Delete), then run destroy again. ` +
+        `refusing to delete the Ceph pool "${guarded.pool}", its user and its Secrets: ${inTheWay.length} PersistentVolume(s) still use them: ${shown.join(", ")}${more}. ` +
+        `Delete those claims and volumes first (their data goes with them under reclaimPolicy Delete), then run destroy again. ` +
         `To tear down kube-ceph anyway and leave the volumes unmountable, remove this guard from the state first: pulumi state delete <the VolumeGuard's URN>. Nothing else was deleted by this step.`
     );
 }
@@ -136,21 +96,6 @@ export function volumesInTheWayMessage(inTheWay: VolumeRecord[], guarded: Guarde
 interface GuardProps extends GuardedVolumes {
     /** `kubernetes:kubeconfig` when the stack sets it; otherwise the runner's default kubeconfig. */
     kubeconfig?: string;
-}
-
-/** Every VolumeSnapshotContent; none where the snapshot CRDs are gone. */
-async function snapshotContents(kubeconfig: string | undefined): Promise<SnapshotContentObject[]> {
-    const { CustomObjectsApi } = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-    const api = loadKubeConfig(kubeconfig).makeApiClient(CustomObjectsApi);
-    try {
-        const list = await api.listClusterCustomObject({ group: "snapshot.storage.k8s.io", version: "v1", plural: "volumesnapshotcontents" });
-        return (list as { items?: SnapshotContentObject[] }).items ?? [];
-    } catch (error) {
-        if ((error as { code?: number }).code === 404) {
-            return [];
-        }
-        throw error;
-    }
 }
 
 // Runs inside the Pulumi Node.js dynamic provider host, also during `destroy`, when the
@@ -173,11 +118,8 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
                 const claims = (await core.listPersistentVolumeClaimForAllNamespaces()).items;
                 const liveClaims = new Set(claims.filter((c) => c.metadata?.deletionTimestamp === undefined).map((c) => c.metadata?.uid ?? ""));
                 volumes = pvs.map((pv) => volumeRecord(pv, liveClaims));
-                if (props.snapshotClassName !== undefined) {
-                    volumes.push(...(await snapshotContents(props.kubeconfig)).map(snapshotContentRecord));
-                }
             } catch (error) {
-                throw new Error(`cannot list PersistentVolumes${props.snapshotClassName !== undefined ? ", VolumeSnapshotContents" : ""} and their claims at ${server} (${(error as Error).message}); ` +
+                throw new Error(`cannot list PersistentVolumes and their claims at ${server} (${(error as Error).message}); ` +
                     "the Ceph pool, user and Secrets are kept until it can be checked that no volume uses them");
             }
             const inTheWay = volumesInTheWay(volumes, props);
@@ -206,8 +148,6 @@ export interface VolumeGuardArgs {
     clusterId: pulumi.Input<string>;
     /** The StorageClass whose volumes count even when their PV does not name a pool. */
     storageClassName: pulumi.Input<string>;
-    /** The class's VolumeSnapshotClass, when it has one: its VolumeSnapshotContents count too. */
-    snapshotClassName?: pulumi.Input<string>;
     /** `kubernetes:kubeconfig` if the stack sets it (kept secret); the runner's default kubeconfig otherwise. */
     kubeconfig?: pulumi.Input<string>;
 }
@@ -228,8 +168,6 @@ export class VolumeGuard extends pulumi.ComponentResource {
             clusterId: args.clusterId,
             pool: args.pool,
             storageClassName: args.storageClassName,
-            // Left out without a snapshot class, so that the guards of existing stacks do not change.
-            ...(args.snapshotClassName !== undefined ? { snapshotClassName: args.snapshotClassName } : {}),
             ...(args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {}),
         }, { parent: this });
         this.registerOutputs({});

@@ -1,6 +1,6 @@
 import test from "ava";
-import { volumeRecord, VolumeObject, guardDecision, snapshotContentRecord, VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
-import { byType, baseConfig, FAKE_CEPH_KEY, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
+import { volumeRecord, VolumeObject, guardDecision, VolumeRecord, volumesInTheWay, volumesInTheWayMessage } from "../../components/volume-guard";
+import { byType, baseConfig, FAKE_CEPH_KEY, FAKE_SSH_KEY, FSID, runProgram, unwrap } from "../harness";
 
 const guarded = { pool: "kubevols", clusterId: FSID, storageClassName: "ceph-storageclass" };
 
@@ -38,33 +38,6 @@ test("the refusal names the volumes and their claims, caps the list, and says ho
     t.regex(message, /pool "kubevols", its user and its Secrets: 12 PersistentVolume\(s\) still use them: pvc-00 \(claim apps\/data-0\), pvc-01/);
     t.regex(message, /pvc-09 \(claim apps\/data-9\) and 2 more/);
     t.regex(message, /pulumi state delete/);
-});
-
-test("with a snapshot class, its VolumeSnapshotContents are in the way too, named with their snapshots; another class's are not", (t) => {
-    const ours = snapshotContentRecord({ metadata: { name: "snapcontent-1" }, spec: { volumeSnapshotClassName: "ceph-storageclass", volumeSnapshotRef: { namespace: "apps", name: "nightly" } } });
-    const others = snapshotContentRecord({ metadata: { name: "snapcontent-2" }, spec: { volumeSnapshotClassName: "nfs-snapshots" } });
-    const leaving = snapshotContentRecord({ metadata: { name: "snapcontent-3", deletionTimestamp: "2026-11-30T00:00:00Z" }, spec: { volumeSnapshotClassName: "ceph-storageclass" } });
-    t.deepEqual(volumesInTheWay([ours, others], guarded), [], "without a snapshot class no snapshot content counts");
-    const withSnapshots = { ...guarded, snapshotClassName: "ceph-storageclass" };
-    const inTheWay = volumesInTheWay([ours, others, leaving], withSnapshots);
-    t.deepEqual(inTheWay.map((v) => v.name), ["snapcontent-1", "snapcontent-3"]);
-    t.is(guardDecision(inTheWay), "refuse");
-    t.is(guardDecision([leaving]), "wait");
-    const message = volumesInTheWayMessage(inTheWay, withSnapshots);
-    t.regex(message, /2 VolumeSnapshotContent\(s\) still use them: VolumeSnapshotContent snapcontent-1 \(snapshot apps\/nightly\), VolumeSnapshotContent snapcontent-3 \[still being deleted\]/);
-    t.regex(message, /Delete those claims, volumes and snapshots first/);
-    const both = volumesInTheWayMessage([volumeRecord({ metadata: { name: "pv-1" }, spec: { csi: { volumeAttributes: { pool: "kubevols" } } } }, new Set()), ...inTheWay], withSnapshots);
-    t.regex(both, /1 PersistentVolume\(s\) and 2 VolumeSnapshotContent\(s\) still use them: pv-1, VolumeSnapshotContent/);
-});
-
-test.serial("the guard counts snapshot contents only for a class with a snapshot class; other stacks' guards keep their inputs", async (t) => {
-    const crds = ["volumesnapshotclasses", "volumesnapshotcontents", "volumesnapshots"].map((p) => `${p}.snapshot.storage.k8s.io`);
-    const withSnapshots = await runProgram(baseConfig({ storageClass: { snapshotClass: true } }), fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [], snapshotCrds: crds }));
-    const [guard] = byType(withSnapshots, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard");
-    t.is((await unwrap(guard.inputs.snapshotClassName)).value, "ceph-storageclass");
-    t.regex((await unwrap(guard.inputs.__provider)).value as string, /volumesnapshotcontents/);
-    const [plain] = byType(await runProgram(baseConfig()), "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard");
-    t.false("snapshotClassName" in plain.inputs);
 });
 
 test.serial("the guard is deleted after the smoke test and before the class, Secrets, user and pool, with only plain names as inputs", async (t) => {
