@@ -209,8 +209,8 @@ const smokeTestSchema = z.strictObject({
         .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
 });
 
-// An object left out is parsed as {}: each field's default above is the only one (Pulumi.yaml
-// defaults these objects to {} too).
+// An object left out is parsed as {}: each field's default above is the one the program uses.
+// (Pulumi.yaml repeats them; it says why they stay there.)
 const schemas = {
     ceph: cephSchema,
     preflight: preflightSchema.prefault({}),

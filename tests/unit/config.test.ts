@@ -23,7 +23,7 @@ test("defaults follow the source write-up's names", (t) => {
     t.is(config.preflight.kernels, "check");
 });
 
-test("an object left out and an empty one (Pulumi.yaml's default) give the same config", (t) => {
+test("an object left out and an empty one give the same config: the field defaults are the only ones config.ts applies", (t) => {
     const empty = { ...base(), preflight: {}, pool: {}, client: {}, storageClass: {}, provisioner: {}, smokeTest: {} };
     t.deepEqual(parseConfig(empty, FAKE_SSH_KEY), parseConfig(base(), FAKE_SSH_KEY));
     t.deepEqual(parseConfig({ ...base(), provisioner: { operator: {} } }, FAKE_SSH_KEY), parseConfig(base(), FAKE_SSH_KEY));
