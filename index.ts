@@ -8,13 +8,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
 import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
-import { KubeCephConfig, ProvisionerKind, readStackConfig } from "./components/config";
+import { ImageFeature, KubeCephConfig, ProvisionerKind, readStackConfig } from "./components/config";
 import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
 import { checkHealth, checkKernels, checkMgrModules, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
-import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT } from "./components/stack-history";
+import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
  * The names the previous releases gave CephStorage's children at the top level of the stack,
@@ -53,6 +53,11 @@ function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operator
     }
 }
 
+/** The image features nodes' kernels must map: every krbd class's (rbd-nbd maps in user space). */
+function kernelImageFeatures(classes: KubeCephConfig["storageClasses"]): ImageFeature[] {
+    return [...new Set(classes.filter((c) => c.mounter !== "rbd-nbd").flatMap((c) => c.imageFeatures))];
+}
+
 /** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
 const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
 
@@ -73,7 +78,7 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
-        snapshotCrds: config.storageClass.snapshotClass,
+        snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
         kubeconfig,
     };
     const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds;
@@ -127,20 +132,21 @@ export = async (reader: LiveReader = liveReader) => {
             checkMgrModules(RBD_MGR_MODULES, live.ceph.mgrModules);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
-        if (config.storageClass.snapshotClass) {
+        if (config.storageClasses.some((c) => c.snapshotClass)) {
             checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? []);
         }
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
             const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
-            checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, config.storageClass.imageFeatures));
+            checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(config.storageClasses)));
         }
     } catch (error) {
         throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
     }
-    // A new pool name on a live stack is a new pool: existing volumes stay in the old one.
+    // A new pool name on a live stack is a new pool: existing volumes stay in the old one. (In
+    // the many-class form a pool leaves the map instead, and its guard and delete keep its data.)
     const previous = await reader.readPrevious();
     const previousPool = previous.pool;
-    if (previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
+    if (config.form === "one-class" && !previous.manyClasses && previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
         throw new pulumi.RunError(
             `kube-ceph:pool.name changed from "${previousPool}" to "${config.pool.name}" on a stack that already manages "${previousPool}". ` +
                 `This creates pool "${config.pool.name}" and points the StorageClass at it; volumes already in "${previousPool}" stay there and their PersistentVolumes keep pointing at it, ` +
@@ -178,13 +184,20 @@ export = async (reader: LiveReader = liveReader) => {
         monHost,
         clusterId,
         monitors,
-        pool: config.pool,
+        pools: config.pools,
+        storageClasses: config.storageClasses.map(({ type: _rbd, ...spec }) => spec),
+        // The one-class form's pool and class, or the ones a one-class stack had before it moved to
+        // the many-class form: they keep the names that form gave them.
+        oneClass: config.form === "one-class"
+            ? { pool: config.pool.name, storageClass: config.storageClass.name }
+            : !previous.manyClasses && previous.pool !== undefined && previous.storageClass !== undefined
+              ? { pool: previous.pool, storageClass: previous.storageClass }
+              : undefined,
         clientName: config.client.name,
         // The key as the cluster holds it now, read with the live state, when the user exists: the
         // plan knows it at preview time, so a change to the user's command (its script, its caps)
         // does not show the Secrets, and the classes that name them, as changing.
         clientKey: live.ceph?.userKey !== undefined ? pulumi.secret(live.ceph.userKey) : undefined,
-        storageClass: config.storageClass,
         provisioner: provisionerInstall(config.provisioner, operatorManifest),
         smokeTest: config.smokeTest.enabled ? config.smokeTest : undefined,
         kubeconfig,
@@ -201,6 +214,8 @@ export = async (reader: LiveReader = liveReader) => {
         [PROVISIONER_KIND_OUTPUT]: config.provisioner.kind,
         ...(config.provisioner.kind === "csi" ? { [CSI_INSTALL_OUTPUT]: config.provisioner.install } : {}),
         smokeTest: config.smokeTest.enabled ? storage.smokeTestResult : "disabled (kube-ceph:smokeTest.enabled is false)",
-        storageClassName: storage.storageClassName,
+        [STORAGE_CLASS_OUTPUT]: storage.storageClassName,
+        // Only the many-class form writes these: a one-class stack's outputs stay as they were.
+        ...(config.form === "many" ? { [STORAGE_CLASSES_OUTPUT]: storage.storageClassNames, pools: storage.poolOrigins } : {}),
     };
 };

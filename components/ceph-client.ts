@@ -9,20 +9,21 @@ export interface CephClientArgs {
     connection: MonLane;
     /** User name without the `client.` prefix. */
     name: string;
-    /** The only pool the user may touch. */
-    pool: string;
+    /** The only pools the user may touch: every pool of the stack, so volumes in a pool no class names any more still attach. */
+    pools: string[];
 }
 
 /** What the scripts need: everything but the connection. */
 export type ClientSettings = Omit<CephClientArgs, "connection">;
 
-/** Least-privilege caps for an RBD client of one pool (Ceph's rbd profiles). */
-export function clientCaps(pool: string): { mon: string; osd: string; mgr: string } {
-    return { mgr: `profile rbd pool=${pool}`, mon: "profile rbd", osd: `profile rbd pool=${pool}` };
+/** Least-privilege caps for an RBD client of these pools, in the order given (Ceph's rbd profiles). */
+export function clientCaps(pools: string[]): { mon: string; osd: string; mgr: string } {
+    const grants = pools.map((pool) => `profile rbd pool=${pool}`).join(", ");
+    return { mgr: grants, mon: "profile rbd", osd: grants };
 }
 
 function clientValues(args: ClientSettings) {
-    const caps = clientCaps(args.pool);
+    const caps = clientCaps(args.pools);
     return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd };
 }
 
@@ -55,7 +56,7 @@ fi
 }
 
 /**
- * A least-privilege Ceph user for one pool, with its key as a Pulumi secret: the user
+ * A least-privilege Ceph user for the stack's pools, with its key as a Pulumi secret: the user
  * command prints only the key's digest, and CephUserKey reads the key after it, in the
  * same lane.
  */

@@ -11,7 +11,7 @@ import { CephClient } from "./ceph-client";
 import { CephClientProfile } from "./ceph-client-profile";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
 import { CephCsiOperator, OperatorManifest } from "./ceph-csi-operator";
-import { CephPool, stackOwner } from "./ceph-pool";
+import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
 import { InTreeRbd } from "./in-tree-rbd";
 import type { MonConnection } from "./mon-connection";
 import { RbdDriver } from "./rbd-driver";
@@ -85,16 +85,22 @@ export interface SharedInstall {
 /** How the StorageClass's provisioner is installed. */
 export type CephStorageProvisioner = OperatorInstall | ManifestsInstall | ExternalInstall | InTreeInstall | SharedInstall;
 
-/** The RBD pool the class's images go into. */
-export interface RbdPoolSettings {
-    /** The pool's name. */
-    name: string;
+/** One pool of the stack: replicated, or erasure-coded for images' data. */
+export interface CephPoolSpec {
     /** Placement groups (a power of two); unset leaves them to the autoscaler. */
     pgNum?: number;
-    /** Replica count; unset keeps the cluster's default. */
+    /** Replica count; unset keeps the cluster's default. Not for an erasure-coded pool. */
     replicas?: number;
-    /** What destroy does with the pool: keep it, or delete it (never while it holds images). */
+    /** Makes the pool erasure-coded, with a profile of its own; it can only be a class's dataPool. */
+    erasureCoded?: ErasureCoding;
+    /** What destroy does with the pool: keep it, or delete it (never while it holds data). */
     deletionPolicy: "retain" | "delete";
+}
+
+/** One RBD StorageClass and the pool its images go into. */
+export interface RbdClassSpec extends RbdStorageClassSettings {
+    /** The replicated pool of `pools` that holds the class's images (all of them, or their metadata when dataPool is set). */
+    pool: string;
 }
 
 /** The claim (and Pod) that proves the class provisions and stores data; CephStorage names the class and the kubeconfig. */
@@ -110,9 +116,11 @@ export interface CephStorageArgs {
     clusterId: string;
     /** Monitor addresses (host:port) that clients connect to, sorted. */
     monitors: string[];
-    /** The RBD pool. */
-    pool: RbdPoolSettings;
-    /** The Ceph user ceph-csi logs in as, without the `client.` prefix; its caps name only the pool. */
+    /** Every pool, by name. The user's caps name all of them, and only them. */
+    pools: Record<string, CephPoolSpec>;
+    /** The StorageClasses, each naming its pool (and data pool) in `pools`; the first one is the smoke test's. */
+    storageClasses: RbdClassSpec[];
+    /** The Ceph user ceph-csi logs in as, without the `client.` prefix; its caps name only the pools. */
     clientName: string;
     /**
      * The user's key as the cluster holds it now, when the user exists (a secret). Read while the
@@ -120,11 +128,9 @@ export interface CephStorageArgs {
      * preview; without it the key comes from the user once it is made.
      */
     clientKey?: pulumi.Input<string>;
-    /** The StorageClass. */
-    storageClass: RbdStorageClassSettings;
     /** How the provisioner is installed. */
     provisioner: CephStorageProvisioner;
-    /** The smoke test; none when unset. */
+    /** The smoke test, of the first class; none when unset. */
     smokeTest?: SmokeTestSettings;
     /** The kubeconfig of kube-ceph's own Kubernetes reads, when not the default one. */
     kubeconfig?: string;
@@ -133,16 +139,66 @@ export interface CephStorageArgs {
      * declared them before it used CephStorage: they become aliases, so upgrading replaces nothing.
      */
     previousNames?: Partial<Record<CephStorageChild, string[]>>;
+    /**
+     * The pool and class of a one-class CephStorage of the previous release, which named its
+     * children without them (`<name>-pool`, `<name>-rbd-class`, ...): those two, their guard and
+     * snapshot class keep those names as aliases, and previousNames applies to them alone.
+     */
+    oneClass?: { pool: string; storageClass: string };
+}
+
+/** What the one-class release appended to the instance's name for each child it had once. */
+const ONE_CLASS_SUFFIX: Record<CephStorageChild, string> = {
+    pool: "-pool",
+    client: "-client",
+    provisioner: "-ceph-csi",
+    profile: "-ceph-csi-profile",
+    driver: "-rbd-driver",
+    secrets: "-rbd-secrets",
+    storageClass: "-rbd-class",
+    snapshotClass: "-rbd-snapshot-class",
+    guard: "-guard",
+    smokeTest: "-smoke-test",
+};
+
+/**
+ * The checks a program that builds CephStorage's args itself may not have made (kube-ceph's
+ * config makes them, key by key): every class names declared pools, a replicated pool for its
+ * images, and a name of its own.
+ */
+function checkClasses(name: string, args: CephStorageArgs): void {
+    if (args.storageClasses.length === 0) {
+        throw new Error(`CephStorage ${name}: storageClasses is empty; give it at least one class`);
+    }
+    const seen = new Set<string>();
+    for (const spec of args.storageClasses) {
+        for (const poolName of [spec.pool, ...(spec.dataPool !== undefined ? [spec.dataPool] : [])]) {
+            if (!(poolName in args.pools)) {
+                throw new Error(`CephStorage ${name}: class ${spec.name} names pool ${poolName}, which is not in pools (${Object.keys(args.pools).sort().join(", ")})`);
+            }
+        }
+        if (args.pools[spec.pool].erasureCoded !== undefined) {
+            throw new Error(`CephStorage ${name}: class ${spec.name} puts its images in the erasure-coded pool ${spec.pool}, which cannot hold RBD metadata; make it the class's dataPool`);
+        }
+        if (seen.has(spec.name)) {
+            throw new Error(`CephStorage ${name}: two classes are named ${spec.name}`);
+        }
+        seen.add(spec.name);
+    }
 }
 
 /** A verified RBD StorageClass on an external Ceph cluster, with everything it needs on both sides. */
 export class CephStorage extends pulumi.ComponentResource {
-    /** The StorageClass's name. */
+    /** The first StorageClass's name. */
     public readonly storageClassName: pulumi.Output<string>;
-    /** The pool's name. */
+    /** Every StorageClass's name, in the order given. */
+    public readonly storageClassNames: pulumi.Output<string[]>;
+    /** The first class's pool. */
     public readonly poolName: pulumi.Output<string>;
-    /** Whether kube-ceph created the pool or adopted it. */
+    /** Whether kube-ceph created the first class's pool or adopted it. */
     public readonly poolOrigin: pulumi.Output<string>;
+    /** For every pool, whether kube-ceph created it or adopted it. */
+    public readonly poolOrigins: pulumi.Output<Record<string, string>>;
     /** The Ceph user, `client.<name>`. */
     public readonly cephUser: pulumi.Output<string>;
     /** Namespace of the Secrets the StorageClass names. */
@@ -156,24 +212,27 @@ export class CephStorage extends pulumi.ComponentResource {
 
     constructor(name: string, args: CephStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:index:CephStorage", name, {}, opts);
+        checkClasses(name, args);
         const previous = (child: CephStorageChild): pulumi.Alias[] =>
             (args.previousNames?.[child] ?? []).map((old) => ({ name: old, parent: pulumi.rootStackResource }));
         const child = (key: CephStorageChild, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
             ({ ...extra, parent: this, aliases: previous(key) });
+        // A pool's or a class's own child: the one-class release's pool and class keep their names.
+        const itemChild = (key: CephStorageChild, oneClassItem: boolean, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
+            ({ ...extra, parent: this, aliases: oneClassItem ? [{ name: `${name}${ONE_CLASS_SUFFIX[key]}` }, ...previous(key)] : [] });
         this.clusterId = args.clusterId;
 
-        // The Ceph side: the pool, then the user whose caps name it. The user waits for the pool
-        // anyway, so both share one SSH lane.
+        // The Ceph side: the pools, then the user whose caps name them. The user waits for the
+        // pools anyway, so all share one SSH lane.
         const lane = args.monHost.lane();
-        const pool = new CephPool(`${name}-pool`, {
+        const poolNames = Object.keys(args.pools).sort();
+        const pools = new Map(poolNames.map((poolName) => [poolName, new CephPool(`${name}-pool-${poolName}`, {
             connection: lane,
-            name: args.pool.name,
-            pgNum: args.pool.pgNum,
-            replicas: args.pool.replicas,
-            deletionPolicy: args.pool.deletionPolicy,
+            name: poolName,
+            ...args.pools[poolName],
             owner: stackOwner(),
-        }, child("pool"));
-        const client = new CephClient(`${name}-client`, { connection: lane, name: args.clientName, pool: args.pool.name }, child("client", { dependsOn: [pool] }));
+        }, itemChild("pool", poolName === args.oneClass?.pool))]));
+        const client = new CephClient(`${name}-client`, { connection: lane, name: args.clientName, pools: poolNames }, child("client", { dependsOn: [...pools.values()] }));
 
         // The provisioner and the namespace its Secrets go to. Through ceph-csi-operator, the
         // operator is installed first; the ClientProfile (named after the clusterID) and the
@@ -189,62 +248,85 @@ export class CephStorage extends pulumi.ComponentResource {
             namespace,
             namePrefix: `ceph-${args.clientName}`,
         }, child("secrets", { dependsOn: [client] }));
-        const storageClass = new RbdStorageClass(`${name}-rbd-class`, {
-            kind,
-            settings: args.storageClass,
-            pool: pool.name,
-            clientName: client.name,
-            clusterId: args.clusterId,
-            monitors: args.monitors,
-            provisionerSecret: secrets.provisioner,
-            userSecret: secrets.user,
-        }, child("storageClass", { dependsOn: [secrets, ...ready] }));
 
-        // Snapshots of the class's volumes, taken by ceph-csi with the provisioner's Secret.
-        let snapshotClass: RbdSnapshotClass | undefined;
-        if (args.storageClass.snapshotClass === true) {
-            if (kind !== "csi") {
-                throw new Error(`CephStorage ${name}: only ceph-csi takes snapshots, so the ${kind} kind gets no snapshotClass`);
-            }
-            snapshotClass = new RbdSnapshotClass(`${name}-rbd-snapshot-class`, {
-                name: args.storageClass.name,
+        // Each StorageClass, and its VolumeSnapshotClass (ceph-csi takes snapshots with the
+        // provisioner's Secret).
+        const classes = args.storageClasses.map((spec) => {
+            const { pool: poolName, ...settings } = spec;
+            const oneClass = spec.name === args.oneClass?.storageClass;
+            const storageClass = new RbdStorageClass(`${name}-rbd-class-${spec.name}`, {
+                kind,
+                settings,
+                pool: pools.get(poolName)!.name,
+                clientName: client.name,
                 clusterId: args.clusterId,
-                snapshotterSecret: secrets.provisioner,
-                deletionPolicy: args.storageClass.reclaimPolicy,
-            }, child("snapshotClass", { dependsOn: [secrets, ...ready] }));
+                monitors: args.monitors,
+                provisionerSecret: secrets.provisioner,
+                userSecret: secrets.user,
+            }, itemChild("storageClass", oneClass, { dependsOn: [secrets, ...ready, ...(spec.dataPool !== undefined ? [pools.get(spec.dataPool)!] : [])] }));
+            if (spec.snapshotClass === true && kind !== "csi") {
+                throw new Error(`CephStorage ${name}: only ceph-csi takes snapshots, so the ${kind} kind gets no snapshotClass (class ${spec.name})`);
+            }
+            const snapshotClass = spec.snapshotClass === true
+                ? new RbdSnapshotClass(`${name}-rbd-snapshot-class-${spec.name}`, {
+                      name: spec.name,
+                      clusterId: args.clusterId,
+                      snapshotterSecret: secrets.provisioner,
+                      deletionPolicy: spec.reclaimPolicy,
+                  }, itemChild("snapshotClass", oneClass, { dependsOn: [secrets, ...ready] }))
+                : undefined;
+            return { spec, storageClass, snapshotClass };
+        });
+
+        // A guard per pool that classes put images in: while a PersistentVolume uses the pool,
+        // destroy (or removing the pool's last class) stops here, before the classes, Secrets,
+        // user and pools, which it depends on and which are deleted after it. dependsOn only,
+        // and plain names: a delete-first replace of a class must not cascade into it.
+        const guards = new Map<string, VolumeGuard>();
+        for (const poolName of poolNames) {
+            const users = classes.filter((c) => c.spec.pool === poolName);
+            if (users.length === 0) {
+                continue;
+            }
+            const dataPools = users.flatMap((c) => (c.spec.dataPool !== undefined ? [pools.get(c.spec.dataPool)!] : []));
+            guards.set(poolName, new VolumeGuard(`${name}-guard-${poolName}`, {
+                pool: poolName,
+                clusterId: args.clusterId,
+                // Names the PersistentVolumes that do not say their pool: the first class's.
+                storageClassName: users[0].spec.name,
+                kubeconfig: args.kubeconfig,
+            }, itemChild("guard", poolName === args.oneClass?.pool, {
+                dependsOn: [pools.get(poolName)!, ...dataPools, client, secrets, ...users.flatMap((c) => (c.snapshotClass ? [c.storageClass, c.snapshotClass] : [c.storageClass]))],
+            })));
         }
 
-        // The guard: while a PersistentVolume uses the pool, destroy stops here, before the class,
-        // Secrets, user and pool, which it depends on and which are deleted after it. dependsOn
-        // only, and plain names: a delete-first replace of the class must not cascade into it.
-        const guard = new VolumeGuard(`${name}-guard`, {
-            pool: args.pool.name,
-            clusterId: args.clusterId,
-            storageClassName: args.storageClass.name,
-            kubeconfig: args.kubeconfig,
-        }, child("guard", { dependsOn: [pool, client, secrets, storageClass, ...(snapshotClass ? [snapshotClass] : [])] }));
-
-        // The smoke test depends on the guard so that destroy deletes it first: the guard then waits
-        // for its volume to go instead of refusing it. It names the class by its plain name and waits
-        // for it through dependsOn, so a replaced class (delete-first) does not replace the claim too.
+        // The smoke test of the first class depends on its guard so that destroy deletes it first:
+        // the guard then waits for its volume to go instead of refusing it. It names the class by
+        // its plain name and waits for it through dependsOn, so a replaced class (delete-first)
+        // does not replace the claim too.
+        const first = classes[0];
         const smokeTest = args.smokeTest !== undefined
             ? new SmokeTest(`${name}-smoke-test`, {
                   ...args.smokeTest,
-                  storageClassName: args.storageClass.name,
+                  storageClassName: first.spec.name,
                   kubeconfig: args.kubeconfig,
-              }, child("smokeTest", { dependsOn: [storageClass, ...ready, guard] }))
+              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, guards.get(first.spec.pool)!] }))
             : undefined;
 
-        this.storageClassName = storageClass.name;
-        this.poolName = pool.name;
-        this.poolOrigin = pool.origin;
+        this.storageClassName = first.storageClass.name;
+        this.storageClassNames = pulumi.all(classes.map((c) => c.storageClass.name));
+        this.poolName = pools.get(first.spec.pool)!.name;
+        this.poolOrigin = pools.get(first.spec.pool)!.origin;
+        this.poolOrigins = pulumi.all(Object.fromEntries(poolNames.map((poolName) => [poolName, pools.get(poolName)!.origin])));
         this.cephUser = pulumi.interpolate`client.${client.name}`;
         this.secretsNamespace = namespace;
         this.smokeTestResult = smokeTest?.result ?? pulumi.output("disabled");
         this.registerOutputs({
             storageClassName: this.storageClassName,
+            storageClassNames: this.storageClassNames,
             poolName: this.poolName,
             poolOrigin: this.poolOrigin,
+            poolOrigins: this.poolOrigins,
             cephUser: this.cephUser,
             secretsNamespace: this.secretsNamespace,
             smokeTestResult: this.smokeTestResult,

@@ -150,8 +150,8 @@ const clientSchema = z.strictObject({
         .default("kube"),
 });
 
-const storageClassSchema = z.strictObject({
-    name: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-storageclass"),
+/** What every StorageClass says besides where its volumes go: the fields the one-class form and the list share. */
+const classFields = {
     fsType: z.enum(["ext4", "xfs"], { error: "must be one of ext4, xfs" }).default("ext4"),
     // ceph-csi and its examples write "layering,exclusive-lock"; a list is accepted too, and both become one list.
     imageFeatures: z.preprocess(
@@ -169,6 +169,48 @@ const storageClassSchema = z.strictObject({
     isDefault: z.boolean({ error: "must be true or false" }).default(false),
     // A VolumeSnapshotClass for the class (csi kind): the cluster needs the snapshot CRDs, which preflight checks.
     snapshotClass: z.boolean({ error: "must be true or false" }).default(false),
+};
+
+const storageClassSchema = z.strictObject({
+    name: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-storageclass"),
+    ...classFields,
+});
+
+/** CRUSH bucket types a stock CRUSH map has, from the smallest: where an erasure-coded pool puts each chunk. */
+export const FAILURE_DOMAINS = ["osd", "host", "chassis", "rack", "row", "pdu", "pod", "room", "datacenter", "zone", "region"] as const;
+
+/** One pool of kube-ceph:pools; its name is the map's key. */
+const poolEntrySchema = z.strictObject({
+    pgNum: poolSchema.shape.pgNum,
+    replicas: poolSchema.shape.replicas,
+    // k data chunks and m coding chunks per object, each in its own failure domain: k + m of them must exist.
+    erasureCoded: z.strictObject({
+        k: z.number().int({ error: "must be a whole number from 2 to 16" }).min(2, { error: "must be a whole number from 2 to 16" }).max(16, { error: "must be a whole number from 2 to 16" }),
+        m: z.number().int({ error: "must be a whole number from 1 to 8" }).min(1, { error: "must be a whole number from 1 to 8" }).max(8, { error: "must be a whole number from 1 to 8" }),
+        failureDomain: z.enum(FAILURE_DOMAINS, { error: `must be one of ${FAILURE_DOMAINS.join(", ")}` }).default("host"),
+    }).optional(),
+    deletionPolicy: poolSchema.shape.deletionPolicy,
+});
+
+const poolsSchema = z.record(
+    z.string().regex(CEPH_NAME, { error: "must be a Ceph pool name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 63 characters" }),
+    poolEntrySchema,
+    { error: "must be a map from pool name to {pgNum?, replicas?, erasureCoded?: {k, m, failureDomain?}, deletionPolicy?}" },
+);
+
+/** One RBD StorageClass of kube-ceph:storageClasses. */
+const rbdClassSchema = z.strictObject({
+    name: z.string({ error: "is required: the StorageClass's name" }).regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }),
+    // CephFS classes come with the CephFS driver; until then every class is RBD.
+    type: z.literal("rbd", { error: "must be rbd: kube-ceph does not make CephFS classes yet" }).default("rbd"),
+    pool: z.string({ error: "is required: the kube-ceph:pools entry the class's images go into" }).regex(CEPH_NAME, { error: "must be a pool name declared in kube-ceph:pools" }),
+    // Where the images' data goes (an erasure-coded pool, usually); their headers and metadata stay in pool.
+    dataPool: z.string().regex(CEPH_NAME, { error: "must be a pool name declared in kube-ceph:pools" }).optional(),
+    // krbd (the kernel, the default) or rbd-nbd (user space, any image feature).
+    mounter: z.enum(["krbd", "rbd-nbd"], { error: "must be one of krbd, rbd-nbd" }).optional(),
+    // Options for mapping, as ceph-csi takes them: "krbd:lock_on_read,queue_depth=1024;nbd:try-netlink".
+    mapOptions: z.string().regex(/^[A-Za-z0-9_=,.:;-]+$/, { error: "must be ceph-csi's mapOptions, such as krbd:lock_on_read,queue_depth=1024" }).optional(),
+    ...classFields,
 });
 
 const imagesSchema = z.strictObject(
@@ -219,6 +261,10 @@ const schemas = {
     storageClass: storageClassSchema.prefault({}),
     provisioner: provisionerSchema.prefault({}),
     smokeTest: smokeTestSchema.prefault({}),
+    // The many-class form; unset, pool and storageClass above make the one class.
+    pools: poolsSchema.optional(),
+    storageClasses: z.array(rbdClassSchema, { error: "must be a list of StorageClasses, each {name, type: rbd, pool, ...}" })
+        .min(1, { error: "must list at least one StorageClass" }).optional(),
 };
 
 export type CephHost = { host: string; port: number; user: string; hostKey?: string };
@@ -231,6 +277,43 @@ export interface KubeCephConfig {
     storageClass: z.infer<typeof storageClassSchema>;
     provisioner: z.infer<typeof provisionerSchema> & { install: CsiInstall };
     smokeTest: z.infer<typeof smokeTestSchema>;
+    /** Every pool, by name: kube-ceph:pools, or the one kube-ceph:pool. */
+    pools: Record<string, PoolConfig>;
+    /** Every StorageClass: kube-ceph:storageClasses, or the one of kube-ceph:pool and kube-ceph:storageClass. */
+    storageClasses: RbdClassConfig[];
+    /** Which form the stack uses: the one-class keys (pool, storageClass) or the lists (pools, storageClasses). */
+    form: "one-class" | "many";
+}
+
+export type PoolConfig = z.infer<typeof poolEntrySchema>;
+export type RbdClassConfig = z.infer<typeof rbdClassSchema>;
+
+/**
+ * The values Pulumi.yaml gives kube-ceph:pool and kube-ceph:storageClass when a stack leaves
+ * them out. Pulumi hands the program those defaults as if the stack had set them, so a stack
+ * of the many-class form "sets" them too: only a value other than these is the one-class form.
+ */
+export const PROJECT_DEFAULTS = {
+    pool: { name: "mypool", deletionPolicy: "retain" },
+    storageClass: {
+        name: "ceph-storageclass",
+        fsType: "ext4",
+        imageFeatures: ["layering"],
+        reclaimPolicy: "Delete",
+        allowVolumeExpansion: true,
+        volumeBindingMode: "Immediate",
+        mountOptions: [],
+        isDefault: false,
+    },
+};
+
+/** The object without its undefined fields: the one-class form's pool as the many-class form parses it. */
+function withoutUnset<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Every key this tool reads; anything else under the namespace is a typo worth reporting. */
@@ -328,12 +411,19 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
         });
     }
     problems.push(...crossFieldProblems(parsed));
+    problems.push(...classProblems(raw, parsed));
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
     const ceph = parsed.ceph as z.infer<typeof cephSchema>;
     const provisioner = parsed.provisioner as z.infer<typeof provisionerSchema>;
+    const pool = parsed.pool as z.infer<typeof poolSchema>;
+    const storageClass = parsed.storageClass as z.infer<typeof storageClassSchema>;
+    const many = parsed.storageClasses !== undefined;
     return {
+        pools: many ? parsed.pools : { [pool.name]: withoutUnset({ pgNum: pool.pgNum, replicas: pool.replicas, deletionPolicy: pool.deletionPolicy }) },
+        storageClasses: many ? parsed.storageClasses : [{ ...storageClass, type: "rbd", pool: pool.name }],
+        form: many ? "many" : "one-class",
         ceph: { ...ceph, hosts: ceph.hosts.map(normaliseHost) },
         preflight: parsed.preflight,
         pool: parsed.pool,
@@ -394,6 +484,10 @@ function problemFromIssue(top: string, raw: unknown, issue: z.core.$ZodIssue): C
             value: valueAt(raw, [...parentPath, issue.keys[0]]),
             allowed: `is not a known key${known.length > 0 ? `; known keys here: ${known.join(", ")}` : ""}`,
         };
+    }
+    // A map key that breaks its rule (a pool name) is reported at that key, with the key's rule.
+    if (issue.code === "invalid_key" && issue.issues.length > 0) {
+        return { key: keyName(top, issue.path), value: issue.path[issue.path.length - 1], allowed: issue.issues[0].message };
     }
     // A union reports the object branch's error when the value was an object.
     if (issue.code === "invalid_union" && issue.errors.length > 0) {
@@ -471,6 +565,85 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
     return problems;
 }
 
+
+/**
+ * The many-class form against itself and the one-class keys: both forms at once, a class
+ * naming a pool that is not declared (or an erasure-coded one as the pool of its images'
+ * metadata), two classes of one name, two default classes, and what the legacy kinds cannot do.
+ */
+function classProblems(raw: Record<string, unknown>, parsed: Record<string, unknown>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const problem = (key: string, value: unknown, allowed: string) => problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, allowed });
+    const many = raw.pools !== undefined || raw.storageClasses !== undefined;
+    if (!many) {
+        return problems;
+    }
+    for (const key of ["pool", "storageClass"] as const) {
+        if (raw[key] !== undefined && !sameValue(raw[key], PROJECT_DEFAULTS[key])) {
+            problem(key, raw[key], "must be left unset with kube-ceph:pools and kube-ceph:storageClasses: it is the one-class form of them; " +
+                `move it into ${key === "pool" ? "kube-ceph:pools" : "kube-ceph:storageClasses"} and remove it (pulumi config rm kube-ceph:${key})`);
+        }
+    }
+    if (raw.pools === undefined) {
+        problem("pools", undefined, "is required with kube-ceph:storageClasses: declare every pool the classes name, e.g. {\"rbd\": {\"replicas\": 3}}");
+    }
+    if (raw.storageClasses === undefined) {
+        problem("storageClasses", undefined, "is required with kube-ceph:pools: list the classes that use the pools, e.g. [{\"name\": \"fast\", \"pool\": \"rbd\"}]");
+    }
+    const pools = parsed.pools as Record<string, PoolConfig> | undefined;
+    const classes = parsed.storageClasses as RbdClassConfig[] | undefined;
+    if (pools !== undefined) {
+        for (const [name, pool] of Object.entries(pools)) {
+            if (pool.erasureCoded !== undefined && pool.replicas !== undefined) {
+                problem(`pools.${name}.replicas`, pool.replicas, "must be left unset for an erasure-coded pool: erasureCoded.k + erasureCoded.m is its size");
+            }
+        }
+    }
+    if (pools === undefined || classes === undefined) {
+        return problems;
+    }
+    const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
+    const seen = new Map<string, number>();
+    let defaultClass: number | undefined;
+    classes.forEach((cls, index) => {
+        const at = `storageClasses[${index}]`;
+        const declared = Object.keys(pools).sort().join(", ");
+        if (!(cls.pool in pools)) {
+            problem(`${at}.pool`, cls.pool, `must be a pool declared in kube-ceph:pools (declared: ${declared})`);
+        } else if (pools[cls.pool].erasureCoded !== undefined) {
+            problem(`${at}.pool`, cls.pool, "must be a replicated pool: an erasure-coded pool cannot hold RBD metadata; name it as the class's dataPool and give pool a replicated one");
+        }
+        if (cls.dataPool !== undefined && !(cls.dataPool in pools)) {
+            problem(`${at}.dataPool`, cls.dataPool, `must be a pool declared in kube-ceph:pools (declared: ${declared})`);
+        } else if (cls.dataPool !== undefined && cls.dataPool === cls.pool) {
+            problem(`${at}.dataPool`, cls.dataPool, "must differ from the class's pool, or be left unset to keep the data with the metadata");
+        }
+        if (seen.has(cls.name)) {
+            problem(`${at}.name`, cls.name, `duplicates kube-ceph:storageClasses[${seen.get(cls.name)}].name; every StorageClass needs its own name`);
+        }
+        seen.set(cls.name, index);
+        if (cls.isDefault) {
+            if (defaultClass !== undefined) {
+                problem(`${at}.isDefault`, true, `must be false: kube-ceph:storageClasses[${defaultClass}] is already the default class, and Kubernetes picks one default`);
+            }
+            defaultClass ??= index;
+        }
+        if (kind !== undefined && kind !== "csi") {
+            for (const key of ["dataPool", "mounter", "mapOptions"] as const) {
+                if (cls[key] !== undefined) {
+                    problem(`${at}.${key}`, cls[key], `must be left unset with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) supports it`);
+                }
+            }
+            if (cls.imageFeatures.some((f) => !LEGACY_IMAGE_FEATURES.includes(f))) {
+                problem(`${at}.imageFeatures`, cls.imageFeatures, `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features`);
+            }
+            if (cls.snapshotClass) {
+                problem(`${at}.snapshotClass`, true, `must be false with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) takes snapshots`);
+            }
+        }
+    });
+    return problems;
+}
 
 /**
  * Reads and checks the stack's kube-ceph:* values (objects arrive as JSON text). A bad

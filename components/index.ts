@@ -3,6 +3,7 @@
 // check it before declaring anything, install ceph-csi through ceph-csi-operator).
 export { CephStorage } from "./ceph-storage";
 export type {
+    CephPoolSpec,
     CephStorageArgs,
     CephStorageChild,
     CephStorageProvisioner,
@@ -10,11 +11,12 @@ export type {
     InTreeInstall,
     ManifestsInstall,
     OperatorInstall,
-    RbdPoolSettings,
+    RbdClassSpec,
     SharedInstall,
     SmokeTestSettings,
 } from "./ceph-storage";
 export type { RbdStorageClassSettings } from "./rbd-storage-class";
+export type { ErasureCoding } from "./ceph-pool";
 export { MonConnection } from "./mon-connection";
 export type { CephHost } from "./config";
 export { OPERATOR_MANIFEST_URL, readOperatorManifest } from "./ceph-csi-operator";

@@ -30,6 +30,12 @@ export interface RbdStorageClassSettings {
     isDefault: boolean;
     /** Also make a VolumeSnapshotClass of the same name (ceph-csi only); the cluster needs the snapshot CRDs. */
     snapshotClass?: boolean;
+    /** The pool the images' data goes to (an erasure-coded one, usually), their metadata staying in the class's pool (ceph-csi only). */
+    dataPool?: string;
+    /** How nodes map the images: krbd (the kernel) or rbd-nbd (user space) (ceph-csi only). */
+    mounter?: "krbd" | "rbd-nbd";
+    /** ceph-csi's map options, such as `krbd:lock_on_read;nbd:try-netlink` (ceph-csi only). */
+    mapOptions?: string;
 }
 
 export interface RbdStorageClassArgs {
@@ -70,6 +76,10 @@ export function storageClassParameters(args: RbdStorageClassArgs): pulumi.Output
                           "csi.storage.k8s.io/provisioner-secret-namespace": provNamespace,
                           "imageFeatures": features,
                           "pool": pool,
+                          // Only when set: a class that does not use them keeps the parameters it always had.
+                          ...(args.settings.dataPool !== undefined ? { dataPool: args.settings.dataPool } : {}),
+                          ...(args.settings.mapOptions !== undefined ? { mapOptions: args.settings.mapOptions } : {}),
+                          ...(args.settings.mounter !== undefined ? { mounter: args.settings.mounter } : {}),
                       }
                     : {
                           // The least-privilege user also acts as the "admin" that creates images.

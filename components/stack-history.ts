@@ -1,5 +1,6 @@
 // What this stack's last update recorded in its outputs, read back through a StackReference
-// to itself: the guards against a pool rename and against going back from the operator use it.
+// to itself: the guards against a pool rename and against going back from the operator use it,
+// and so do the names a one-class stack's pool and class keep when it moves to the many-class form.
 import * as pulumi from "@pulumi/pulumi";
 
 /** The stack output that records the managed pool: index.ts writes it, the rename guard reads it back. */
@@ -7,6 +8,10 @@ export const POOL_OUTPUT = "pool";
 /** The stack outputs that record how ceph-csi was installed (kind csi): the switch to the operator reads them back. */
 export const PROVISIONER_KIND_OUTPUT = "provisionerKind";
 export const CSI_INSTALL_OUTPUT = "csiInstall";
+/** The first StorageClass's name, which a one-class stack's only class is. */
+export const STORAGE_CLASS_OUTPUT = "storageClassName";
+/** Every StorageClass's name: only the many-class form writes it, so its absence marks a one-class stack. */
+export const STORAGE_CLASSES_OUTPUT = "storageClassNames";
 
 /** What the last update of this stack recorded. */
 export interface PreviousOutputs {
@@ -15,6 +20,10 @@ export interface PreviousOutputs {
     provisionerKind?: string;
     /** provisioner.install for the csi kind; undefined before releases that had the operator (they had the manifests). */
     csiInstall?: string;
+    /** The first StorageClass's name; undefined for a new stack. */
+    storageClass?: string;
+    /** Whether the stack used the many-class form (kube-ceph:storageClasses). */
+    manyClasses: boolean;
 }
 
 /** Reads the stack's own last outputs; a new stack has none. */
@@ -24,6 +33,8 @@ export async function readPrevious(): Promise<PreviousOutputs> {
         const details = await self.getOutputDetails(name);
         return typeof details.value === "string" ? details.value : undefined;
     };
-    const [pool, provisionerKind, csiInstall] = await Promise.all([text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT)]);
-    return { pool, provisionerKind, csiInstall };
+    const [pool, provisionerKind, csiInstall, storageClass, classes] = await Promise.all([
+        text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT), text(STORAGE_CLASS_OUTPUT), self.getOutputDetails(STORAGE_CLASSES_OUTPUT),
+    ]);
+    return { pool, provisionerKind, csiInstall, storageClass, manyClasses: classes.value !== undefined || classes.secretValue !== undefined };
 }

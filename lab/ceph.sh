@@ -171,6 +171,9 @@ mon warn on pool no redundancy = false
 mon data avail warn = 2
 mon data avail crit = 1
 mgr initial modules = iostat
+# The OSDs keep their data in memory (memstore), and the mon lets RBD overwrite erasure-coded
+# pools (allow_ec_overwrites) only on BlueStore; this lab-only switch lifts that check.
+mon debug no require bluestore for ec overwrites = true
 
 [client]
 keyring = $ADMIN_KEYRING

@@ -50,7 +50,7 @@ export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
 export function fakeReader(
     ceph: CephReading = healthyCeph(),
     kubernetes: KubernetesReading = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }] },
-    previous: string | PreviousOutputs = {},
+    previous: string | Partial<PreviousOutputs> = {},
 ) {
     const reads = { ceph: 0, kubernetes: 0 };
     const reader: LiveReader = {
@@ -87,7 +87,7 @@ export function fakeReader(
             };
         },
         async readPrevious() {
-            return typeof previous === "string" ? { pool: previous } : previous;
+            return typeof previous === "string" ? { pool: previous, manyClasses: false } : { manyClasses: false, ...previous };
         },
     };
     return { reader, reads };

@@ -1,13 +1,31 @@
 // Helpers of the lab test tiers only. What reaching the lab takes (its addresses, keys and
 // the admin ceph CLI) is lab/lab.ts, shared with the lab's own stacks and the bench.
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { ExecutionContext } from "ava";
 import { sshExec } from "../components/ssh-reader";
-import { ceph, cephJson, labHost, labPrivateKey, MONS } from "../lab/lab";
+import { ceph, cephJson, labHost, labPrivateKey, MONS, rbd } from "../lab/lab";
 
 /** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */
 export const quiet = { color: "never" as const };
+
+/**
+ * The rbd CLI as a Ceph user with only this key, as ceph-csi logs in: the key goes into a
+ * keyring file of its own (never on a command line), removed afterwards.
+ */
+export function rbdAs(user: string, key: string, ...args: string[]): string {
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-keyring-"));
+    try {
+        const keyring = join(dir, "keyring");
+        writeFileSync(keyring, `[client.${user}]\n\tkey = ${key}\n`, { mode: 0o600 });
+        return rbd("--id", user, "--keyring", keyring, ...args);
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
 
 /** Runs a script on a lab mon host over real SSH, as remote.Command would. */
 export function onMon(script: string, address = MONS[0]): Promise<string> {

@@ -26,9 +26,9 @@ export = async () => {
             monHost,
             clusterId: config.ceph.fsid,
             monitors,
-            pool: { ...config.pool, name: `${config.pool.name}-${n}` },
+            pools: { [`${config.pool.name}-${n}`]: { pgNum: config.pool.pgNum, replicas: config.pool.replicas, deletionPolicy: config.pool.deletionPolicy } },
+            storageClasses: [{ ...config.storageClass, name: `${config.storageClass.name}-${n}`, pool: `${config.pool.name}-${n}` }],
             clientName: `${config.client.name}-${n}`,
-            storageClass: { ...config.storageClass, name: `${config.storageClass.name}-${n}` },
             // The bench measures the Ceph side at scale; its one driver is kube-ceph's own
             // manifests, installed by the first instance and shared by the others.
             provisioner: first === undefined

@@ -1,12 +1,15 @@
 // Every Ceph script, run for real over SSH against the lab cluster, twice in a row:
 // a second run after a cut connection must be safe.
 import test from "ava";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
-import { OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
+import { erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { userKeyScript } from "../../components/ceph-user-key";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { cleanUp, dropPool, onMon, poolDetail, uniqueName } from "../lab";
+import { cleanUp, dropPool, onMon, poolDetail, poolExists, rbdAs, uniqueName } from "../lab";
 
 const OWNER = "organization.kube-ceph.ceph-tier";
 
@@ -80,8 +83,8 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
     const name = uniqueName("tuser");
     const pool = uniqueName("tcaps");
     t.teardown(() => ceph("auth", "rm", `client.${name}`));
-    const digest1 = (await onMon(clientEnsureScript({ name, pool }))).trim();
-    const digest2 = (await onMon(clientEnsureScript({ name, pool }))).trim();
+    const digest1 = (await onMon(clientEnsureScript({ name, pools: [pool] }))).trim();
+    const digest2 = (await onMon(clientEnsureScript({ name, pools: [pool] }))).trim();
     const key = ceph("auth", "get-key", `client.${name}`).trim();
     t.regex(key, /^[A-Za-z0-9+/]+=*$/);
     // The digest of the key, never the key: a failed command's stdout lands in the provider's error.
@@ -89,9 +92,9 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
     t.false(digest1.includes(key));
     t.is(digest2, digest1, "a rerun must not rotate the key");
     const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
-    t.deepEqual(caps(), clientCaps(pool));
-    t.is((await onMon(clientEnsureScript({ name, pool: `${pool}-b` }))).trim(), digest1, "a caps change keeps the key");
-    t.deepEqual(caps(), clientCaps(`${pool}-b`));
+    t.deepEqual(caps(), clientCaps([pool]));
+    t.is((await onMon(clientEnsureScript({ name, pools: [`${pool}-b`] }))).trim(), digest1, "a caps change keeps the key");
+    t.deepEqual(caps(), clientCaps([`${pool}-b`]));
     t.is(ceph("auth", "get-key", `client.${name}`).trim(), key, "a caps change keeps the key");
     // What CephUserKey reads afterwards is the key itself, matching the digest.
     t.is((await onMon(userKeyScript(`client.${name}`))).trim(), key);
@@ -99,9 +102,9 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
 
 test.serial("user delete removes the user and is safe to repeat", async (t) => {
     const name = uniqueName("tuser");
-    await onMon(clientEnsureScript({ name, pool: "x" }));
-    await onMon(clientDeleteScript({ name, pool: "x" }));
-    await onMon(clientDeleteScript({ name, pool: "x" }));
+    await onMon(clientEnsureScript({ name, pools: ["x"] }));
+    await onMon(clientDeleteScript({ name, pools: ["x"] }));
+    await onMon(clientDeleteScript({ name, pools: ["x"] }));
     t.false(ceph("auth", "ls").includes(`client.${name}`));
 });
 
@@ -120,4 +123,74 @@ test.serial("a run cut between creating the pool and tagging it is recognised as
     await onMon(poolDeleteScript(args));
     t.falsy(poolDetail(name));
     t.false(ceph("config-key", "ls").includes(`kube-ceph/pool-owner/${name}`), "the intent record goes with the pool");
+});
+
+/** Removes an erasure-coded pool and its profile regardless of who made them (test clean-up only). */
+function dropErasureCodedPool(name: string): void {
+    dropPool(name);
+    ceph("osd", "erasure-code-profile", "rm", erasureCodeProfile(name));
+}
+
+test.serial("an erasure-coded pool: its own profile, overwrites on, no RBD init; a rerun adopts nothing new, and another k or m is refused", async (t) => {
+    const name = uniqueName("tec");
+    const args = { name, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" as const, owner: OWNER };
+    t.teardown(() => dropErasureCodedPool(name));
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "created", pool: name });
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "created", pool: name });
+    const pool = poolDetail(name);
+    t.is(pool.erasure_code_profile, erasureCodeProfile(name));
+    t.true(pool.flags_names.split(",").includes("ec_overwrites"), pool.flags_names);
+    t.is(pool.application_metadata.rbd[OWNER_KEY], OWNER);
+    const profile = cephJson<Record<string, string>>("osd", "erasure-code-profile", "get", erasureCodeProfile(name));
+    t.like(profile, { "k": "2", "m": "1", "crush-failure-domain": "osd" });
+    const error = await t.throwsAsync(onMon(poolEnsureScript({ ...args, erasureCoded: { k: 3, m: 1, failureDomain: "osd" } })));
+    t.regex(error!.message, new RegExp(`pool ${name} already exists with erasure-code profile ${erasureCodeProfile(name)} \\(k=2 m=1 \\); an erasure-coded pool's k and m cannot change`));
+});
+
+test.serial("an erasure-coded pool is refused over a replicated pool of the same name", async (t) => {
+    const name = uniqueName("tecr");
+    t.teardown(() => dropPool(name));
+    ceph("osd", "pool", "create", name, "8");
+    const error = await t.throwsAsync(onMon(poolEnsureScript({ name, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "retain", owner: OWNER })));
+    t.regex(error!.message, /already exists and is replicated, not erasure-coded/);
+});
+
+test.serial("one user's caps name both pools: it makes, writes and reads an image whose data is in the erasure-coded pool, which keeps its data from delete until the image goes", async (t) => {
+    const meta = uniqueName("tmeta");
+    const data = uniqueName("tdata");
+    const user = uniqueName("tecuser");
+    const image = `${meta}/vol`;
+    t.teardown(() => cleanUp(t, {
+        // The test removes the image itself when it gets that far.
+        "image": () => poolExists(meta) && rbd("ls", meta).split("\n").includes("vol") && rbd("rm", image),
+        "user": () => ceph("auth", "rm", `client.${user}`),
+        "metadata pool": () => dropPool(meta),
+        "data pool": () => dropErasureCodedPool(data),
+    }));
+    const ec = { name: data, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" as const, owner: OWNER };
+    await onMon(poolEnsureScript({ name: meta, deletionPolicy: "delete", owner: OWNER }));
+    await onMon(poolEnsureScript(ec));
+    await onMon(clientEnsureScript({ name: user, pools: [data, meta] }));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${user}`)[0].caps, clientCaps([data, meta]));
+    const key = ceph("auth", "get-key", `client.${user}`).trim();
+
+    // What ceph-csi does for a class with a dataPool, with the user's key alone: make the image with
+    // its data elsewhere, write, read back.
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-ec-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const written = randomBytes(64 * 1024);
+    writeFileSync(join(dir, "in"), written);
+    rbdAs(user, key, "import", "--image-feature", "layering", "--data-pool", data, join(dir, "in"), image);
+    t.regex(rbdAs(user, key, "info", image), new RegExp(`data_pool: ${data}`));
+    rbdAs(user, key, "export", image, join(dir, "out"));
+    t.true(readFileSync(join(dir, "out")).equals(written), "the data read back is the data written");
+
+    // The data pool's delete sees the image's data objects, which its metadata pool lists.
+    const refused = await t.throwsAsync(onMon(poolDeleteScript(ec)));
+    t.regex(refused!.message, new RegExp(`refusing to delete pool ${data}: it still holds the data of RBD images \\(objects: [^)]*rbd_data\\.`));
+    t.truthy(poolDetail(data), "a data pool with image data must survive delete");
+    rbd("rm", image);
+    await onMon(poolDeleteScript(ec));
+    t.falsy(poolDetail(data), "an empty data pool of this stack, set to delete, is deleted");
+    t.throws(() => ceph("osd", "erasure-code-profile", "get", erasureCodeProfile(data)), undefined, "its profile goes with it");
 });

@@ -133,7 +133,7 @@ test.serial("a new pool name on a live stack is refused naming both pools, and g
     const up = await stack.up(quiet);
     t.is(up.outputs.pool.value, newPool);
     t.true(poolExists(newPool));
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${String(config.client.name)}`)[0].caps, clientCaps(newPool));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${String(config.client.name)}`)[0].caps, clientCaps([newPool]));
 });
 
 test.serial("on Kubernetes 1.36 the legacy kinds are refused before any change, naming the server version and the csi kind", async (t) => {

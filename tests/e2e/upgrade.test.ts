@@ -1,9 +1,10 @@
 // Stacks made by earlier releases, brought to this one. The release before the operator (ceph-csi
 // from kube-ceph's own manifests) switches to ceph-csi-operator in one `up`: a PersistentVolume
 // made against the old install (its clusterID, its Secret) must come out untouched and still
-// resolvable; nothing that holds data is replaced or deleted. The previous release, which
-// declared the graph at the top level of the stack, upgrades to the CephStorage component with
-// no change to any resource: the one step is the component's own record.
+// resolvable; nothing that holds data is replaced or deleted. The release that declared the graph
+// at the top level of the stack upgrades with no change to any resource (the one step is the
+// CephStorage component's own record), and the previous release, whose component made one class,
+// with none at all.
 import test from "ava";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
@@ -16,8 +17,10 @@ import { cleanupStack, createCsiVolume, kubectlJson, quiet } from "../lab";
 
 /** The last release before ceph-csi-operator that landed on main (stop 14). */
 const RELEASE_BEFORE_OPERATOR = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
-/** The last release that landed on main (stop 15): one class, declared at the top level. */
-const PREVIOUS_RELEASE = "9137fefe3231a9ed8d8174fc17226ed0ec33d43c";
+/** The last release that declared the graph at the top level of the stack (stop 15): one class. */
+const RELEASE_BEFORE_COMPONENT = "9137fefe3231a9ed8d8174fc17226ed0ec33d43c";
+/** The last release that landed on main (stop 16): one class, in the CephStorage component. */
+const PREVIOUS_RELEASE = "fd6e357617cbe3d31b74900d9d3c401ae3e56868";
 const id = process.pid;
 const STACK = `e2eupgrade${id}`;
 const NAMESPACE = `up-${id}`;
@@ -127,8 +130,8 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     for (const [type, name] of [
         ["kubernetes:core/v1:Namespace", "kube-ceph-ceph-csi-namespace"],
         ["kubernetes:core/v1:Secret", "kube-ceph-rbd-secrets-csi"],
-        ["kubernetes:storage.k8s.io/v1:StorageClass", "kube-ceph-rbd-class-class"],
-        ["command:remote:Command", "kube-ceph-pool-pool"],
+        ["kubernetes:storage.k8s.io/v1:StorageClass", `kube-ceph-rbd-class-up-${id}-class`],
+        ["command:remote:Command", `kube-ceph-pool-up${id}-pool`],
         ["command:remote:Command", "kube-ceph-client-user"],
         ["pulumi-nodejs:dynamic/kube-ceph:CephUserKey", "kube-ceph-client-key"],
     ]) {
@@ -175,19 +178,25 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });
 
-test.serial("a stack of the previous release (one class, through the operator) upgrades to the CephStorage component changing no resource", async (t) => {
-    const previous = releaseProgram(PREVIOUS_RELEASE);
-    const stackName = `e2ezero${id}`;
+/**
+ * A one-class stack of `commit`, run through the operator, upgrades to this program with no
+ * change to any resource: `created` lists the only steps allowed, records in the state that
+ * make nothing anywhere.
+ */
+const upgradesUnchanged = test.macro(async (t, commit: string, created: (stack: string) => string[]) => {
+    const previous = releaseProgram(commit);
+    const stackName = `e2ezero${commit.slice(0, 6)}${id}`;
+    const pool = `zero${commit.slice(0, 6)}${id}`;
     const config = labConfig({
-        pool: { name: `zero${id}`, pgNum: 8, deletionPolicy: "delete" },
-        client: { name: `zero${id}` },
+        pool: { name: pool, pgNum: 8, deletionPolicy: "delete" },
+        client: { name: pool },
         storageClass: { name: `zero-${id}` },
         provisioner: { namespace: `zero-${id}` },
     });
     const old = await labStack(stackName, config, previous);
     let current: Awaited<ReturnType<typeof labStack>> | undefined;
     t.teardown(async () => {
-        await cleanupStack(t, current ?? old, { pools: [`zero${id}`] });
+        await cleanupStack(t, current ?? old, { pools: [pool] });
         rmSync(previous, { recursive: true, force: true });
     });
     t.is((await old.up(quiet)).summary.result, "succeeded");
@@ -201,17 +210,22 @@ test.serial("a stack of the previous release (one class, through the operator) u
             changed.push(`${step.op} ${step.urn}`);
         }
     };
-    // The one step is the component's own record in the state, which makes nothing anywhere; every
-    // resource of the previous release is the same one, under its new name.
-    const component = `create urn:pulumi:${stackName}::kube-ceph::kube-ceph:index:CephStorage::kube-ceph`;
+    // Every resource of the previous release is the same one, under its new name.
     const preview = await current.preview({ ...quiet, diff: true, onEvent });
-    t.deepEqual(changed, [component], preview.stdout);
+    const expected = created(stackName).map((urn) => `create ${urn}`);
+    t.deepEqual(changed, expected, preview.stdout);
     // (The read is the program's StackReference to its own outputs.)
-    t.deepEqual(preview.changeSummary, { create: 1, read: 1, same: preview.changeSummary.same }, preview.stdout);
+    t.deepEqual(preview.changeSummary, { ...(expected.length > 0 ? { create: expected.length } : {}), read: 1, same: preview.changeSummary.same }, preview.stdout);
     t.true(preview.changeSummary.same! > 80, preview.stdout);
     changed.length = 0;
     const up = await current.up({ ...quiet, onEvent });
     t.is(up.summary.result, "succeeded");
-    t.deepEqual(changed, [component]);
+    t.deepEqual(changed, expected);
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });
+
+test.serial("a stack of the release before the component (one class, at the top level) upgrades changing no resource", upgradesUnchanged, RELEASE_BEFORE_COMPONENT,
+    // The one step is the component's own record in the state.
+    (stack) => [`urn:pulumi:${stack}::kube-ceph::kube-ceph:index:CephStorage::kube-ceph`]);
+
+test.serial("a stack of the previous release (the one-class component) upgrades to the many-class one changing nothing", upgradesUnchanged, PREVIOUS_RELEASE, () => []);

@@ -123,7 +123,7 @@ test.serial("up: the Secrets in a namespace that exists, the write-up's class pa
         userSecretNamespace: NAMESPACE,
     });
     // The class names only the least-privilege user, so that user's key made the image.
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps(POOL));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps([POOL]));
 
     const claim = kubectlJson("get", "pvc", "-n", "default", "ceph-test-claim");
     t.is(claim.status.phase, "Bound");

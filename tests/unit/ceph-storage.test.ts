@@ -2,7 +2,7 @@
 // the aliases that let a stack of the previous releases move under it.
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
-import { CephStorage, CephStorageArgs } from "../../components/ceph-storage";
+import { CephStorage, CephStorageArgs, RbdClassSpec } from "../../components/ceph-storage";
 import { imagesFor } from "../../components/images";
 import { MonConnection } from "../../components/mon-connection";
 import { FAKE_SSH_KEY, FSID, runDeclarations, unwrap } from "../harness";
@@ -10,14 +10,16 @@ import { FAKE_SSH_KEY, FSID, runDeclarations, unwrap } from "../harness";
 const monHost = () => new MonConnection({ host: "127.0.0.11", port: 2222, user: "root" }, pulumi.secret(FAKE_SSH_KEY), 4);
 const manifests = { kind: "csi", install: "manifests", namespace: "ceph-csi", images: imagesFor({ kind: "csi", install: "manifests", namespace: "ceph-csi", awaitRollout: false, images: {}, operator: { logVerbosity: 1, timeoutSeconds: 300 } }), awaitRollout: false } as const;
 
+const CLASS: Omit<RbdClassSpec, "name" | "pool"> = { fsType: "ext4", imageFeatures: ["layering"], reclaimPolicy: "Delete", allowVolumeExpansion: true, volumeBindingMode: "Immediate", mountOptions: [], isDefault: false };
+
 function storageArgs(n: number, host: MonConnection, provisioner: CephStorageArgs["provisioner"]): CephStorageArgs {
     return {
         monHost: host,
         clusterId: FSID,
         monitors: ["127.0.0.11:6789"],
-        pool: { name: `pool-${n}`, deletionPolicy: "retain" },
+        pools: { [`pool-${n}`]: { deletionPolicy: "retain" } },
         clientName: `user-${n}`,
-        storageClass: { name: `class-${n}`, fsType: "ext4", imageFeatures: ["layering"], reclaimPolicy: "Delete", allowVolumeExpansion: true, volumeBindingMode: "Immediate", mountOptions: [], isDefault: false },
+        storageClasses: [{ name: `class-${n}`, pool: `pool-${n}`, ...CLASS }],
         provisioner,
     };
 }
@@ -33,7 +35,7 @@ test.serial("two CephStorage in one stack: prefixed names, one ceph-csi, the sec
     const names = run.resources.map((r) => `${r.type} ${r.name}`);
     t.is(new Set(names).size, names.length, "every resource has its own name");
     t.deepEqual(run.resources.filter((r) => r.type === "kube-ceph:kubernetes:CephCsi").map((r) => r.name), ["a-ceph-csi"]);
-    t.deepEqual(run.resources.filter((r) => r.type === "kube-ceph:ceph:CephPool").map((r) => r.name), ["a-pool", "b-pool"]);
+    t.deepEqual(run.resources.filter((r) => r.type === "kube-ceph:ceph:CephPool").map((r) => r.name), ["a-pool-pool-1", "b-pool-pool-2"]);
     const secrets = run.resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
     t.deepEqual(await Promise.all(secrets.map(async (s) => (await unwrap(s.inputs.metadata.namespace)).value)), ["ceph-csi", "ceph-csi"]);
     for (const storageClass of run.resources.filter((r) => r.type === "kube-ceph:kubernetes:RbdStorageClass")) {
@@ -57,13 +59,15 @@ test.serial("a shared ceph-csi of another Ceph cluster is refused, naming both c
 
 test.serial("previousNames become aliases to the top level of the stack, each child under its old names", async (t) => {
     const run = await runDeclarations(async () => {
-        new CephStorage("kube-ceph", { ...storageArgs(1, monHost(), manifests), previousNames: { pool: ["ceph", "rbd"], provisioner: ["ceph-csi"] } });
+        new CephStorage("kube-ceph", { ...storageArgs(1, monHost(), manifests), oneClass: { pool: "pool-1", storageClass: "class-1" }, previousNames: { pool: ["ceph", "rbd"], provisioner: ["ceph-csi"] } });
         return {};
     });
     const [pool] = run.resources.filter((r) => r.type === "kube-ceph:ceph:CephPool");
-    t.deepEqual(pool.opts.aliases, [{ name: "ceph", parent: undefined }, { name: "rbd", parent: undefined }]);
-    // `parent: undefined` spelled out is "no parent" (the stack's top level); left out, it would mean "this parent".
-    t.true(Object.prototype.hasOwnProperty.call((pool.opts.aliases as object[])[0], "parent"));
+    // The one-class release's name under the component first, then the top-level ones before it.
+    t.deepEqual(pool.opts.aliases, [{ name: "kube-ceph-pool" }, { name: "ceph", parent: undefined }, { name: "rbd", parent: undefined }]);
+    // `parent: undefined` spelled out is "no parent" (the stack's top level); left out, it means "this parent".
+    t.false(Object.prototype.hasOwnProperty.call((pool.opts.aliases as object[])[0], "parent"));
+    t.true(Object.prototype.hasOwnProperty.call((pool.opts.aliases as object[])[1], "parent"));
     const [csi] = run.resources.filter((r) => r.type === "kube-ceph:kubernetes:CephCsi");
     t.deepEqual(csi.opts.aliases, [{ name: "ceph-csi", parent: undefined }]);
     const [client] = run.resources.filter((r) => r.type === "kube-ceph:ceph:CephClient");
@@ -73,8 +77,8 @@ test.serial("previousNames become aliases to the top level of the stack, each ch
 test.serial("a snapshot class on a provisioner other than ceph-csi is refused, naming the instance and the kind", async (t) => {
     const error = await t.throwsAsync(runDeclarations(async () => {
         const args = storageArgs(1, monHost(), { kind: "in-tree", namespace: "kube-system" });
-        new CephStorage("legacy", { ...args, storageClass: { ...args.storageClass, snapshotClass: true } });
+        new CephStorage("legacy", { ...args, storageClasses: [{ ...args.storageClasses[0], snapshotClass: true }] });
         return {};
     }));
-    t.regex(error!.message, /CephStorage legacy: only ceph-csi takes snapshots, so the in-tree kind gets no snapshotClass/);
+    t.regex(error!.message, /CephStorage legacy: only ceph-csi takes snapshots, so the in-tree kind gets no snapshotClass \(class class-1\)/);
 });

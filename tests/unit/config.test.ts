@@ -1,5 +1,8 @@
 import test from "ava";
-import { ConfigError, parseConfig } from "../../components/config";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, parseConfig, PROJECT_DEFAULTS } from "../../components/config";
 import { FAKE_SSH_KEY, byType, baseConfig, declaredBefore, runProgram } from "../harness";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -27,6 +30,42 @@ test("an object left out and an empty one give the same config: the field defaul
     const empty = { ...base(), preflight: {}, pool: {}, client: {}, storageClass: {}, provisioner: {}, smokeTest: {} };
     t.deepEqual(parseConfig(empty, FAKE_SSH_KEY), parseConfig(base(), FAKE_SSH_KEY));
     t.deepEqual(parseConfig({ ...base(), provisioner: { operator: {} } }, FAKE_SSH_KEY), parseConfig(base(), FAKE_SSH_KEY));
+});
+
+test("the one-class keys are shorthand for one pool and one RBD class of the many-class form", (t) => {
+    const oneClass = parseConfig({ ...base(), pool: { name: "kubevols", pgNum: 64 }, storageClass: { name: "fast", imageFeatures: "layering,exclusive-lock", isDefault: true } }, FAKE_SSH_KEY);
+    const listed = parseConfig({
+        ...base(),
+        pools: { kubevols: { pgNum: 64 } },
+        storageClasses: [{ name: "fast", pool: "kubevols", imageFeatures: ["layering", "exclusive-lock"], isDefault: true }],
+    }, FAKE_SSH_KEY);
+    t.is(oneClass.form, "one-class");
+    t.is(listed.form, "many");
+    t.deepEqual(oneClass.pools, listed.pools);
+    t.deepEqual(oneClass.storageClasses, listed.storageClasses);
+});
+
+test("the many-class form: pools by name, classes in order, each with the common fields' defaults", (t) => {
+    const config = parseConfig({ ...base(), ...many() }, FAKE_SSH_KEY);
+    t.deepEqual(config.pools, {
+        rbd: { replicas: 3, deletionPolicy: "retain" },
+        ec: { erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" },
+    });
+    t.deepEqual(config.storageClasses.map((c) => [c.name, c.pool, c.dataPool, c.imageFeatures.join(","), c.mounter, c.reclaimPolicy]), [
+        ["fast", "rbd", undefined, "layering", undefined, "Delete"],
+        ["big", "rbd", "ec", "layering,exclusive-lock", "rbd-nbd", "Delete"],
+    ]);
+    // An erasure-coded pool's chunks go to different hosts unless told otherwise.
+    t.is(parseConfig({ ...base(), ...many(), pools: { rbd: {}, ec: { erasureCoded: { k: 4, m: 2 } } } }, FAKE_SSH_KEY).pools.ec.erasureCoded!.failureDomain, "host");
+});
+
+test("the many-class form accepts pool and storageClass at Pulumi.yaml's defaults: Pulumi hands those to every stack", (t) => {
+    const project = PROJECT_DEFAULTS;
+    t.notThrows(() => parseConfig({ ...base(), ...many(), pool: project.pool, storageClass: project.storageClass }, FAKE_SSH_KEY));
+    // PROJECT_DEFAULTS is what Pulumi.yaml holds, read from the file itself.
+    const yaml = parseYaml(readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    t.deepEqual(yaml.config["kube-ceph:pool"].default, project.pool);
+    t.deepEqual(yaml.config["kube-ceph:storageClass"].default, project.storageClass);
 });
 
 test("a host entry takes port, user and a pinned key", (t) => {
@@ -100,7 +139,36 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["size without unit", (c) => (c.smokeTest = { size: "5" }), "kube-ceph:smokeTest.size", /quantity/],
     ["smoke enabled as string", (c) => (c.smokeTest = { enabled: "no" }), "kube-ceph:smokeTest.enabled", /true or false/],
     ["unknown top-level key", (c) => (c.storageclass = { name: "x" }), "kube-ceph:storageclass", /not a kube-ceph key/],
+    // The many-class form.
+    ["pools without storageClasses", (c) => (c.pools = { rbd: {} }), "kube-ceph:storageClasses", /is required with kube-ceph:pools/],
+    ["storageClasses without pools", (c) => (c.storageClasses = [{ name: "fast", pool: "rbd" }]), "kube-ceph:pools", /is required with kube-ceph:storageClasses/],
+    ["both forms: pool set with pools", (c) => Object.assign(c, many(), { pool: { name: "mypool", pgNum: 128 } }), "kube-ceph:pool", /must be left unset with kube-ceph:pools[\s\S]*pulumi config rm kube-ceph:pool/],
+    ["both forms: storageClass set with storageClasses", (c) => Object.assign(c, many(), { storageClass: { name: "other" } }), "kube-ceph:storageClass", /one-class form/],
+    ["pool name key with a space", (c) => Object.assign(c, many(), { pools: { "my pool": {} } }), "kube-ceph:pools.my pool", /Ceph pool name/],
+    ["class names an undeclared pool", (c) => Object.assign(c, many(), { storageClasses: [{ name: "fast", pool: "nvme" }] }), "kube-ceph:storageClasses[0].pool", /declared in kube-ceph:pools \(declared: ec, rbd\)/],
+    ["class names an undeclared dataPool", (c) => Object.assign(c, many(), { storageClasses: [{ name: "fast", pool: "rbd", dataPool: "ec2" }] }), "kube-ceph:storageClasses[0].dataPool", /declared in kube-ceph:pools/],
+    ["erasure-coded pool as a class's pool", (c) => Object.assign(c, many(), { storageClasses: [{ name: "big", pool: "ec" }] }), "kube-ceph:storageClasses[0].pool", /erasure-coded pool cannot hold RBD metadata[\s\S]*dataPool/],
+    ["dataPool the class's own pool", (c) => Object.assign(c, many(), { storageClasses: [{ name: "big", pool: "rbd", dataPool: "rbd" }] }), "kube-ceph:storageClasses[0].dataPool", /must differ/],
+    ["two classes of one name", (c) => Object.assign(c, many(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "fast", pool: "rbd", dataPool: "ec" }] }), "kube-ceph:storageClasses[1].name", /duplicates kube-ceph:storageClasses\[0\]\.name/],
+    ["two default classes", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", isDefault: true }, { name: "b", pool: "rbd", isDefault: true }] }), "kube-ceph:storageClasses[1].isDefault", /already the default class/],
+    ["a class without a name", (c) => Object.assign(c, many(), { storageClasses: [{ pool: "rbd" }] }), "kube-ceph:storageClasses[0].name", /required/],
+    ["a CephFS class (not yet)", (c) => Object.assign(c, many(), { storageClasses: [{ name: "shared", type: "cephfs", pool: "rbd" }] }), "kube-ceph:storageClasses[0].type", /does not make CephFS classes yet/],
+    ["mounter unknown", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", mounter: "fuse" }] }), "kube-ceph:storageClasses[0].mounter", /krbd, rbd-nbd/],
+    ["mapOptions with a space", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", mapOptions: "krbd:a b" }] }), "kube-ceph:storageClasses[0].mapOptions", /mapOptions/],
+    ["erasure-coded pool with replicas", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { replicas: 3, erasureCoded: { k: 2, m: 1 } } } }), "kube-ceph:pools.ec.replicas", /k \+ erasureCoded.m is its size/],
+    ["erasure-coded k of 1", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { erasureCoded: { k: 1, m: 1 } } } }), "kube-ceph:pools.ec.erasureCoded.k", /2 to 16/],
+    ["erasure-coded failure domain unknown", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { erasureCoded: { k: 2, m: 1, failureDomain: "shelf" } } } }), "kube-ceph:pools.ec.erasureCoded.failureDomain", /osd, host/],
+    ["dataPool with the in-tree kind", (c) => Object.assign(c, many(), { provisioner: { kind: "in-tree" }, storageClasses: [{ name: "a", pool: "rbd", dataPool: "ec" }] }), "kube-ceph:storageClasses[0].dataPool", /only ceph-csi/],
+    ["snapshotClass with the external kind", (c) => Object.assign(c, many(), { provisioner: { kind: "external" }, storageClasses: [{ name: "a", pool: "rbd", snapshotClass: true }] }), "kube-ceph:storageClasses[0].snapshotClass", /only ceph-csi/],
 ];
+
+/** A many-class stack: a replicated pool and an erasure-coded one, a plain class and one with its data in the latter. */
+function many(): Record<string, unknown> {
+    return {
+        pools: { rbd: { replicas: 3 }, ec: { erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" } },
+        storageClasses: [{ name: "fast", pool: "rbd" }, { name: "big", pool: "rbd", dataPool: "ec", imageFeatures: "layering,exclusive-lock", mounter: "rbd-nbd" }],
+    };
+}
 
 for (const [description, mutate, key, allowed] of BAD) {
     test(`bad config: ${description} -> error names ${key}`, (t) => {

@@ -8,7 +8,7 @@ import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());
     const commands = byType(run, "command:remote:Command");
-    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-pool"]);
+    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-mypool-pool"]);
     const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
     t.is(sc.inputs.provisioner, "rbd.csi.ceph.com");
     const params = (await unwrap(sc.inputs.parameters)).value;
@@ -139,13 +139,13 @@ test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke 
     const component = (type: string) => run.resources.find((r) => r.type === type)!;
     const deps = (type: string) => [...component(type).dependsOn].sort();
     t.deepEqual(deps("kube-ceph:ceph:CephPool"), []);
-    t.deepEqual(deps("kube-ceph:ceph:CephClient"), ["kube-ceph-pool"]);
+    t.deepEqual(deps("kube-ceph:ceph:CephClient"), ["kube-ceph-pool-mypool"]);
     // Pool and user share one SSH lane: the user's command itself waits for the pool's.
-    t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-client-user")!.dependsOn, ["kube-ceph-pool-pool"]);
-    t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-pool-pool")!.dependsOn, []);
+    t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-client-user")!.dependsOn, ["kube-ceph-pool-mypool-pool"]);
+    t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-pool-mypool-pool")!.dependsOn, []);
     t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["kube-ceph-client"]);
     t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["kube-ceph-ceph-csi", "kube-ceph-rbd-secrets"]);
-    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["kube-ceph-ceph-csi", "kube-ceph-guard", "kube-ceph-rbd-class"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["kube-ceph-ceph-csi", "kube-ceph-guard-mypool", "kube-ceph-rbd-class-ceph-storageclass"]);
     // The Secrets live in the provisioner's namespace: a property dependency, so the namespace comes first.
     const secret = byType(run, "kubernetes:core/v1:Secret")[0];
     t.is((await unwrap(secret.inputs.metadata.namespace)).value, "ceph-csi");
@@ -217,7 +217,7 @@ test.serial("snapshotClass: a VolumeSnapshotClass named after the class, for cep
         t.truthy(snapshotClass);
         // Destroy deletes the guard first, then the snapshot class with the rest.
         const [guard] = byType(run, "kube-ceph:kubernetes:VolumeGuard");
-        t.true(guard.dependsOn.includes("kube-ceph-rbd-snapshot-class"), guard.dependsOn.join(", "));
+        t.true(guard.dependsOn.includes("kube-ceph-rbd-snapshot-class-ceph-storageclass"), guard.dependsOn.join(", "));
         t.is((await unwrap(snapshotClass.inputs.metadata.name)).value, "ceph-storageclass");
         t.is(snapshotClass.inputs.driver, "rbd.csi.ceph.com");
         t.is(snapshotClass.inputs.deletionPolicy, "Retain");

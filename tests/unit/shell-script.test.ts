@@ -48,7 +48,9 @@ test("the Ceph scripts quote hostile names even though config validation would r
         const scripts = [
             poolEnsureScript({ name: value, deletionPolicy: "delete", owner: value }),
             poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value }),
-            clientEnsureScript({ name: value, pool: value }),
+            poolEnsureScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
+            poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
+            clientEnsureScript({ name: value, pools: [value, value] }),
         ];
         for (const script of scripts) {
             // Run only the assignments: the bodies need a Ceph cluster (the lab tier runs them).
