@@ -1,0 +1,152 @@
+// Many classes in one stack, against the lab: a one-class stack moves to kube-ceph:pools and
+// kube-ceph:storageClasses keeping its pool and class, gains an erasure-coded data pool and more
+// classes with the user's caps changed in place, and the keys kube-ceph put into Kubernetes do
+// what ceph-csi does with them. Removing a class whose pool holds data is refused.
+import test from "ava";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { clientCaps } from "../../components/ceph-client";
+import { erasureCodeProfile } from "../../components/ceph-pool";
+import { ceph, cephJson, rbd } from "../../lab/lab";
+import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/stack";
+import { cleanupStack, kubectlJson, poolDetail, poolExists, quiet, rbdAs } from "../lab";
+
+const id = process.pid;
+const STACK = `e2eclasses${id}`;
+const USER = `e2ecls${id}`;
+const NAMESPACE = `e2e-classes-${id}`;
+/** The one-class stack's pool, then the many-class form's replicated second pool and erasure-coded data pool. */
+const POOL = `cls${id}`;
+const OTHER = `clsother${id}`;
+const EC = `clsec${id}`;
+const PLAIN = `plain-${id}`;
+const BULK = `bulk-${id}`;
+const SOLO = `solo-${id}`;
+
+/** The one-class form: kube-ceph:pool and kube-ceph:storageClass. */
+const oneClass = (): LabConfig => labConfig({
+    pool: { name: POOL, pgNum: 8, deletionPolicy: "delete" },
+    client: { name: USER },
+    storageClass: { name: PLAIN },
+    provisioner: { namespace: NAMESPACE },
+});
+
+/** The many-class form of the same stack, with `classes` of these pools. */
+function many(classes: Record<string, unknown>[], pools: Record<string, Record<string, unknown>>): LabConfig {
+    // The one-class keys are left out: Pulumi.yaml's defaults stand for them.
+    const { pool: _pool, storageClass: _storageClass, ...rest } = oneClass();
+    return { ...rest, pools, storageClasses: classes as unknown as Record<string, unknown> };
+}
+
+const POOLS = {
+    [POOL]: { pgNum: 8, deletionPolicy: "delete" },
+    [OTHER]: { pgNum: 8, deletionPolicy: "delete" },
+    [EC]: { pgNum: 8, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" },
+};
+const CLASSES = [
+    { name: PLAIN, pool: POOL },
+    { name: BULK, pool: POOL, dataPool: EC, imageFeatures: "layering,exclusive-lock,object-map,fast-diff,deep-flatten" },
+    { name: SOLO, pool: OTHER },
+];
+
+/** The key of the Secret kube-ceph made, as the API server holds it. */
+function keyFromKubernetes(): { user: string; key: string } {
+    const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-csi-rbd`);
+    const field = (name: string) => Buffer.from(secret.data[name], "base64").toString("utf8");
+    return { user: field("userID"), key: field("userKey") };
+}
+
+test.serial("a one-class stack moves to the many-class form keeping its pool and class; a new erasure-coded data pool and two classes come in, the user's caps change in place", async (t) => {
+    const stack = await labStack(STACK, oneClass());
+    t.teardown(async () => {
+        await cleanupStack(t, stack, { pools: [POOL, OTHER, EC] });
+        ceph("osd", "erasure-code-profile", "rm", erasureCodeProfile(EC));
+    });
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    const classBefore = kubectlJson("get", "storageclass", PLAIN);
+
+    await writeConfig(stack, many(CLASSES, POOLS));
+    const steps: string[] = [];
+    const onEvent = (event: EngineEvent) => {
+        const step = event.resourcePreEvent?.metadata;
+        if (step !== undefined && step.op !== "same" && step.op !== "read") {
+            steps.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
+        }
+    };
+    const preview = await stack.preview({ ...quiet, diff: true, onEvent });
+    // Only what is new is created; the one thing updated is the user's command, for its caps.
+    const notCreate = steps.filter((s) => !s.startsWith("create "));
+    t.deepEqual(notCreate, [`update command:remote:Command kube-ceph-client-user`], preview.stdout);
+    for (const name of [`kube-ceph-pool-${POOL}`, `kube-ceph-rbd-class-${PLAIN}`, `kube-ceph-guard-${POOL}`]) {
+        t.false(steps.some((s) => s.endsWith(` ${name}`) || s.includes(` ${name}-`)), `${name} is the one-class stack's, under a new name: ${steps.join("\n")}`);
+    }
+    for (const name of [`kube-ceph-pool-${EC}-pool`, `kube-ceph-pool-${OTHER}-pool`, `kube-ceph-rbd-class-${BULK}-class`, `kube-ceph-rbd-class-${SOLO}-class`, `kube-ceph-guard-${OTHER}`]) {
+        t.true(steps.some((s) => s.startsWith("create ") && s.endsWith(` ${name}`)), `${name} is created: ${steps.join("\n")}`);
+    }
+    const up = await stack.up(quiet);
+    t.is(up.summary.result, "succeeded");
+    t.deepEqual(up.outputs.storageClassNames.value, [PLAIN, BULK, SOLO]);
+    await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
+
+    // The first class is the same object; the others say where their images and data go.
+    t.is(kubectlJson("get", "storageclass", PLAIN).metadata.uid, classBefore.metadata.uid);
+    const bulk = kubectlJson("get", "storageclass", BULK);
+    t.like(bulk.parameters, { pool: POOL, dataPool: EC, imageFeatures: "layering,exclusive-lock,object-map,fast-diff,deep-flatten" });
+    t.like(kubectlJson("get", "storageclass", SOLO).parameters, { pool: OTHER });
+    t.true(poolDetail(EC).flags_names.split(",").includes("ec_overwrites"));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, clientCaps([POOL, EC, OTHER].sort()));
+
+    // With the key from Kubernetes alone, what ceph-csi does for the bulk class: make the image with
+    // the class's features and its data in the erasure-coded pool, then resize, snapshot, clone,
+    // flatten, move to the trash and purge; and what the node does: write and read back.
+    const { user, key } = keyFromKubernetes();
+    t.is(user, USER);
+    const image = `${POOL}/csi-vol-${id}`;
+    const clone = `${POOL}/csi-clone-${id}`;
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-classes-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const written = randomBytes(256 * 1024);
+    writeFileSync(join(dir, "in"), written);
+    rbdAs(user, key, "import", "--image-feature", bulk.parameters.imageFeatures, "--data-pool", EC, join(dir, "in"), image);
+    const info = rbdAs(user, key, "info", image);
+    t.regex(info, new RegExp(`data_pool: ${EC}`));
+    t.regex(info, /features: layering, exclusive-lock, object-map, fast-diff, deep-flatten, data-pool/);
+    rbdAs(user, key, "export", image, join(dir, "out"));
+    t.true(readFileSync(join(dir, "out")).equals(written), "the data read back is the data written");
+    rbdAs(user, key, "resize", "--size", "1M", image);
+    rbdAs(user, key, "snap", "create", `${image}@snap`);
+    rbdAs(user, key, "snap", "protect", `${image}@snap`);
+    rbdAs(user, key, "clone", "--data-pool", EC, `${image}@snap`, clone);
+    rbdAs(user, key, "flatten", clone);
+    rbdAs(user, key, "trash", "mv", clone);
+    rbdAs(user, key, "trash", "purge", POOL);
+    t.false(rbd("ls", POOL).includes(`csi-clone-${id}`));
+
+    // Removing the class of a pool that holds an image, with the pool: refused, naming the image.
+    rbdAs(user, key, "create", "--size", "4M", "--image-feature", "layering", `${OTHER}/kept-${id}`);
+    await writeConfig(stack, many(CLASSES.filter((c) => c.name !== SOLO), { [POOL]: POOLS[POOL], [EC]: POOLS[EC] }));
+    const refused = await t.throwsAsync(stack.up(quiet));
+    t.regex(refused!.message, new RegExp(`refusing to delete pool ${OTHER}: it holds 1 RBD image\\(s\\): kept-${id}`));
+    t.true(poolExists(OTHER));
+    t.true(rbd("ls", OTHER).includes(`kept-${id}`));
+
+    // And the erasure-coded data pool, while an image's data is in it: refused, naming its objects.
+    rbd("rm", `${OTHER}/kept-${id}`);
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    t.false(poolExists(OTHER));
+    await writeConfig(stack, many(CLASSES.filter((c) => c.name === PLAIN), { [POOL]: POOLS[POOL], [EC]: POOLS[EC] }));
+    t.is((await stack.up(quiet)).summary.result, "succeeded", "the class goes; its data pool stays, still declared");
+    await writeConfig(stack, many(CLASSES.filter((c) => c.name === PLAIN), { [POOL]: POOLS[POOL] }));
+    const dataKept = await t.throwsAsync(stack.up(quiet));
+    t.regex(dataKept!.message, new RegExp(`refusing to delete pool ${EC}: it still holds the data of RBD images \\(objects: [^)]*rbd_data\\.`));
+    t.true(poolExists(EC));
+    t.true(readFileSync(join(dir, "out")).equals(written));
+    rbdAs(user, key, "snap", "unprotect", `${image}@snap`);
+    rbdAs(user, key, "snap", "purge", image);
+    rbd("rm", image);
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    t.false(poolExists(EC));
+});
