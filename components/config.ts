@@ -1,6 +1,7 @@
 // Every stack config key of kube-ceph is parsed and checked here, once, before any
 // resource is declared: a bad value must stop the run while nothing has changed yet.
 import * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 
 export const CONFIG_NAMESPACE = "kube-ceph";
@@ -312,8 +313,9 @@ function withoutUnset<T extends object>(value: T): T {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** Deep equality whatever the key order: Pulumi hands the defaults over with their keys sorted. */
 function sameValue(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a) === JSON.stringify(b);
+    return isDeepStrictEqual(a, b);
 }
 
 /** Every key this tool reads; anything else under the namespace is a typo worth reporting. */

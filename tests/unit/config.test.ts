@@ -62,6 +62,9 @@ test("the many-class form: pools by name, classes in order, each with the common
 test("the many-class form accepts pool and storageClass at Pulumi.yaml's defaults: Pulumi hands those to every stack", (t) => {
     const project = PROJECT_DEFAULTS;
     t.notThrows(() => parseConfig({ ...base(), ...many(), pool: project.pool, storageClass: project.storageClass }, FAKE_SSH_KEY));
+    // As Pulumi hands them over: keys sorted.
+    const sorted = (value: object) => Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
+    t.notThrows(() => parseConfig({ ...base(), ...many(), pool: sorted(project.pool), storageClass: sorted(project.storageClass) }, FAKE_SSH_KEY));
     // PROJECT_DEFAULTS is what Pulumi.yaml holds, read from the file itself.
     const yaml = parseYaml(readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
     t.deepEqual(yaml.config["kube-ceph:pool"].default, project.pool);
