@@ -11,19 +11,22 @@ export interface CephClientArgs {
     name: string;
     /** The only pools the user may touch: every pool of the stack, so volumes in a pool no class names any more still attach. */
     pools: string[];
+    /** A tenant's user: only this rados namespace of those pools. */
+    namespace?: string;
 }
 
 /** What the scripts need: everything but the connection. */
 export type ClientSettings = Omit<CephClientArgs, "connection">;
 
-/** Least-privilege caps for an RBD client of these pools, in the order given (Ceph's rbd profiles). */
-export function clientCaps(pools: string[]): { mon: string; osd: string; mgr: string } {
-    const grants = pools.map((pool) => `profile rbd pool=${pool}`).join(", ");
+/** Least-privilege caps for an RBD client of these pools, in the order given, or only of one rados namespace in them (Ceph's rbd profiles). */
+export function clientCaps(pools: string[], namespace?: string): { mon: string; osd: string; mgr: string } {
+    const scope = namespace !== undefined ? ` namespace=${namespace}` : "";
+    const grants = pools.map((pool) => `profile rbd pool=${pool}${scope}`).join(", ");
     return { mgr: grants, mon: "profile rbd", osd: grants };
 }
 
 function clientValues(args: ClientSettings) {
-    const caps = clientCaps(args.pools);
+    const caps = clientCaps(args.pools, args.namespace);
     return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd };
 }
 

@@ -15,6 +15,8 @@ import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
 import { InTreeRbd } from "./in-tree-rbd";
 import type { MonConnection } from "./mon-connection";
 import { RbdDriver } from "./rbd-driver";
+import { RbdNamespace } from "./rbd-namespace";
+import { namespaceClusterId, RbdNamespaceProfile } from "./rbd-namespace-profile";
 import { RbdProvisioner } from "./rbd-provisioner";
 import { RbdSecrets } from "./rbd-secrets";
 import { RbdSnapshotClass } from "./rbd-snapshot-class";
@@ -101,6 +103,12 @@ export interface CephPoolSpec {
 export interface RbdClassSpec extends RbdStorageClassSettings {
     /** The replicated pool of `pools` that holds the class's images (all of them, or their metadata when dataPool is set). */
     pool: string;
+    /**
+     * A tenant's rados namespace (ceph-csi-operator installs only): the class's images go there,
+     * under a Ceph user, Secrets and ClientProfile (clusterID) of the tenant's own, whose caps
+     * allow only that namespace of the tenant's pools.
+     */
+    radosNamespace?: string;
 }
 
 /** The claim (and Pod) that proves the class provisions and stores data; CephStorage names the class and the kubeconfig. */
@@ -145,6 +153,26 @@ export interface CephStorageArgs {
      * snapshot class keep those names as aliases, and previousNames applies to them alone.
      */
     oneClass?: { pool: string; storageClass: string };
+}
+
+/** How one tenant (or the stack itself) reaches Ceph: its clusterID, Secrets, user, and what its classes wait for besides. */
+interface Access {
+    clusterId: string;
+    secrets: RbdSecrets;
+    client: CephClient;
+    extra: pulumi.Resource[];
+}
+
+/** What declaring the provisioner gives the rest of the graph. */
+interface ProvisionerDeclared {
+    /** The kind the classes name. */
+    kind: "csi" | "external" | "in-tree";
+    /** The Secrets' namespace. */
+    namespace: pulumi.Output<string>;
+    /** What the classes wait for. */
+    ready: pulumi.Resource[];
+    /** Through ceph-csi-operator: where a tenant's ClientProfile goes, and the CephConnection it shares. */
+    operator?: { namespace: pulumi.Output<string>; connectionName: pulumi.Output<string>; timeoutSeconds: number };
 }
 
 /** What the one-class release appended to the instance's name for each child it had once. */
@@ -237,7 +265,7 @@ export class CephStorage extends pulumi.ComponentResource {
         // The provisioner and the namespace its Secrets go to. Through ceph-csi-operator, the
         // operator is installed first; the ClientProfile (named after the clusterID) and the
         // Driver follow, and the Driver waits until the operator has reconciled both.
-        const { kind, namespace, ready } = this.declareProvisioner(name, args, child, previous("provisioner"));
+        const { kind, namespace, ready, operator } = this.declareProvisioner(name, args, child, previous("provisioner"));
         this.provisionerReady = ready;
 
         // The key as the cluster holds it now when the user exists, else the new user's.
@@ -249,55 +277,100 @@ export class CephStorage extends pulumi.ComponentResource {
             namePrefix: `ceph-${args.clientName}`,
         }, child("secrets", { dependsOn: [client] }));
 
+        // The stack's own access (clusterID = the fsid) and, per tenant (rados namespace), its own:
+        // the namespace in each of its pools, a user whose caps allow only that namespace of them,
+        // its Secrets, and a ClientProfile that ceph-csi reads the namespace from.
+        const access = new Map<string | undefined, Access>([[undefined, { clusterId: args.clusterId, secrets, client, extra: [] }]]);
+        for (const tenant of [...new Set(args.storageClasses.flatMap((c) => (c.radosNamespace !== undefined ? [c.radosNamespace] : [])))].sort()) {
+            if (operator === undefined) {
+                throw new Error(`CephStorage ${name}: rados namespace ${tenant} needs ceph-csi installed through ceph-csi-operator in this CephStorage (its ClientProfile carries the namespace)`);
+            }
+            const tenantClasses = args.storageClasses.filter((c) => c.radosNamespace === tenant);
+            const namespaces = [...new Set(tenantClasses.map((c) => c.pool))].sort().map((poolName) => new RbdNamespace(`${name}-rbd-namespace-${poolName}/${tenant}`, {
+                connection: lane,
+                pool: poolName,
+                namespace: tenant,
+                deletionPolicy: args.pools[poolName].deletionPolicy,
+                owner: stackOwner(),
+            }, { parent: this, dependsOn: [pools.get(poolName)!] }));
+            const tenantPools = [...new Set(tenantClasses.flatMap((c) => [c.pool, ...(c.dataPool !== undefined ? [c.dataPool] : [])]))].sort();
+            const tenantClient = new CephClient(`${name}-client-${tenant}`, {
+                connection: lane,
+                name: `${args.clientName}-${tenant}`,
+                pools: tenantPools,
+                namespace: tenant,
+            }, { parent: this, dependsOn: namespaces });
+            const tenantSecrets = new RbdSecrets(`${name}-rbd-secrets-${tenant}`, {
+                kind,
+                clientName: tenantClient.name,
+                clientKey: tenantClient.key,
+                namespace,
+                namePrefix: `ceph-${args.clientName}-${tenant}`,
+            }, { parent: this, dependsOn: [tenantClient] });
+            const profile = new RbdNamespaceProfile(`${name}-rbd-namespace-profile-${tenant}`, {
+                namespace: operator.namespace,
+                clusterId: args.clusterId,
+                connectionName: operator.connectionName,
+                radosNamespace: tenant,
+                deleteTimeoutSeconds: operator.timeoutSeconds,
+            }, { parent: this, dependsOn: ready });
+            access.set(tenant, { clusterId: namespaceClusterId(args.clusterId, tenant), secrets: tenantSecrets, client: tenantClient, extra: [...namespaces, profile] });
+        }
+
         // Each StorageClass, and its VolumeSnapshotClass (ceph-csi takes snapshots with the
         // provisioner's Secret).
         const classes = args.storageClasses.map((spec) => {
-            const { pool: poolName, ...settings } = spec;
+            const { pool: poolName, radosNamespace, ...settings } = spec;
             const oneClass = spec.name === args.oneClass?.storageClass;
+            const { clusterId, secrets: classSecrets, client: classClient, extra } = access.get(radosNamespace)!;
             const storageClass = new RbdStorageClass(`${name}-rbd-class-${spec.name}`, {
                 kind,
                 settings,
                 pool: pools.get(poolName)!.name,
-                clientName: client.name,
-                clusterId: args.clusterId,
+                clientName: classClient.name,
+                clusterId,
                 monitors: args.monitors,
-                provisionerSecret: secrets.provisioner,
-                userSecret: secrets.user,
-            }, itemChild("storageClass", oneClass, { dependsOn: [secrets, ...ready, ...(spec.dataPool !== undefined ? [pools.get(spec.dataPool)!] : [])] }));
+                provisionerSecret: classSecrets.provisioner,
+                userSecret: classSecrets.user,
+            }, itemChild("storageClass", oneClass, { dependsOn: [classSecrets, ...ready, ...extra, ...(spec.dataPool !== undefined ? [pools.get(spec.dataPool)!] : [])] }));
             if (spec.snapshotClass === true && kind !== "csi") {
                 throw new Error(`CephStorage ${name}: only ceph-csi takes snapshots, so the ${kind} kind gets no snapshotClass (class ${spec.name})`);
             }
             const snapshotClass = spec.snapshotClass === true
                 ? new RbdSnapshotClass(`${name}-rbd-snapshot-class-${spec.name}`, {
                       name: spec.name,
-                      clusterId: args.clusterId,
-                      snapshotterSecret: secrets.provisioner,
+                      clusterId,
+                      snapshotterSecret: classSecrets.provisioner,
                       deletionPolicy: spec.reclaimPolicy,
-                  }, itemChild("snapshotClass", oneClass, { dependsOn: [secrets, ...ready] }))
+                  }, itemChild("snapshotClass", oneClass, { dependsOn: [classSecrets, ...ready, ...extra] }))
                 : undefined;
             return { spec, storageClass, snapshotClass };
         });
 
-        // A guard per pool that classes put images in: while a PersistentVolume uses the pool,
-        // destroy (or removing the pool's last class) stops here, before the classes, Secrets,
-        // user and pools, which it depends on and which are deleted after it. dependsOn only,
-        // and plain names: a delete-first replace of a class must not cascade into it.
+        // A guard per pool that classes put images in, and per tenant in it (a tenant's volumes
+        // carry its clusterID): while a PersistentVolume uses the pool, destroy (or removing the
+        // pool's last class) stops here, before the classes, Secrets, users, namespaces and pools,
+        // which it depends on and which are deleted after it. dependsOn only, and plain names: a
+        // delete-first replace of a class must not cascade into it.
         const guards = new Map<string, VolumeGuard>();
         for (const poolName of poolNames) {
-            const users = classes.filter((c) => c.spec.pool === poolName);
-            if (users.length === 0) {
-                continue;
+            for (const [tenant, { clusterId, secrets: guardedSecrets, client: guardedClient, extra }] of access) {
+                const users = classes.filter((c) => c.spec.pool === poolName && c.spec.radosNamespace === tenant);
+                if (users.length === 0) {
+                    continue;
+                }
+                const dataPools = users.flatMap((c) => (c.spec.dataPool !== undefined ? [pools.get(c.spec.dataPool)!] : []));
+                const key = tenant === undefined ? poolName : `${poolName}/${tenant}`;
+                guards.set(key, new VolumeGuard(`${name}-guard-${key}`, {
+                    pool: poolName,
+                    clusterId,
+                    // Names the PersistentVolumes that do not say their pool: the first class's.
+                    storageClassName: users[0].spec.name,
+                    kubeconfig: args.kubeconfig,
+                }, itemChild("guard", tenant === undefined && poolName === args.oneClass?.pool, {
+                    dependsOn: [pools.get(poolName)!, ...dataPools, guardedClient, guardedSecrets, ...extra, ...users.flatMap((c) => (c.snapshotClass ? [c.storageClass, c.snapshotClass] : [c.storageClass]))],
+                })));
             }
-            const dataPools = users.flatMap((c) => (c.spec.dataPool !== undefined ? [pools.get(c.spec.dataPool)!] : []));
-            guards.set(poolName, new VolumeGuard(`${name}-guard-${poolName}`, {
-                pool: poolName,
-                clusterId: args.clusterId,
-                // Names the PersistentVolumes that do not say their pool: the first class's.
-                storageClassName: users[0].spec.name,
-                kubeconfig: args.kubeconfig,
-            }, itemChild("guard", poolName === args.oneClass?.pool, {
-                dependsOn: [pools.get(poolName)!, ...dataPools, client, secrets, ...users.flatMap((c) => (c.snapshotClass ? [c.storageClass, c.snapshotClass] : [c.storageClass]))],
-            })));
         }
 
         // The smoke test of the first class depends on its guard so that destroy deletes it first:
@@ -310,7 +383,7 @@ export class CephStorage extends pulumi.ComponentResource {
                   ...args.smokeTest,
                   storageClassName: first.spec.name,
                   kubeconfig: args.kubeconfig,
-              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, guards.get(first.spec.pool)!] }))
+              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, guards.get(first.spec.radosNamespace === undefined ? first.spec.pool : `${first.spec.pool}/${first.spec.radosNamespace}`)!] }))
             : undefined;
 
         this.storageClassName = first.storageClass.name;
@@ -340,7 +413,7 @@ export class CephStorage extends pulumi.ComponentResource {
         args: CephStorageArgs,
         child: (key: CephStorageChild, extra?: pulumi.ComponentResourceOptions) => pulumi.ComponentResourceOptions,
         previousAliases: pulumi.Alias[],
-    ): { kind: "csi" | "external" | "in-tree"; namespace: pulumi.Output<string>; ready: pulumi.Resource[] } {
+    ): ProvisionerDeclared {
         const settings = args.provisioner;
         const csiName = `${name}-ceph-csi`;
         switch (settings.kind) {
@@ -387,7 +460,7 @@ export class CephStorage extends pulumi.ComponentResource {
                     // The CSIDriver a manifests install of this stack declared, here or at the top level before.
                     takesOverCsiDriver: [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))],
                 }, child("driver", { dependsOn: [operator] }));
-                return { kind: "csi", namespace: operator.namespace, ready: [operator, driver] };
+                return { kind: "csi", namespace: operator.namespace, ready: [operator, driver], operator: { namespace: operator.operatorNamespace, connectionName: profile.connectionName, timeoutSeconds: settings.timeoutSeconds } };
             }
         }
     }

@@ -207,6 +207,8 @@ const rbdClassSchema = z.strictObject({
     pool: z.string({ error: "is required: the kube-ceph:pools entry the class's images go into" }).regex(CEPH_NAME, { error: "must be a pool name declared in kube-ceph:pools" }),
     // Where the images' data goes (an erasure-coded pool, usually); their headers and metadata stay in pool.
     dataPool: z.string().regex(CEPH_NAME, { error: "must be a pool name declared in kube-ceph:pools" }).optional(),
+    // A tenant: its images go into this rados namespace, under a user, Secrets and clusterID of its own.
+    radosNamespace: z.string().regex(DNS_LABEL, { error: "must be a rados namespace name kube-ceph can also use in Kubernetes names: lowercase letters, digits and '-', at most 63 characters" }).optional(),
     // krbd (the kernel, the default) or rbd-nbd (user space, any image feature).
     mounter: z.enum(["krbd", "rbd-nbd"], { error: "must be one of krbd, rbd-nbd" }).optional(),
     // Options for mapping, as ceph-csi takes them: "krbd:lock_on_read,queue_depth=1024;nbd:try-netlink".
@@ -629,6 +631,10 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
                 problem(`${at}.isDefault`, true, `must be false: kube-ceph:storageClasses[${defaultClass}] is already the default class, and Kubernetes picks one default`);
             }
             defaultClass ??= index;
+        }
+        const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
+        if (cls.radosNamespace !== undefined && provisioner !== undefined && (provisioner.kind !== "csi" || (provisioner.install ?? "operator") !== "operator")) {
+            problem(`${at}.radosNamespace`, cls.radosNamespace, "must be left unset unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the tenant's ClientProfile is what carries its namespace");
         }
         if (kind !== undefined && kind !== "csi") {
             for (const key of ["dataPool", "mounter", "mapOptions"] as const) {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
 import { erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { userKeyScript } from "../../components/ceph-user-key";
+import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { cleanUp, dropPool, onMon, poolDetail, poolExists, rbdAs, uniqueName } from "../lab";
 
@@ -193,4 +194,26 @@ test.serial("one user's caps name both pools: it makes, writes and reads an imag
     await onMon(poolDeleteScript(ec));
     t.falsy(poolDetail(data), "an empty data pool of this stack, set to delete, is deleted");
     t.throws(() => ceph("osd", "erasure-code-profile", "get", erasureCodeProfile(data)), undefined, "its profile goes with it");
+});
+
+test.serial("a rados namespace: ensure twice is one namespace; delete refuses while it holds an image, naming it, then removes it, twice is fine", async (t) => {
+    const pool = uniqueName("tns");
+    const args = { pool, namespace: "tenant-x", deletionPolicy: "delete" as const, owner: OWNER };
+    t.teardown(() => dropPool(pool));
+    await onMon(poolEnsureScript({ name: pool, deletionPolicy: "delete", owner: OWNER }));
+    t.deepEqual(JSON.parse(await onMon(rbdNamespaceEnsureScript(args))), { namespace: `${pool}/tenant-x` });
+    t.deepEqual(JSON.parse(await onMon(rbdNamespaceEnsureScript(args))), { namespace: `${pool}/tenant-x` });
+    t.deepEqual(rbd("namespace", "ls", pool).trim().split("\n"), ["tenant-x"]);
+    rbd("create", "--size", "1M", `${pool}/tenant-x/img`);
+    // The pool's own check does not see it: `rbd ls` of the pool lists the default namespace only.
+    t.is(rbd("ls", pool).trim(), "");
+    const refused = await t.throwsAsync(onMon(rbdNamespaceDeleteScript(args)));
+    t.regex(refused!.message, new RegExp(`refusing to delete rados namespace ${pool}/tenant-x: it holds 1 RBD image\\(s\\): img`));
+    // A retained pool keeps its empty namespaces.
+    rbd("rm", `${pool}/tenant-x/img`);
+    await onMon(rbdNamespaceDeleteScript({ ...args, deletionPolicy: "retain" }));
+    t.true(rbd("namespace", "ls", pool).includes("tenant-x"));
+    await onMon(rbdNamespaceDeleteScript(args));
+    await onMon(rbdNamespaceDeleteScript(args));
+    t.is(rbd("namespace", "ls", pool).trim(), "");
 });

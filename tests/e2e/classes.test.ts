@@ -52,6 +52,16 @@ const CLASSES = [
     { name: SOLO, pool: OTHER },
 ];
 
+/** Polls `check` once a second until it holds or `seconds` pass; then fails with `describe()`. */
+async function waitFor(check: () => boolean, seconds: number, describe: () => string): Promise<void> {
+    for (let waited = 0; !check(); waited++) {
+        if (waited >= seconds) {
+            throw new Error(`not so after ${seconds} s: ${describe()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+}
+
 /** The key of the Secret kube-ceph made, as the API server holds it. */
 function keyFromKubernetes(): { user: string; key: string } {
     const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-csi-rbd`);
@@ -77,9 +87,16 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
         }
     };
     const preview = await stack.preview({ ...quiet, diff: true, onEvent });
-    // Only what is new is created; the one thing updated is the user's command, for its caps.
+    // Only what is new is created. Updated: the user's command, for its caps; the read of its key,
+    // which waits for that command (the key stays, checked below); and the dynamic providers' host,
+    // whose configuration is the stack's config, which changed.
     const notCreate = steps.filter((s) => !s.startsWith("create "));
-    t.deepEqual(notCreate, [`update command:remote:Command kube-ceph-client-user`], preview.stdout);
+    t.deepEqual(notCreate, [
+        "update command:remote:Command kube-ceph-client-user",
+        "update pulumi:providers:pulumi-nodejs default",
+        "update pulumi-nodejs:dynamic/kube-ceph:CephUserKey kube-ceph-client-key",
+    ], preview.stdout);
+    const keyBefore = ceph("auth", "get-key", `client.${USER}`);
     for (const name of [`kube-ceph-pool-${POOL}`, `kube-ceph-rbd-class-${PLAIN}`, `kube-ceph-guard-${POOL}`]) {
         t.false(steps.some((s) => s.endsWith(` ${name}`) || s.includes(` ${name}-`)), `${name} is the one-class stack's, under a new name: ${steps.join("\n")}`);
     }
@@ -91,6 +108,7 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     t.deepEqual(up.outputs.storageClassNames.value, [PLAIN, BULK, SOLO]);
     await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
 
+    t.is(ceph("auth", "get-key", `client.${USER}`), keyBefore, "a caps change keeps the key");
     // The first class is the same object; the others say where their images and data go.
     t.is(kubectlJson("get", "storageclass", PLAIN).metadata.uid, classBefore.metadata.uid);
     const bulk = kubectlJson("get", "storageclass", BULK);
@@ -149,4 +167,102 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     rbd("rm", image);
     t.is((await stack.up(quiet)).summary.result, "succeeded");
     t.false(poolExists(EC));
+});
+
+test.serial("tenants: each rados namespace's keys, read back from Kubernetes, do what ceph-csi does in their namespace and get a permission error anywhere else", async (t) => {
+    const stackName = `e2etenants${id}`;
+    const pool = `tnt${id}`;
+    const data = `tntec${id}`;
+    const elsewhere = `tntother${id}`;
+    const { pool: _pool, storageClass: _storageClass, ...rest } = labConfig({ client: { name: USER }, provisioner: { namespace: NAMESPACE } });
+    const config = (classes: Record<string, unknown>[]): LabConfig => ({
+        ...rest,
+        pools: { [pool]: { pgNum: 8, deletionPolicy: "delete" }, [data]: { pgNum: 8, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" } },
+        storageClasses: classes as unknown as Record<string, unknown>,
+    });
+    const TENANTS = [
+        { name: `team-a-${id}`, pool, dataPool: data, radosNamespace: "team-a" },
+        { name: `team-b-${id}`, pool, radosNamespace: "team-b" },
+    ];
+    const stack = await labStack(stackName, config(TENANTS));
+    t.teardown(async () => {
+        await cleanupStack(t, stack, { pools: [pool, data, elsewhere] });
+        ceph("osd", "erasure-code-profile", "rm", erasureCodeProfile(data));
+    });
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    const fsid = cephJson<{ fsid: string }>("fsid").fsid;
+
+    // Each tenant's class names its own clusterID, whose ClientProfile carries the namespace, and
+    // the operator has written it into ceph-csi's configuration.
+    for (const tenant of ["team-a", "team-b"]) {
+        t.is(kubectlJson("get", "storageclass", `${tenant}-${id}`).parameters.clusterID, `${fsid}-${tenant}`);
+        t.deepEqual(kubectlJson("get", "clientprofile", "-n", "ceph-csi-operator-system", `${fsid}-${tenant}`).spec.rbd, { radosNamespace: tenant });
+    }
+    const csiConfig = () => JSON.parse(kubectlJson("get", "configmap", "-n", "ceph-csi-operator-system", "ceph-csi-config").data["config.json"]) as { clusterID: string; rbd?: { radosNamespace?: string } }[];
+    await waitFor(() => csiConfig().some((c) => c.clusterID === `${fsid}-team-a` && c.rbd?.radosNamespace === "team-a"), 120, () => JSON.stringify(csiConfig()));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-team-a`)[0].caps, clientCaps([data, pool], "team-a"));
+
+    const tenantKey = (tenant: string) => {
+        const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-${tenant}-csi-rbd`);
+        return { user: Buffer.from(secret.data.userID, "base64").toString(), key: Buffer.from(secret.data.userKey, "base64").toString() };
+    };
+    const a = tenantKey("team-a");
+    const b = tenantKey("team-b");
+    t.is(a.user, `${USER}-team-a`);
+
+    // Tenant a, as ceph-csi: an image in its namespace with its data in the erasure-coded pool;
+    // write and read back, resize, snapshot, clone, flatten, trash and purge.
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-tenants-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const written = randomBytes(128 * 1024);
+    writeFileSync(join(dir, "in"), written);
+    const image = `${pool}/team-a/vol`;
+    rbdAs(a.user, a.key, "import", "--image-feature", "layering", "--data-pool", data, join(dir, "in"), image);
+    t.regex(rbdAs(a.user, a.key, "info", image), new RegExp(`data_pool: ${data}`));
+    rbdAs(a.user, a.key, "export", image, join(dir, "out"));
+    t.true(readFileSync(join(dir, "out")).equals(written));
+    rbdAs(a.user, a.key, "resize", "--size", "1M", image);
+    rbdAs(a.user, a.key, "snap", "create", `${image}@s`);
+    rbdAs(a.user, a.key, "snap", "protect", `${image}@s`);
+    rbdAs(a.user, a.key, "clone", "--data-pool", data, `${image}@s`, `${pool}/team-a/clone`);
+    rbdAs(a.user, a.key, "flatten", `${pool}/team-a/clone`);
+    rbdAs(a.user, a.key, "trash", "mv", `${pool}/team-a/clone`);
+    rbdAs(a.user, a.key, "trash", "purge", `${pool}/team-a`);
+    t.deepEqual(rbdAs(a.user, a.key, "ls", `${pool}/team-a`).trim().split("\n"), ["vol"]);
+    // Tenant b, as a node: write and read back in its own namespace.
+    rbdAs(b.user, b.key, "import", "--image-feature", "layering", join(dir, "in"), `${pool}/team-b/vol`);
+    rbdAs(b.user, b.key, "export", `${pool}/team-b/vol`, join(dir, "out-b"));
+    t.true(readFileSync(join(dir, "out-b")).equals(written));
+
+    // Isolation: the other tenant's namespace, the pool's default namespace, another pool.
+    ceph("osd", "pool", "create", elsewhere, "8");
+    rbd("pool", "init", elsewhere);
+    const refused = (what: string, ...args: string[]) => {
+        const error = t.throws(() => rbdAs(a.user, a.key, ...args), undefined, what);
+        t.regex(String(error?.message), /Operation not permitted|permission denied|\(1\)/i, what);
+    };
+    refused("another tenant's namespace: list", "ls", `${pool}/team-b`);
+    refused("another tenant's namespace: read", "export", `${pool}/team-b/vol`, join(dir, "stolen"));
+    refused("another tenant's namespace: create", "create", "--size", "1M", `${pool}/team-b/intruder`);
+    refused("the pool's default namespace", "create", "--size", "1M", `${pool}/intruder`);
+    refused("another pool", "create", "--size", "1M", `${elsewhere}/intruder`);
+    t.deepEqual(rbd("ls", `${pool}/team-b`).trim().split("\n"), ["vol"]);
+
+    // Removing tenant b's class while its namespace holds an image: refused, naming the image.
+    await writeConfig(stack, config(TENANTS.slice(0, 1)));
+    const kept = await t.throwsAsync(stack.up(quiet));
+    t.regex(kept!.message, new RegExp(`refusing to delete rados namespace ${pool}/team-b: it holds 1 RBD image\\(s\\): vol`));
+    t.deepEqual(rbd("ls", `${pool}/team-b`).trim().split("\n"), ["vol"]);
+    rbd("rm", `${pool}/team-b/vol`);
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    t.false(rbd("namespace", "ls", pool).includes("team-b"));
+    t.throws(() => ceph("auth", "get", `client.${USER}-team-b`));
+
+    // Destroy keeps tenant a's image: its namespace refuses, and the pool stays.
+    rbdAs(a.user, a.key, "snap", "unprotect", `${image}@s`);
+    rbdAs(a.user, a.key, "snap", "purge", image);
+    const destroyRefused = await t.throwsAsync(stack.destroy(quiet));
+    t.regex(destroyRefused!.message, new RegExp(`refusing to delete rados namespace ${pool}/team-a: it holds 1 RBD image\\(s\\): vol`));
+    t.true(poolExists(pool));
+    rbd("rm", image);
 });

@@ -162,6 +162,8 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["erasure-coded k of 1", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { erasureCoded: { k: 1, m: 1 } } } }), "kube-ceph:pools.ec.erasureCoded.k", /2 to 16/],
     ["erasure-coded failure domain unknown", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { erasureCoded: { k: 2, m: 1, failureDomain: "shelf" } } } }), "kube-ceph:pools.ec.erasureCoded.failureDomain", /osd, host/],
     ["dataPool with the in-tree kind", (c) => Object.assign(c, many(), { provisioner: { kind: "in-tree" }, storageClasses: [{ name: "a", pool: "rbd", dataPool: "ec" }] }), "kube-ceph:storageClasses[0].dataPool", /only ceph-csi/],
+    ["radosNamespace with an underscore", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "team_a" }] }), "kube-ceph:storageClasses[0].radosNamespace", /lowercase letters, digits and '-'/],
+    ["radosNamespace with the manifests install", (c) => Object.assign(c, many(), { provisioner: { install: "manifests" }, storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "team-a" }] }), "kube-ceph:storageClasses[0].radosNamespace", /through ceph-csi-operator/],
     ["snapshotClass with the external kind", (c) => Object.assign(c, many(), { provisioner: { kind: "external" }, storageClasses: [{ name: "a", pool: "rbd", snapshotClass: true }] }), "kube-ceph:storageClasses[0].snapshotClass", /only ceph-csi/],
 ];
 

@@ -208,3 +208,50 @@ test.serial("kube-ceph's own manifests still install, with a deprecation warning
     t.is(byType(run, "kube-ceph:kubernetes:CephCsi").length, 1);
     t.is(run.outputs.csiInstall, "manifests");
 });
+
+test.serial("tenants: a rados namespace per tenant in its pools, a user whose caps allow only it, its own Secret, ClientProfile (clusterID) and guard", async (t) => {
+    const run = await runProgram(baseConfig({
+        provisioner: { install: "operator", operator: { manifest: manifestFile } },
+        pools: { rbd: {}, ec: { erasureCoded: { k: 2, m: 1 } } },
+        storageClasses: [
+            { name: "shared", pool: "rbd" },
+            { name: "team-a", pool: "rbd", dataPool: "ec", radosNamespace: "a" },
+            { name: "team-b", pool: "rbd", radosNamespace: "b" },
+        ],
+    }));
+    const commands = byType(run, "command:remote:Command");
+    const command = (name: string) => commands.find((c) => c.name === name)!;
+    t.regex(command("kube-ceph-rbd-namespace-rbd/a-namespace").inputs.create, /rbd namespace create --pool "\$POOL" --namespace "\$NAMESPACE"/);
+    t.truthy(command("kube-ceph-rbd-namespace-rbd/b-namespace"));
+    // Tenant a reaches only namespace a, in its pool and its data pool; b only b; the stack's own user every pool.
+    t.regex(command("kube-ceph-client-a-user").inputs.create, /OSD_CAPS='profile rbd pool=ec namespace=a, profile rbd pool=rbd namespace=a'/);
+    t.regex(command("kube-ceph-client-b-user").inputs.create, /OSD_CAPS='profile rbd pool=rbd namespace=b'/);
+    t.regex(command("kube-ceph-client-user").inputs.create, /OSD_CAPS='profile rbd pool=ec, profile rbd pool=rbd'/);
+    t.regex(command("kube-ceph-client-a-user").inputs.create, /ENTITY=client\.kube-a\n/);
+
+    const profiles = byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile");
+    const profile = async (name: string) => {
+        for (const p of profiles) {
+            if ((await unwrap(p.inputs.metadata.name)).value === name) {
+                return (await unwrap(p.inputs.spec)).value;
+            }
+        }
+        return undefined;
+    };
+    t.deepEqual((await profile(`${FSID}-a`))?.rbd, { radosNamespace: "a" });
+    t.deepEqual((await profile(`${FSID}-b`))?.rbd, { radosNamespace: "b" });
+    t.deepEqual((await profile(FSID))?.rbd, {});
+
+    const parameters = async (name: string) => (await unwrap(byType(run, "kubernetes:storage.k8s.io/v1:StorageClass").find((c) => c.name === `kube-ceph-rbd-class-${name}-class`)!.inputs.parameters)).value;
+    t.like(await parameters("team-a"), { "clusterID": `${FSID}-a`, "pool": "rbd", "dataPool": "ec", "csi.storage.k8s.io/provisioner-secret-name": "ceph-kube-a-csi-rbd", "csi.storage.k8s.io/node-stage-secret-name": "ceph-kube-a-csi-rbd" });
+    t.like(await parameters("shared"), { "clusterID": FSID, "csi.storage.k8s.io/provisioner-secret-name": "ceph-kube-csi-rbd" });
+
+    const guards = byType(run, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard");
+    const guarded = await Promise.all(guards.map(async (g) => `${(await unwrap(g.inputs.pool)).value} ${(await unwrap(g.inputs.clusterId)).value}`));
+    t.deepEqual(guarded.sort(), [`rbd ${FSID}`, `rbd ${FSID}-a`, `rbd ${FSID}-b`]);
+    // Tenant a's guard goes before its namespace, user and profile on destroy.
+    const guardA = byType(run, "kube-ceph:kubernetes:VolumeGuard").find((g) => g.name === "kube-ceph-guard-rbd/a")!;
+    for (const dependency of ["kube-ceph-rbd-namespace-rbd/a", "kube-ceph-client-a", "kube-ceph-rbd-secrets-a", "kube-ceph-rbd-namespace-profile-a", "kube-ceph-pool-ec"]) {
+        t.true(guardA.dependsOn.includes(dependency), `${dependency}: ${guardA.dependsOn.join(", ")}`);
+    }
+});

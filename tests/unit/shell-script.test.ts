@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clientEnsureScript } from "../../components/ceph-client";
 import { poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
+import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
 import { remoteScript } from "../../components/shell-script";
 
 const marker = () => join(mkdtempSync(join(tmpdir(), "kube-ceph-quote-")), "pwned");
@@ -51,6 +52,9 @@ test("the Ceph scripts quote hostile names even though config validation would r
             poolEnsureScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
             poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
             clientEnsureScript({ name: value, pools: [value, value] }),
+            clientEnsureScript({ name: value, pools: [value], namespace: value }),
+            rbdNamespaceEnsureScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
+            rbdNamespaceDeleteScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
         ];
         for (const script of scripts) {
             // Run only the assignments: the bodies need a Ceph cluster (the lab tier runs them).

@@ -1,0 +1,53 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { CSI_OPERATOR_API } from "./ceph-client-profile";
+
+export interface RbdNamespaceProfileArgs {
+    /** The operator's namespace, where the cluster's CephConnection is. */
+    namespace: pulumi.Input<string>;
+    /** The Ceph cluster's own clusterID (its fsid): the profile's name starts with it. */
+    clusterId: string;
+    /** The cluster's CephConnection, which the profile shares with the cluster's own ClientProfile. */
+    connectionName: pulumi.Input<string>;
+    /** The rados namespace every RBD volume of this clusterID goes into. */
+    radosNamespace: string;
+    /** How long destroy waits for the operator to release the profile (its finalizer). */
+    deleteTimeoutSeconds: number;
+}
+
+/** The clusterID of a rados namespace's classes: ceph-csi reads the namespace from the ClientProfile it names. */
+export function namespaceClusterId(clusterId: string, radosNamespace: string): string {
+    return `${clusterId}-${radosNamespace}`;
+}
+
+/**
+ * A tenant's view of the Ceph cluster for ceph-csi: a ClientProfile of its own clusterID whose
+ * RBD volumes all go into one rados namespace. ceph-csi keeps the namespace with the clusterID,
+ * so a class names this profile instead of the cluster's.
+ */
+export class RbdNamespaceProfile extends pulumi.ComponentResource {
+    /** The ClientProfile's name: the tenant's clusterID. */
+    public readonly name: pulumi.Output<string>;
+
+    constructor(name: string, args: RbdNamespaceProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kube-ceph:kubernetes:RbdNamespaceProfile", name, {}, opts);
+        const profile = new k8s.apiextensions.CustomResource(`${name}-profile`, {
+            apiVersion: CSI_OPERATOR_API,
+            kind: "ClientProfile",
+            metadata: {
+                name: namespaceClusterId(args.clusterId, args.radosNamespace),
+                namespace: args.namespace,
+                // As for the cluster's own profile: a foreground delete would have the garbage
+                // collector take the CephConnection the operator made it own first.
+                annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+            },
+            spec: { cephConnectionRef: { name: args.connectionName }, rbd: { radosNamespace: args.radosNamespace } },
+        }, {
+            parent: this,
+            // Its finalizer waits for the operator, which may be gone: destroy must end, not hang.
+            customTimeouts: { delete: `${args.deleteTimeoutSeconds}s` },
+        });
+        this.name = profile.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}
