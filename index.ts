@@ -13,8 +13,8 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { checkHealth, checkKernels, checkMgrModules, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
-import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
+import { checkHealth, checkKernels, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
  * The names the previous releases gave CephStorage's children at the top level of the stack,
@@ -155,6 +155,17 @@ export = async (reader: LiveReader = liveReader) => {
                 `To go ahead, set kube-ceph:pool.renameConfirmedFrom to "${previousPool}". Nothing was changed.`,
         );
     }
+    // A pool that leaves the many-class form's map loses its place in the user's caps at once: not
+    // while it holds data. (A second, rare round trip: only when the map lost a pool.)
+    const leaving = config.form === "many" ? (previous.pools ?? []).filter((pool) => !(pool in config.pools)) : [];
+    if (leaving.length > 0) {
+        try {
+            const reading = await reader.readCeph(config.ceph.hosts, sshPrivateKey, { discovery: false, health: false, tunables: false, poolData: leaving });
+            checkPoolsLeaving(reading.poolData ?? {});
+        } catch (error) {
+            throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
+        }
+    }
     // ceph-csi written by kube-ceph's own manifests moves to ceph-csi-operator in this update
     // (never back: both would claim the CSIDriver name at once).
     const previousInstall = previous.provisionerKind === "csi" ? (previous.csiInstall ?? "manifests") : undefined;
@@ -216,6 +227,6 @@ export = async (reader: LiveReader = liveReader) => {
         smokeTest: config.smokeTest.enabled ? storage.smokeTestResult : "disabled (kube-ceph:smokeTest.enabled is false)",
         [STORAGE_CLASS_OUTPUT]: storage.storageClassName,
         // Only the many-class form writes these: a one-class stack's outputs stay as they were.
-        ...(config.form === "many" ? { [STORAGE_CLASSES_OUTPUT]: storage.storageClassNames, pools: storage.poolOrigins } : {}),
+        ...(config.form === "many" ? { [STORAGE_CLASSES_OUTPUT]: storage.storageClassNames, [POOLS_OUTPUT]: storage.poolOrigins } : {}),
     };
 };

@@ -48,6 +48,8 @@ export interface CephReading {
     mgrModules?: string[];
     /** The requested user's key, when that user exists; handle it as a secret. */
     userKey?: string;
+    /** For each pool asked about that exists: up to 5 of its RBD objects (`<namespace>/<object>`); empty when it holds none. */
+    poolData?: Record<string, string[]>;
 }
 
 export interface CephReadRequest {
@@ -58,6 +60,8 @@ export interface CephReadRequest {
     mgrModules?: boolean;
     /** A user (`client.<name>`) whose key to read too, if it exists. */
     userKey?: string;
+    /** Pools to look into for RBD data (images' ids, headers and data objects), in every namespace. */
+    poolData?: string[];
 }
 
 const SECTION = "----kube-ceph-section----";
@@ -84,6 +88,23 @@ export function cephReadScript(request: CephReadRequest): string {
     if (request.mgrModules) {
         jobs.push(["modules", "ceph mgr module ls -f json"]);
     }
+    const poolData = request.poolData ?? [];
+    if (poolData.length > 0) {
+        // rados lists every namespace; five objects are enough to name, and grep stops the listing
+        // there. Odd characters in object names become '?': the answer stays JSON without a parser.
+        jobs.push(["pooldata", ["{", ...[
+            "pools=$(ceph osd pool ls)",
+            "tab=$(printf '\\t')",
+            "printf '{'; sep=''",
+            `for p in ${poolData.map((_, i) => `"$DATA_POOL_${i}"`).join(" ")}; do`,
+            `  printf '%s"%s":[' "$sep" "$p"; sep=','`,
+            `  if printf '%s\\n' "$pools" | grep -qxF -- "$p"; then`,
+            `    rados -p "$p" ls --all | grep -m 5 -E "(^|$tab)rbd_(id|header|data)[.]" | tr -c 'A-Za-z0-9_.\\t\\n-' '?' | sed 's/\\t/\\//; s/.*/"&"/' | paste -sd, -`,
+            "  fi",
+            "  printf ']'",
+            "done; printf '}'",
+        ].map((line) => `  ${line}`), "}"].join("\n")]);
+    }
     const lines = ['dir=$(mktemp -d)', 'trap \'rm -rf "$dir"\' EXIT'];
     for (const [name, command] of jobs) {
         lines.push(`${command} >"$dir/${name}" &`, `pid_${name}=$!`);
@@ -102,7 +123,11 @@ export function cephReadScript(request: CephReadRequest): string {
     if (request.userKey !== undefined) {
         lines.push(`printf '%s %s\\n%s\\n' "$SECTION" user "$user"`);
     }
-    return remoteScript({ SECTION, ...(request.userKey !== undefined ? { USER_ENTITY: request.userKey } : {}) }, lines.join("\n"));
+    return remoteScript({
+        SECTION,
+        ...(request.userKey !== undefined ? { USER_ENTITY: request.userKey } : {}),
+        ...Object.fromEntries(poolData.map((pool, i) => [`DATA_POOL_${i}`, pool])),
+    }, lines.join("\n"));
 }
 
 function splitSections(stdout: string): Record<string, unknown> {
@@ -224,6 +249,9 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
     }
     if (request.mgrModules) {
         reading.mgrModules = parseMgrModules(sections.modules);
+    }
+    if ((request.poolData ?? []).length > 0) {
+        reading.poolData = sections.pooldata as Record<string, string[]>;
     }
     if (request.userKey !== undefined) {
         const key = parseUserKey(sections.user);

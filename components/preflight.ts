@@ -219,3 +219,28 @@ export function checkProvisionerSupported(kind: ProvisionerKind, facts: Provisio
         );
     }
 }
+
+/** An RBD object as the pool-data reading names it (`<namespace>/<object>`), in words. */
+function describeObject(entry: string): string {
+    const [namespace, object] = [entry.slice(0, entry.indexOf("/")), entry.slice(entry.indexOf("/") + 1)];
+    const where = namespace === "" ? "" : ` in rados namespace ${namespace}`;
+    return object.startsWith("rbd_id.") ? `image ${object.slice("rbd_id.".length)}${where}` : `object ${object}${where}`;
+}
+
+/**
+ * Refuses to let pools that still hold RBD data leave kube-ceph:pools. The user's caps name only
+ * the declared pools, and an update changes them before any delete runs: the volumes in such a
+ * pool would lose their access at once, whatever its deletionPolicy, and the pool would stay.
+ */
+export function checkPoolsLeaving(poolData: Record<string, string[]>): void {
+    const holding = Object.entries(poolData).filter(([, objects]) => objects.length > 0).sort(([a], [b]) => a.localeCompare(b));
+    if (holding.length === 0) {
+        return;
+    }
+    throw new PreflightError(
+        `kube-ceph:pools no longer declares ${holding.map(([pool]) => `"${pool}"`).join(", ")}, which still hold${holding.length === 1 ? "s" : ""} RBD data: ` +
+            holding.map(([pool, objects]) => `${pool}: ${objects.map(describeObject).join(", ")}${objects.length >= 5 ? ", ..." : ""}`).join("; ") + ". " +
+            "The Ceph user's caps would drop the pool before anything else, so volumes in it could no longer be attached, and the pool is never deleted while it holds data. " +
+            "Delete those images (and their PersistentVolumes) first, or keep the pool in kube-ceph:pools. Nothing was changed.",
+    );
+}

@@ -10,6 +10,8 @@ export const PROVISIONER_KIND_OUTPUT = "provisionerKind";
 export const CSI_INSTALL_OUTPUT = "csiInstall";
 /** The first StorageClass's name, which a one-class stack's only class is. */
 export const STORAGE_CLASS_OUTPUT = "storageClassName";
+/** Every pool's origin by name: only the many-class form writes it. */
+export const POOLS_OUTPUT = "pools";
 /** Every StorageClass's name: only the many-class form writes it, so its absence marks a one-class stack. */
 export const STORAGE_CLASSES_OUTPUT = "storageClassNames";
 
@@ -24,6 +26,8 @@ export interface PreviousOutputs {
     storageClass?: string;
     /** Whether the stack used the many-class form (kube-ceph:storageClasses). */
     manyClasses: boolean;
+    /** Every pool the stack managed: the many-class form's `pools` output, or the one-class `pool`. */
+    pools?: string[];
 }
 
 /** Reads the stack's own last outputs; a new stack has none. */
@@ -33,8 +37,11 @@ export async function readPrevious(): Promise<PreviousOutputs> {
         const details = await self.getOutputDetails(name);
         return typeof details.value === "string" ? details.value : undefined;
     };
-    const [pool, provisionerKind, csiInstall, storageClass, classes] = await Promise.all([
-        text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT), text(STORAGE_CLASS_OUTPUT), self.getOutputDetails(STORAGE_CLASSES_OUTPUT),
+    const [pool, provisionerKind, csiInstall, storageClass, classes, pools] = await Promise.all([
+        text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT), text(STORAGE_CLASS_OUTPUT),
+        self.getOutputDetails(STORAGE_CLASSES_OUTPUT), self.getOutputDetails(POOLS_OUTPUT),
     ]);
-    return { pool, provisionerKind, csiInstall, storageClass, manyClasses: classes.value !== undefined || classes.secretValue !== undefined };
+    const manyClasses = classes.value !== undefined || classes.secretValue !== undefined;
+    const poolNames = manyClasses && typeof pools.value === "object" && pools.value !== null ? Object.keys(pools.value) : pool !== undefined ? [pool] : undefined;
+    return { pool, provisionerKind, csiInstall, storageClass, manyClasses, pools: poolNames };
 }

@@ -72,6 +72,9 @@ export function fakeReader(
             if (request.mgrModules) {
                 reading.mgrModules = ceph.mgrModules;
             }
+            if (request.poolData !== undefined) {
+                reading.poolData = Object.fromEntries(request.poolData.map((pool) => [pool, ceph.poolData?.[pool] ?? []]));
+            }
             // The user exists only when the test says so (ceph.userKey); then the reader returns its key.
             if (request.userKey !== undefined && ceph.userKey !== undefined) {
                 reading.userKey = ceph.userKey;

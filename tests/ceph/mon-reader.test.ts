@@ -2,8 +2,8 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { readCeph } from "../../components/mon-reader";
-import { ceph, cephJson, labHost, labPrivateKey, MONS, SSH_PORT } from "../../lab/lab";
-import { escapeRegExp, onMon } from "../lab";
+import { ceph, cephJson, labHost, labPrivateKey, MONS, rbd, SSH_PORT } from "../../lab/lab";
+import { dropPool, escapeRegExp, onMon, uniqueName } from "../lab";
 
 const ALL = { discovery: true, health: true, tunables: true };
 
@@ -64,4 +64,27 @@ test.serial("hostile values reach the mon host as data: the marker file is never
     }
     // The lab's mon hosts are this machine, so the marker would appear here.
     t.throws(() => execFileSync("test", ["-e", marker]));
+});
+
+test.serial("pool data: up to five RBD objects of each pool asked about, in every rados namespace; none for an empty or missing pool", async (t) => {
+    const full = uniqueName("tdata");
+    const empty = uniqueName("tempty");
+    t.teardown(() => {
+        dropPool(full);
+        dropPool(empty);
+    });
+    for (const pool of [full, empty]) {
+        ceph("osd", "pool", "create", pool, "8");
+        rbd("pool", "init", pool);
+    }
+    rbd("namespace", "create", `${full}/tenant`);
+    rbd("create", "--size", "1M", `${full}/tenant/vol`);
+    // An image deleted leaves rbd_directory and friends behind: they are not data.
+    rbd("create", "--size", "1M", `${empty}/gone`);
+    rbd("rm", `${empty}/gone`);
+    const reading = await readCeph([labHost()], labPrivateKey(), { discovery: false, health: false, tunables: false, poolData: [full, empty, `${empty}-missing`] });
+    t.true(reading.poolData![full].includes("tenant/rbd_id.vol"), JSON.stringify(reading.poolData));
+    t.true(reading.poolData![full].some((o) => o.startsWith("tenant/rbd_header.")), JSON.stringify(reading.poolData));
+    t.deepEqual(reading.poolData![empty], []);
+    t.deepEqual(reading.poolData![`${empty}-missing`], []);
 });

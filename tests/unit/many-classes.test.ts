@@ -99,3 +99,14 @@ test.serial("the many-class form has no pool-rename guard: a pool leaves the map
     const run = await runProgram(baseConfig(MANY), fakeReader(healthyCeph(), undefined, { pool: "mypool", storageClass: "ceph-storageclass", manyClasses: true }));
     t.deepEqual(byType(run, "kube-ceph:ceph:CephPool").map((p) => p.name).sort(), ["kube-ceph-pool-ec", "kube-ceph-pool-fast", "kube-ceph-pool-rbd"]);
 });
+
+test.serial("a pool leaving the map while it holds RBD data is refused before anything is declared, naming its images; an empty one may go", async (t) => {
+    const previous = { pool: "rbd", storageClass: "standard", manyClasses: true, pools: ["ec", "fast", "old", "rbd"] };
+    const holding = fakeReader(healthyCeph({ poolData: { old: ["/rbd_id.csi-vol-1", "team-a/rbd_id.csi-vol-2", "/rbd_data.10ab.0000"] } }), undefined, previous);
+    const error = await t.throwsAsync(runProgram(baseConfig(MANY), holding));
+    t.regex(error!.message, /kube-ceph:pools no longer declares "old", which still holds RBD data: old: image csi-vol-1, image csi-vol-2 in rados namespace team-a, object rbd_data\.10ab\.0000\./);
+    t.regex(error!.message, /keep the pool in kube-ceph:pools\. Nothing was changed\./);
+    t.deepEqual(declaredBefore(error), []);
+    // Gone from the cluster, or empty: the caps drop it and its own delete runs.
+    await t.notThrowsAsync(runProgram(baseConfig(MANY), fakeReader(healthyCeph(), undefined, previous)));
+});

@@ -1,0 +1,83 @@
+// Many-classes bench: what five classes in one stack cost against one, in one run on the lab:
+// first `up`, no-op `preview` (median of N) and `destroy`, through ceph-csi-operator. The five:
+// a plain class, one with its data in an erasure-coded pool, two tenants (rados namespaces) and
+// one on a second pool.
+// Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/classes.ts [previews]
+import type { Stack } from "@pulumi/pulumi/automation";
+import { ceph } from "../lab/lab";
+import { LabConfig, labConfig, labStack } from "../lab/stack";
+
+const previews = Number(process.argv[2] ?? 3);
+const id = process.pid;
+const quiet = { color: "never" as const, onOutput: () => undefined };
+
+async function seconds(work: () => Promise<unknown>): Promise<number> {
+    const started = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const oneClass = (): LabConfig => labConfig({
+    pool: { name: `bone${id}`, pgNum: 8, deletionPolicy: "delete" },
+    client: { name: `bone${id}` },
+    storageClass: { name: `bench-one-${id}` },
+    provisioner: { namespace: `bench-one-${id}` },
+});
+
+function fiveClasses(): LabConfig {
+    const { pool: _pool, storageClass: _storageClass, ...rest } = labConfig({ client: { name: `bfive${id}` }, provisioner: { namespace: `bench-five-${id}` } });
+    const [rbd, fast, ec] = [`bfive${id}`, `bfivefast${id}`, `bfiveec${id}`];
+    return {
+        ...rest,
+        pools: {
+            [rbd]: { pgNum: 8, deletionPolicy: "delete" },
+            [fast]: { pgNum: 8, deletionPolicy: "delete" },
+            [ec]: { pgNum: 8, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" },
+        },
+        storageClasses: [
+            { name: `bench-plain-${id}`, pool: rbd },
+            { name: `bench-bulk-${id}`, pool: rbd, dataPool: ec },
+            { name: `bench-team-a-${id}`, pool: rbd, radosNamespace: "team-a" },
+            { name: `bench-team-b-${id}`, pool: rbd, radosNamespace: "team-b" },
+            { name: `bench-fast-${id}`, pool: fast },
+        ] as unknown as Record<string, unknown>,
+    };
+}
+
+async function measure(name: string, config: LabConfig): Promise<{ up: number; preview: number; destroy: number }> {
+    const stack: Stack = await labStack(name, config);
+    try {
+        const up = await seconds(() => stack.up(quiet));
+        const times: number[] = [];
+        for (let i = 0; i < previews; i++) {
+            times.push(await seconds(() => stack.preview({ ...quiet, expectNoChanges: true })));
+        }
+        const destroy = await seconds(() => stack.destroy(quiet));
+        return { up, preview: median(times), destroy };
+    } finally {
+        await stack.destroy(quiet).catch(() => undefined);
+        await stack.workspace.removeStack(name).catch(() => undefined);
+    }
+}
+
+async function main(): Promise<void> {
+    const one = await measure(`benchone${id}`, oneClass());
+    const five = await measure(`benchfive${id}`, fiveClasses());
+    ceph("osd", "erasure-code-profile", "rm", `kube-ceph-bfiveec${id}`);
+    const row = (what: string, a: number, b: number) => process.stdout.write(`| ${what} | ${a.toFixed(2)} s | ${b.toFixed(2)} s | ${(b / a).toFixed(2)}x |\n`);
+    process.stdout.write(`| through ceph-csi-operator, lab | one class | five classes | ratio |\n|---|---|---|---|\n`);
+    row("first up", one.up, five.up);
+    row(`no-op preview (median of ${previews})`, one.preview, five.preview);
+    row("destroy", one.destroy, five.destroy);
+}
+
+main().catch((error) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+});
