@@ -170,6 +170,11 @@ else
 ${TAG_NEW}fi
 # RBD overwrites image data in place, which an erasure-coded pool allows only with this flag.
 ceph osd pool set "$POOL" allow_ec_overwrites true >&2
+# librbd checks a data pool on its first use by writing rbd_info to the pool's default namespace;
+# a tenant's user may write only its own namespace, so the check's result is written here, once.
+if ! rados -p "$POOL" stat rbd_info >/dev/null 2>&1; then
+  printf 'overwrite validated' | rados -p "$POOL" put rbd_info - >&2
+fi
 ${PLACEMENT}${REPORT_ORIGIN}`);
 }
 

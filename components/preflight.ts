@@ -227,6 +227,12 @@ function describeObject(entry: string): string {
     return object.startsWith("rbd_id.") ? `image ${object.slice("rbd_id.".length)}${where}` : `object ${object}${where}`;
 }
 
+/** The objects that name an image (rbd_id.<name>) first: they say the most. */
+function imagesFirst(objects: string[]): string[] {
+    const isImage = (entry: string) => entry.slice(entry.indexOf("/") + 1).startsWith("rbd_id.");
+    return [...objects.filter(isImage), ...objects.filter((o) => !isImage(o))];
+}
+
 /**
  * Refuses to let pools that still hold RBD data leave kube-ceph:pools. The user's caps name only
  * the declared pools, and an update changes them before any delete runs: the volumes in such a
@@ -239,7 +245,7 @@ export function checkPoolsLeaving(poolData: Record<string, string[]>): void {
     }
     throw new PreflightError(
         `kube-ceph:pools no longer declares ${holding.map(([pool]) => `"${pool}"`).join(", ")}, which still hold${holding.length === 1 ? "s" : ""} RBD data: ` +
-            holding.map(([pool, objects]) => `${pool}: ${objects.map(describeObject).join(", ")}${objects.length >= 5 ? ", ..." : ""}`).join("; ") + ". " +
+            holding.map(([pool, objects]) => `${pool}: ${imagesFirst(objects).map(describeObject).join(", ")}${objects.length >= 5 ? ", ..." : ""}`).join("; ") + ". " +
             "The Ceph user's caps would drop the pool before anything else, so volumes in it could no longer be attached, and the pool is never deleted while it holds data. " +
             "Delete those images (and their PersistentVolumes) first, or keep the pool in kube-ceph:pools. Nothing was changed.",
     );

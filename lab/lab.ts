@@ -63,3 +63,7 @@ export function cephJson<T = any>(...args: string[]): T {
 export function rbd(...args: string[]): string {
     return execFileSync("rbd", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8" });
 }
+
+export function rados(...args: string[]): string {
+    return execFileSync("rados", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8" });
+}

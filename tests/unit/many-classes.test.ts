@@ -102,7 +102,7 @@ test.serial("the many-class form has no pool-rename guard: a pool leaves the map
 
 test.serial("a pool leaving the map while it holds RBD data is refused before anything is declared, naming its images; an empty one may go", async (t) => {
     const previous = { pool: "rbd", storageClass: "standard", manyClasses: true, pools: ["ec", "fast", "old", "rbd"] };
-    const holding = fakeReader(healthyCeph({ poolData: { old: ["/rbd_id.csi-vol-1", "team-a/rbd_id.csi-vol-2", "/rbd_data.10ab.0000"] } }), undefined, previous);
+    const holding = fakeReader(healthyCeph({ poolData: { old: ["/rbd_data.10ab.0000", "/rbd_id.csi-vol-1", "team-a/rbd_id.csi-vol-2"] } }), undefined, previous);
     const error = await t.throwsAsync(runProgram(baseConfig(MANY), holding));
     t.regex(error!.message, /kube-ceph:pools no longer declares "old", which still holds RBD data: old: image csi-vol-1, image csi-vol-2 in rados namespace team-a, object rbd_data\.10ab\.0000\./);
     t.regex(error!.message, /keep the pool in kube-ceph:pools\. Nothing was changed\./);
