@@ -200,7 +200,7 @@ export = async (reader: LiveReader = liveReader) => {
         // The one-class form's pool and class, or the ones a one-class stack had before it moved to
         // the many-class form: they keep the names that form gave them.
         oneClass: config.form === "one-class"
-            ? { pool: config.pool.name, storageClass: config.storageClass.name }
+            ? { pool: config.pool.name, storageClass: config.storageClass.name, ...(previousPool !== undefined && previousPool !== config.pool.name ? { renamedFrom: previousPool } : {}) }
             : !previous.manyClasses && previous.pool !== undefined && previous.storageClass !== undefined
               ? { pool: previous.pool, storageClass: previous.storageClass }
               : undefined,

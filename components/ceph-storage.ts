@@ -152,7 +152,16 @@ export interface CephStorageArgs {
      * children without them (`<name>-pool`, `<name>-rbd-class`, ...): those two, their guard and
      * snapshot class keep those names as aliases, and previousNames applies to them alone.
      */
-    oneClass?: { pool: string; storageClass: string };
+    oneClass?: {
+        pool: string;
+        storageClass: string;
+        /**
+         * The pool's name before a confirmed rename: this release named its pool and guard after
+         * it, and as aliases they stay the same resources (the pool's command replaced through its
+         * scripts, the guard updated in place), as in a one-class release.
+         */
+        renamedFrom?: string;
+    };
 }
 
 /** How one tenant (or the stack itself) reaches Ceph: its clusterID, Secrets, user, and what its classes wait for besides. */
@@ -246,8 +255,10 @@ export class CephStorage extends pulumi.ComponentResource {
         const child = (key: CephStorageChild, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
             ({ ...extra, parent: this, aliases: previous(key) });
         // A pool's or a class's own child: the one-class release's pool and class keep their names.
+        const renamed = (key: CephStorageChild): pulumi.Alias[] =>
+            args.oneClass?.renamedFrom !== undefined && (key === "pool" || key === "guard") ? [{ name: `${name}${ONE_CLASS_SUFFIX[key]}-${args.oneClass.renamedFrom}` }] : [];
         const itemChild = (key: CephStorageChild, oneClassItem: boolean, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
-            ({ ...extra, parent: this, aliases: oneClassItem ? [{ name: `${name}${ONE_CLASS_SUFFIX[key]}` }, ...previous(key)] : [] });
+            ({ ...extra, parent: this, aliases: oneClassItem ? [{ name: `${name}${ONE_CLASS_SUFFIX[key]}` }, ...renamed(key), ...previous(key)] : [] });
         this.clusterId = args.clusterId;
 
         // The Ceph side: the pools, then the user whose caps name them. The user waits for the

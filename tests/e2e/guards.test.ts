@@ -131,6 +131,9 @@ test.serial("a new pool name on a live stack is refused naming both pools, and g
     t.false(poolExists(newPool), "nothing was created");
     await writeConfig(stack, guardConfig("ren", { pool: { name: newPool, pgNum: 8, deletionPolicy: "delete", renameConfirmedFrom: oldPool } }));
     const up = await stack.up(quiet);
+    // The pool's command is replaced (new pool first, then the old one's delete script) and its
+    // guard updated: the same resources under their new names, none deleted outright.
+    t.is(up.summary.resourceChanges?.delete, undefined, JSON.stringify(up.summary.resourceChanges));
     t.is(up.outputs.pool.value, newPool);
     t.true(poolExists(newPool));
     t.deepEqual(cephJson<any[]>("auth", "get", `client.${String(config.client.name)}`)[0].caps, clientCaps([newPool]));

@@ -99,7 +99,7 @@ test.serial("changing pgNum updates the pool in place and nothing else", async (
     await writeConfig(stack, config({ pool: { name: POOL, pgNum: 16, deletionPolicy: "retain" } }));
     const preview = await stack.preview({ ...quiet, diff: true });
     t.deepEqual(preview.changeSummary, { same: preview.changeSummary.same, update: 1 }, preview.stdout);
-    t.regex(preview.stdout, /~ command:remote:Command: \(update\)\s*\[id=kube-ceph-pool-pool[\s\S]*::kube-ceph-pool-pool\]/);
+    t.regex(preview.stdout, new RegExp(`~ command:remote:Command: \\(update\\)\\s*\\[id=kube-ceph-pool-${POOL}-pool[\\s\\S]*::kube-ceph-pool-${POOL}-pool\\]`));
     await stack.up(quiet);
     t.is(poolDetail(POOL).pg_num_target, 16);
 });

@@ -110,3 +110,11 @@ test.serial("a pool leaving the map while it holds RBD data is refused before an
     // Gone from the cluster, or empty: the caps drop it and its own delete runs.
     await t.notThrowsAsync(runProgram(baseConfig(MANY), fakeReader(healthyCeph(), undefined, previous)));
 });
+
+test.serial("a confirmed pool rename in the one-class form: the pool and its guard stay the same resources, named after the old pool before", async (t) => {
+    const config = baseConfig({ pool: { name: "newpool", renameConfirmedFrom: "mypool" } });
+    const run = await runProgram(config, fakeReader(healthyCeph(), undefined, { pool: "mypool", storageClass: "ceph-storageclass" }));
+    const aliases = (type: string) => run.resources.find((r) => r.type === type)!.opts.aliases;
+    t.deepEqual(aliases("kube-ceph:ceph:CephPool"), [{ name: "kube-ceph-pool" }, { name: "kube-ceph-pool-mypool" }, { name: "ceph", parent: undefined }, { name: "rbd", parent: undefined }]);
+    t.deepEqual(aliases("kube-ceph:kubernetes:VolumeGuard")?.slice(0, 2), [{ name: "kube-ceph-guard" }, { name: "kube-ceph-guard-mypool" }]);
+});
