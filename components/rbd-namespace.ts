@@ -30,7 +30,8 @@ function namespaceValues(args: RbdNamespaceSettings) {
 /** Creates the namespace unless it is there; prints {"namespace": ...}. Safe to run any number of times. */
 export function rbdNamespaceEnsureScript(args: RbdNamespaceSettings): string {
     return remoteScript(namespaceValues(args), `
-if ! rbd namespace ls --pool "$POOL" | grep -qxF -- "$NAMESPACE"; then
+# JSON: the table pads names to the column's width.
+if ! rbd namespace ls --pool "$POOL" --format json | grep -qF -- '"name":"'"$NAMESPACE"'"'; then
   rbd namespace create --pool "$POOL" --namespace "$NAMESPACE" >&2
 fi
 printf '{"namespace":"%s/%s"}\\n' "$POOL" "$NAMESPACE"
@@ -44,7 +45,7 @@ printf '{"namespace":"%s/%s"}\\n' "$POOL" "$NAMESPACE"
  */
 export function rbdNamespaceDeleteScript(args: RbdNamespaceSettings): string {
     return remoteScript(namespaceValues(args), `
-if ! ceph osd pool ls | grep -qxF -- "$POOL" || ! rbd namespace ls --pool "$POOL" | grep -qxF -- "$NAMESPACE"; then
+if ! ceph osd pool ls | grep -qxF -- "$POOL" || ! rbd namespace ls --pool "$POOL" --format json | grep -qF -- '"name":"'"$NAMESPACE"'"'; then
   echo "namespace $POOL/$NAMESPACE does not exist; nothing to delete" >&2
   exit 0
 fi

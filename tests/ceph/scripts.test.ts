@@ -198,24 +198,31 @@ test.serial("one user's caps name both pools: it makes, writes and reads an imag
     t.throws(() => ceph("osd", "erasure-code-profile", "get", erasureCodeProfile(data)), undefined, "its profile goes with it");
 });
 
+/** The pool's rados namespaces, as `rbd namespace ls` lists them. */
+function namespaces(pool: string): string[] {
+    return (JSON.parse(rbd("namespace", "ls", pool, "--format", "json")) as { name: string }[]).map((n) => n.name).sort();
+}
+
 test.serial("a rados namespace: ensure twice is one namespace; delete refuses while it holds an image, naming it, then removes it, twice is fine", async (t) => {
     const pool = uniqueName("tns");
-    const args = { pool, namespace: "tenant-x", deletionPolicy: "delete" as const, owner: OWNER };
+    // A longer name beside it: `rbd namespace ls` pads the shorter one in its table.
+    const args = { pool, namespace: "x", deletionPolicy: "delete" as const, owner: OWNER };
     t.teardown(() => dropPool(pool));
     await onMon(poolEnsureScript({ name: pool, deletionPolicy: "delete", owner: OWNER }));
-    t.deepEqual(JSON.parse(await onMon(rbdNamespaceEnsureScript(args))), { namespace: `${pool}/tenant-x` });
-    t.deepEqual(JSON.parse(await onMon(rbdNamespaceEnsureScript(args))), { namespace: `${pool}/tenant-x` });
-    t.deepEqual(rbd("namespace", "ls", pool).trim().split("\n"), ["tenant-x"]);
-    rbd("create", "--size", "1M", `${pool}/tenant-x/img`);
+    rbd("namespace", "create", `${pool}/a-longer-neighbour`);
+    t.deepEqual(JSON.parse(await onMon(rbdNamespaceEnsureScript(args))), { namespace: `${pool}/x` });
+    t.deepEqual(JSON.parse(await onMon(rbdNamespaceEnsureScript(args))), { namespace: `${pool}/x` });
+    t.deepEqual(namespaces(pool), ["a-longer-neighbour", "x"]);
+    rbd("create", "--size", "1M", `${pool}/x/img`);
     // The pool's own check does not see it: `rbd ls` of the pool lists the default namespace only.
     t.is(rbd("ls", pool).trim(), "");
     const refused = await t.throwsAsync(onMon(rbdNamespaceDeleteScript(args)));
-    t.regex(refused!.message, new RegExp(`refusing to delete rados namespace ${pool}/tenant-x: it holds 1 RBD image\\(s\\): img`));
+    t.regex(refused!.message, new RegExp(`refusing to delete rados namespace ${pool}/x: it holds 1 RBD image\\(s\\): img`));
     // A retained pool keeps its empty namespaces.
-    rbd("rm", `${pool}/tenant-x/img`);
+    rbd("rm", `${pool}/x/img`);
     await onMon(rbdNamespaceDeleteScript({ ...args, deletionPolicy: "retain" }));
-    t.true(rbd("namespace", "ls", pool).includes("tenant-x"));
+    t.deepEqual(namespaces(pool), ["a-longer-neighbour", "x"]);
     await onMon(rbdNamespaceDeleteScript(args));
     await onMon(rbdNamespaceDeleteScript(args));
-    t.is(rbd("namespace", "ls", pool).trim(), "");
+    t.deepEqual(namespaces(pool), ["a-longer-neighbour"]);
 });
