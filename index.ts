@@ -58,6 +58,11 @@ function kernelImageFeatures(classes: KubeCephConfig["storageClasses"]): ImageFe
     return [...new Set(classes.filter((c) => c.mounter !== "rbd-nbd").flatMap((c) => c.imageFeatures))];
 }
 
+/** A refused preflight as the run's error: its own words, or what failed to read the cluster. */
+function preflightFailure(error: unknown): pulumi.RunError {
+    return error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
+}
+
 /** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
 const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
 
@@ -140,7 +145,7 @@ export = async (reader: LiveReader = liveReader) => {
             checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(config.storageClasses)));
         }
     } catch (error) {
-        throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
+        throw preflightFailure(error);
     }
     // A new pool name on a live stack is a new pool: existing volumes stay in the old one. (In
     // the many-class form a pool leaves the map instead, and its guard and delete keep its data.)
@@ -163,7 +168,7 @@ export = async (reader: LiveReader = liveReader) => {
             const reading = await reader.readCeph(config.ceph.hosts, sshPrivateKey, { discovery: false, health: false, tunables: false, poolData: leaving });
             checkPoolsLeaving(reading.poolData ?? {});
         } catch (error) {
-            throw error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
+            throw preflightFailure(error);
         }
     }
     // ceph-csi written by kube-ceph's own manifests moves to ceph-csi-operator in this update

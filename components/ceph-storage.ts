@@ -184,19 +184,19 @@ interface ProvisionerDeclared {
     operator?: { namespace: pulumi.Output<string>; connectionName: pulumi.Output<string>; timeoutSeconds: number };
 }
 
-/** What the one-class release appended to the instance's name for each child it had once. */
-const ONE_CLASS_SUFFIX: Record<CephStorageChild, string> = {
+/** The children named per pool or class now, and what the one-class release appended to the instance's name for them. */
+type ItemChild = "pool" | "storageClass" | "snapshotClass" | "guard";
+const ONE_CLASS_SUFFIX: Record<ItemChild, string> = {
     pool: "-pool",
-    client: "-client",
-    provisioner: "-ceph-csi",
-    profile: "-ceph-csi-profile",
-    driver: "-rbd-driver",
-    secrets: "-rbd-secrets",
     storageClass: "-rbd-class",
     snapshotClass: "-rbd-snapshot-class",
     guard: "-guard",
-    smokeTest: "-smoke-test",
 };
+
+/** A pool's guard, or a tenant's in that pool, as the guards are keyed (and named). */
+function guardKey(pool: string, tenant: string | undefined): string {
+    return tenant === undefined ? pool : `${pool}/${tenant}`;
+}
 
 /**
  * The checks a program that builds CephStorage's args itself may not have made (kube-ceph's
@@ -255,9 +255,9 @@ export class CephStorage extends pulumi.ComponentResource {
         const child = (key: CephStorageChild, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
             ({ ...extra, parent: this, aliases: previous(key) });
         // A pool's or a class's own child: the one-class release's pool and class keep their names.
-        const renamed = (key: CephStorageChild): pulumi.Alias[] =>
+        const renamed = (key: ItemChild): pulumi.Alias[] =>
             args.oneClass?.renamedFrom !== undefined && (key === "pool" || key === "guard") ? [{ name: `${name}${ONE_CLASS_SUFFIX[key]}-${args.oneClass.renamedFrom}` }] : [];
-        const itemChild = (key: CephStorageChild, oneClassItem: boolean, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
+        const itemChild = (key: ItemChild, oneClassItem: boolean, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
             ({ ...extra, parent: this, aliases: oneClassItem ? [{ name: `${name}${ONE_CLASS_SUFFIX[key]}` }, ...renamed(key), ...previous(key)] : [] });
         this.clusterId = args.clusterId;
 
@@ -371,7 +371,7 @@ export class CephStorage extends pulumi.ComponentResource {
                     continue;
                 }
                 const dataPools = users.flatMap((c) => (c.spec.dataPool !== undefined ? [pools.get(c.spec.dataPool)!] : []));
-                const key = tenant === undefined ? poolName : `${poolName}/${tenant}`;
+                const key = guardKey(poolName, tenant);
                 guards.set(key, new VolumeGuard(`${name}-guard-${key}`, {
                     pool: poolName,
                     clusterId,
@@ -394,7 +394,7 @@ export class CephStorage extends pulumi.ComponentResource {
                   ...args.smokeTest,
                   storageClassName: first.spec.name,
                   kubeconfig: args.kubeconfig,
-              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, guards.get(first.spec.radosNamespace === undefined ? first.spec.pool : `${first.spec.pool}/${first.spec.radosNamespace}`)!] }))
+              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, guards.get(guardKey(first.spec.pool, first.spec.radosNamespace))!] }))
             : undefined;
 
         this.storageClassName = first.storageClass.name;

@@ -519,20 +519,9 @@ function normaliseHost(entry: string | { host: string; port?: number; user?: str
 function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
-    const features = (parsed.storageClass as KubeCephConfig["storageClass"] | undefined)?.imageFeatures;
-    if (kind !== undefined && kind !== "csi" && features !== undefined && features.some((f) => !LEGACY_IMAGE_FEATURES.includes(f))) {
-        problems.push({
-            key: `${CONFIG_NAMESPACE}:storageClass.imageFeatures`,
-            value: features,
-            allowed: `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features; use the csi kind for ${features.filter((f) => !LEGACY_IMAGE_FEATURES.includes(f)).join(", ")}`,
-        });
-    }
-    if (kind !== undefined && kind !== "csi" && (parsed.storageClass as KubeCephConfig["storageClass"] | undefined)?.snapshotClass === true) {
-        problems.push({
-            key: `${CONFIG_NAMESPACE}:storageClass.snapshotClass`,
-            value: true,
-            allowed: `must be false with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) takes snapshots`,
-        });
+    const storageClass = parsed.storageClass as KubeCephConfig["storageClass"] | undefined;
+    if (storageClass !== undefined) {
+        problems.push(...legacyClassProblems("storageClass", storageClass, kind));
     }
     const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
     if (provisioner !== undefined && provisioner.kind !== "csi" && provisioner.install !== undefined) {
@@ -569,6 +558,36 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
     return problems;
 }
 
+
+/**
+ * What the legacy kinds (in-tree, external) cannot do with a class, at `at` (the one-class
+ * `storageClass` or an entry of `storageClasses`): features beyond layering, snapshots, and
+ * ceph-csi's own parameters.
+ */
+function legacyClassProblems(at: string, cls: Partial<RbdClassConfig> & Pick<RbdClassConfig, "imageFeatures" | "snapshotClass">, kind: ProvisionerKind | undefined): ConfigProblem[] {
+    if (kind === undefined || kind === "csi") {
+        return [];
+    }
+    const problems: ConfigProblem[] = [];
+    const key = (field: string) => `${CONFIG_NAMESPACE}:${at}.${field}`;
+    const unsupported = cls.imageFeatures.filter((f) => !LEGACY_IMAGE_FEATURES.includes(f));
+    if (unsupported.length > 0) {
+        problems.push({
+            key: key("imageFeatures"),
+            value: cls.imageFeatures,
+            allowed: `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features; use the csi kind for ${unsupported.join(", ")}`,
+        });
+    }
+    if (cls.snapshotClass) {
+        problems.push({ key: key("snapshotClass"), value: true, allowed: `must be false with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) takes snapshots` });
+    }
+    for (const field of ["dataPool", "mounter", "mapOptions"] as const) {
+        if (cls[field] !== undefined) {
+            problems.push({ key: key(field), value: cls[field], allowed: `must be left unset with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) supports it` });
+        }
+    }
+    return problems;
+}
 
 /**
  * The many-class form against itself and the one-class keys: both forms at once, a class
@@ -636,19 +655,7 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
         if (cls.radosNamespace !== undefined && provisioner !== undefined && (provisioner.kind !== "csi" || (provisioner.install ?? "operator") !== "operator")) {
             problem(`${at}.radosNamespace`, cls.radosNamespace, "must be left unset unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the tenant's ClientProfile is what carries its namespace");
         }
-        if (kind !== undefined && kind !== "csi") {
-            for (const key of ["dataPool", "mounter", "mapOptions"] as const) {
-                if (cls[key] !== undefined) {
-                    problem(`${at}.${key}`, cls[key], `must be left unset with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) supports it`);
-                }
-            }
-            if (cls.imageFeatures.some((f) => !LEGACY_IMAGE_FEATURES.includes(f))) {
-                problem(`${at}.imageFeatures`, cls.imageFeatures, `must be only ${LEGACY_IMAGE_FEATURES.join(", ")} with kube-ceph:provisioner.kind "${kind}": that provisioner fails every claim whose class asks for other features`);
-            }
-            if (cls.snapshotClass) {
-                problem(`${at}.snapshotClass`, true, `must be false with kube-ceph:provisioner.kind "${kind}": only ceph-csi (the csi kind) takes snapshots`);
-            }
-        }
+        problems.push(...legacyClassProblems(at, cls, kind));
     });
     return problems;
 }

@@ -164,6 +164,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["dataPool with the in-tree kind", (c) => Object.assign(c, many(), { provisioner: { kind: "in-tree" }, storageClasses: [{ name: "a", pool: "rbd", dataPool: "ec" }] }), "kube-ceph:storageClasses[0].dataPool", /only ceph-csi/],
     ["radosNamespace with an underscore", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "team_a" }] }), "kube-ceph:storageClasses[0].radosNamespace", /lowercase letters, digits and '-'/],
     ["radosNamespace with the manifests install", (c) => Object.assign(c, many(), { provisioner: { install: "manifests" }, storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "team-a" }] }), "kube-ceph:storageClasses[0].radosNamespace", /through ceph-csi-operator/],
+    ["object-map with the in-tree kind, in the list", (c) => Object.assign(c, many(), { provisioner: { kind: "in-tree" }, storageClasses: [{ name: "a", pool: "rbd", imageFeatures: "layering,exclusive-lock" }] }), "kube-ceph:storageClasses[0].imageFeatures", /must be only layering[\s\S]*use the csi kind for exclusive-lock/],
     ["snapshotClass with the external kind", (c) => Object.assign(c, many(), { provisioner: { kind: "external" }, storageClasses: [{ name: "a", pool: "rbd", snapshotClass: true }] }), "kube-ceph:storageClasses[0].snapshotClass", /only ceph-csi/],
 ];
 
