@@ -18,6 +18,41 @@ export interface CephClientProfileArgs {
     deleteTimeoutSeconds: number;
 }
 
+/** What a ClientProfile says about one driver's volumes (ceph-csi-operator's ClientProfile spec). */
+export interface ClientProfileSettings {
+    rbd?: { radosNamespace?: string };
+    cephFs?: { subVolumeGroup?: string };
+}
+
+/**
+ * One ClientProfile (a clusterID for ceph-csi) on the cluster's CephConnection, as a child of
+ * `parent`. The operator makes the profile own its CephConnection, so the delete is a background
+ * one: a foreground delete (the provider's default) would have the garbage collector remove the
+ * connection first, and then the operator cannot clear its finalizer and the profile stays.
+ */
+export function declareClientProfile(parent: pulumi.Resource, name: string, args: {
+    namespace: pulumi.Input<string>;
+    name: pulumi.Input<string>;
+    connectionName: pulumi.Input<string>;
+    settings: ClientProfileSettings;
+    deleteTimeoutSeconds: number;
+}): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(name, {
+        apiVersion: CSI_OPERATOR_API,
+        kind: "ClientProfile",
+        metadata: {
+            name: args.name,
+            namespace: args.namespace,
+            annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+        },
+        spec: { cephConnectionRef: { name: args.connectionName }, ...args.settings },
+    }, {
+        parent,
+        // Its finalizer waits for the operator, which may be gone: destroy must end, not hang.
+        customTimeouts: { delete: `${args.deleteTimeoutSeconds}s` },
+    });
+}
+
 /**
  * How ceph-csi reaches this Ceph cluster, as ceph-csi-operator takes it: a CephConnection with
  * the monitors, and the ClientProfile named after the clusterID that points at it. Shared by
@@ -37,22 +72,12 @@ export class CephClientProfile extends pulumi.ComponentResource {
             metadata: { name: args.clusterId, namespace: args.namespace },
             spec: { monitors: pulumi.output(args.monitors).apply((m) => [...m].sort()) },
         }, { parent: this });
-        const profile = new k8s.apiextensions.CustomResource(`${name}-profile`, {
-            apiVersion: CSI_OPERATOR_API,
-            kind: "ClientProfile",
-            metadata: {
-                name: args.clusterId,
-                namespace: args.namespace,
-                // The operator makes the profile own its CephConnection; a foreground delete (the
-                // provider's default) would have the garbage collector remove the connection
-                // first, and then the operator cannot clear its finalizer and the profile stays.
-                annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
-            },
-            spec: { cephConnectionRef: { name: connection.metadata.name }, rbd: {} },
-        }, {
-            parent: this,
-            // Its finalizer waits for the operator, which may be gone: destroy must end, not hang.
-            customTimeouts: { delete: `${args.deleteTimeoutSeconds}s` },
+        const profile = declareClientProfile(this, `${name}-profile`, {
+            namespace: args.namespace,
+            name: args.clusterId,
+            connectionName: connection.metadata.name,
+            settings: { rbd: {} },
+            deleteTimeoutSeconds: args.deleteTimeoutSeconds,
         });
         this.name = profile.metadata.name;
         this.connectionName = connection.metadata.name;

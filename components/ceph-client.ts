@@ -9,25 +9,57 @@ export interface CephClientArgs {
     connection: MonLane;
     /** User name without the `client.` prefix. */
     name: string;
-    /** The only pools the user may touch: every pool of the stack, so volumes in a pool no class names any more still attach. */
-    pools: string[];
-    /** A tenant's user: only this rados namespace of those pools. */
-    namespace?: string;
+    /** The user's caps, from rbdClientCaps or cephfsClientCaps: the only things it may touch. */
+    caps: CephCaps;
+}
+
+/** A Ceph user's caps per daemon type; mds only for CephFS users. */
+export interface CephCaps {
+    mon: string;
+    osd: string;
+    mgr: string;
+    mds?: string;
 }
 
 /** What the scripts need: everything but the connection. */
 export type ClientSettings = Omit<CephClientArgs, "connection">;
 
-/** Least-privilege caps for an RBD client of these pools, in the order given, or only of one rados namespace in them (Ceph's rbd profiles). */
-export function clientCaps(pools: string[], namespace?: string): { mon: string; osd: string; mgr: string } {
+/**
+ * Least-privilege caps for an RBD client of these pools, in the order given, or only of one
+ * rados namespace in them (Ceph's rbd profiles). The stack's user gets every pool of the stack,
+ * so volumes in a pool no class names any more still attach.
+ */
+export function rbdClientCaps(pools: string[], namespace?: string): CephCaps {
     const scope = namespace !== undefined ? ` namespace=${namespace}` : "";
     const grants = pools.map((pool) => `profile rbd pool=${pool}${scope}`).join(", ");
     return { mgr: grants, mon: "profile rbd", osd: grants };
 }
 
+/**
+ * A CephFS user of these filesystems, confined to one subvolume group of each: the provisioner
+ * (subvolumes through the mgr's volumes module, ceph-csi's journal in the metadata pool) or the
+ * node (mounts, file data in the data pools). Scoped by filesystem name and path, unlike the
+ * wildcards of ceph-csi's capabilities document, so one group's keys cannot mount another's.
+ */
+export function cephfsClientCaps(role: "provisioner" | "node", filesystems: string[], subvolumeGroup: string): CephCaps {
+    const each = (grant: (fs: string) => string) => filesystems.map(grant).join(", ");
+    return {
+        mds: each((fs) => `allow rw fsname=${fs} path=/volumes/${subvolumeGroup}`),
+        mgr: "allow rw",
+        mon: each((fs) => `allow r fsname=${fs}`),
+        // The node reads ceph-csi's journal (in the metadata pool) to find a volume's path.
+        osd: each((fs) => (role === "provisioner" ? `allow rw tag cephfs metadata=${fs}` : `allow r tag cephfs metadata=${fs}, allow rw tag cephfs data=${fs}`)),
+    };
+}
+
 function clientValues(args: ClientSettings) {
-    const caps = clientCaps(args.pools, args.namespace);
-    return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd };
+    const caps = args.caps;
+    return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd, ...(caps.mds !== undefined ? { MDS_CAPS: caps.mds } : {}) };
+}
+
+/** The caps as `ceph auth` arguments; an RBD user's render as they always did. */
+function capsArguments(args: ClientSettings): string {
+    return `mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS"${args.caps.mds !== undefined ? ` mds "$MDS_CAPS"` : ""}`;
 }
 
 /**
@@ -40,9 +72,9 @@ function clientValues(args: ClientSettings) {
 export function clientEnsureScript(args: ClientSettings): string {
     return remoteScript(clientValues(args), `
 if ceph auth get "$ENTITY" >/dev/null 2>&1; then
-  ceph auth caps "$ENTITY" mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS" >&2
+  ceph auth caps "$ENTITY" ${capsArguments(args)} >&2
 else
-  ceph auth get-or-create "$ENTITY" mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS" >/dev/null
+  ceph auth get-or-create "$ENTITY" ${capsArguments(args)} >/dev/null
 fi
 KEY=$(ceph auth get-key "$ENTITY")
 printf '%s' "$KEY" | sha256sum | cut -d' ' -f1
@@ -59,7 +91,7 @@ fi
 }
 
 /**
- * A least-privilege Ceph user for the stack's pools, with its key as a Pulumi secret: the user
+ * A least-privilege Ceph user, with its key as a Pulumi secret: the user
  * command prints only the key's digest, and CephUserKey reads the key after it, in the
  * same lane.
  */

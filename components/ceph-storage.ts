@@ -7,11 +7,17 @@
 // program's job (index.ts), done before anything is declared.
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageKey } from "./config";
-import { CephClient } from "./ceph-client";
+import { CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
 import { CephClientProfile } from "./ceph-client-profile";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
 import { CephCsiOperator, OperatorManifest } from "./ceph-csi-operator";
 import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
+import { CephfsDriver } from "./cephfs-driver";
+import { CephfsFilesystem } from "./cephfs-filesystem";
+import { CephfsGroupProfile, subvolumeGroupClusterId } from "./cephfs-group-profile";
+import { CephfsSecrets } from "./cephfs-secrets";
+import { CephfsStorageClass, CephfsStorageClassSettings } from "./cephfs-storage-class";
+import { CephfsSubvolumeGroup } from "./cephfs-subvolume-group";
 import { InTreeRbd } from "./in-tree-rbd";
 import type { MonConnection } from "./mon-connection";
 import { RbdDriver } from "./rbd-driver";
@@ -101,6 +107,8 @@ export interface CephPoolSpec {
 
 /** One RBD StorageClass and the pool its images go into. */
 export interface RbdClassSpec extends RbdStorageClassSettings {
+    /** An RBD class (the default when unset). */
+    type?: "rbd";
     /** The replicated pool of `pools` that holds the class's images (all of them, or their metadata when dataPool is set). */
     pool: string;
     /**
@@ -109,6 +117,32 @@ export interface RbdClassSpec extends RbdStorageClassSettings {
      * allow only that namespace of the tenant's pools.
      */
     radosNamespace?: string;
+}
+
+/** One CephFS filesystem of the stack. */
+export interface CephfsFilesystemSpec {
+    /** What destroy does with a filesystem this stack created: keep it, or delete it with its pools (never while it holds a subvolume). */
+    deletionPolicy: "retain" | "delete";
+}
+
+/** One CephFS StorageClass (ReadWriteMany): its volumes are subvolumes of one group of a filesystem. */
+export interface CephfsClassSpec extends CephfsStorageClassSettings {
+    type: "cephfs";
+    /** The filesystem of `filesystems` the volumes are made in. */
+    filesystem: string;
+    /**
+     * The subvolume group the volumes go into. Each group gets its own provisioner and node users,
+     * whose caps allow only that group's path, its Secrets and its ClientProfile (clusterID).
+     */
+    subvolumeGroup: string;
+}
+
+/** A StorageClass of the stack: RBD or CephFS. */
+export type CephClassSpec = RbdClassSpec | CephfsClassSpec;
+
+/** Whether the class is a CephFS one. */
+export function isCephfsClass(spec: CephClassSpec): spec is CephfsClassSpec {
+    return spec.type === "cephfs";
 }
 
 /** The claim (and Pod) that proves the class provisions and stores data; CephStorage names the class and the kubeconfig. */
@@ -126,9 +160,17 @@ export interface CephStorageArgs {
     monitors: string[];
     /** Every pool, by name. The user's caps name all of them, and only them. */
     pools: Record<string, CephPoolSpec>;
-    /** The StorageClasses, each naming its pool (and data pool) in `pools`; the first one is the smoke test's. */
-    storageClasses: RbdClassSpec[];
-    /** The Ceph user ceph-csi logs in as, without the `client.` prefix; its caps name only the pools. */
+    /** Every CephFS filesystem the CephFS classes name, by name (ceph-csi-operator installs only). */
+    filesystems?: Record<string, CephfsFilesystemSpec>;
+    /**
+     * The StorageClasses, each naming its pool (and data pool) in `pools`, or its filesystem in
+     * `filesystems`; the first one, an RBD class, is the smoke test's.
+     */
+    storageClasses: CephClassSpec[];
+    /**
+     * The Ceph user ceph-csi's RBD driver logs in as, without the `client.` prefix; its caps name
+     * only the pools. The tenants' and CephFS users' names start with it.
+     */
     clientName: string;
     /**
      * The user's key as the cluster holds it now, when the user exists (a secret). Read while the
@@ -180,8 +222,11 @@ interface ProvisionerDeclared {
     namespace: pulumi.Output<string>;
     /** What the classes wait for. */
     ready: pulumi.Resource[];
-    /** Through ceph-csi-operator: where a tenant's ClientProfile goes, and the CephConnection it shares. */
-    operator?: { namespace: pulumi.Output<string>; connectionName: pulumi.Output<string>; timeoutSeconds: number };
+    /**
+     * Through ceph-csi-operator: where a tenant's ClientProfile goes, the CephConnection it shares,
+     * and the CephFS driver when the instance has CephFS classes.
+     */
+    operator?: { namespace: pulumi.Output<string>; connectionName: pulumi.Output<string>; timeoutSeconds: number; cephfsDriver?: CephfsDriver };
 }
 
 /** The children named per pool or class now, and what the one-class release appended to the instance's name for them. */
@@ -200,22 +245,28 @@ function guardKey(pool: string, tenant: string | undefined): string {
 
 /**
  * The checks a program that builds CephStorage's args itself may not have made (kube-ceph's
- * config makes them, key by key): every class names declared pools, a replicated pool for its
- * images, and a name of its own.
+ * config makes them, key by key): the first class is RBD (the smoke test's), every class names
+ * declared pools (a replicated one for its images) or a declared filesystem, and a name of its own.
  */
 function checkClasses(name: string, args: CephStorageArgs): void {
-    if (args.storageClasses.length === 0) {
-        throw new Error(`CephStorage ${name}: storageClasses is empty; give it at least one class`);
+    if (args.storageClasses.length === 0 || isCephfsClass(args.storageClasses[0])) {
+        throw new Error(`CephStorage ${name}: storageClasses must start with an RBD class (the smoke test's); CephFS-only instances are not supported yet`);
     }
     const seen = new Set<string>();
     for (const spec of args.storageClasses) {
-        for (const poolName of [spec.pool, ...(spec.dataPool !== undefined ? [spec.dataPool] : [])]) {
-            if (!(poolName in args.pools)) {
-                throw new Error(`CephStorage ${name}: class ${spec.name} names pool ${poolName}, which is not in pools (${Object.keys(args.pools).sort().join(", ")})`);
+        if (isCephfsClass(spec)) {
+            if (!(spec.filesystem in (args.filesystems ?? {}))) {
+                throw new Error(`CephStorage ${name}: class ${spec.name} names filesystem ${spec.filesystem}, which is not in filesystems (${Object.keys(args.filesystems ?? {}).sort().join(", ")})`);
             }
-        }
-        if (args.pools[spec.pool].erasureCoded !== undefined) {
-            throw new Error(`CephStorage ${name}: class ${spec.name} puts its images in the erasure-coded pool ${spec.pool}, which cannot hold RBD metadata; make it the class's dataPool`);
+        } else {
+            for (const poolName of [spec.pool, ...(spec.dataPool !== undefined ? [spec.dataPool] : [])]) {
+                if (!(poolName in args.pools)) {
+                    throw new Error(`CephStorage ${name}: class ${spec.name} names pool ${poolName}, which is not in pools (${Object.keys(args.pools).sort().join(", ")})`);
+                }
+            }
+            if (args.pools[spec.pool].erasureCoded !== undefined) {
+                throw new Error(`CephStorage ${name}: class ${spec.name} puts its images in the erasure-coded pool ${spec.pool}, which cannot hold RBD metadata; make it the class's dataPool`);
+            }
         }
         if (seen.has(spec.name)) {
             throw new Error(`CephStorage ${name}: two classes are named ${spec.name}`);
@@ -224,7 +275,7 @@ function checkClasses(name: string, args: CephStorageArgs): void {
     }
 }
 
-/** A verified RBD StorageClass on an external Ceph cluster, with everything it needs on both sides. */
+/** Verified RBD (and CephFS) StorageClasses on an external Ceph cluster, with everything they need on both sides. */
 export class CephStorage extends pulumi.ComponentResource {
     /** The first StorageClass's name. */
     public readonly storageClassName: pulumi.Output<string>;
@@ -236,6 +287,8 @@ export class CephStorage extends pulumi.ComponentResource {
     public readonly poolOrigin: pulumi.Output<string>;
     /** For every pool, whether kube-ceph created it or adopted it. */
     public readonly poolOrigins: pulumi.Output<Record<string, string>>;
+    /** For every CephFS filesystem, whether kube-ceph created it or adopted it. */
+    public readonly filesystemOrigins: pulumi.Output<Record<string, string>>;
     /** The Ceph user, `client.<name>`. */
     public readonly cephUser: pulumi.Output<string>;
     /** Namespace of the Secrets the StorageClass names. */
@@ -250,6 +303,8 @@ export class CephStorage extends pulumi.ComponentResource {
     constructor(name: string, args: CephStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:index:CephStorage", name, {}, opts);
         checkClasses(name, args);
+        const rbdSpecs = args.storageClasses.filter((c): c is RbdClassSpec => !isCephfsClass(c));
+        const cephfsSpecs = args.storageClasses.filter(isCephfsClass);
         const previous = (child: CephStorageChild): pulumi.Alias[] =>
             (args.previousNames?.[child] ?? []).map((old) => ({ name: old, parent: pulumi.rootStackResource }));
         const child = (key: CephStorageChild, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
@@ -271,7 +326,7 @@ export class CephStorage extends pulumi.ComponentResource {
             ...args.pools[poolName],
             owner: stackOwner(),
         }, itemChild("pool", poolName === args.oneClass?.pool))]));
-        const client = new CephClient(`${name}-client`, { connection: lane, name: args.clientName, pools: poolNames }, child("client", { dependsOn: [...pools.values()] }));
+        const client = new CephClient(`${name}-client`, { connection: lane, name: args.clientName, caps: rbdClientCaps(poolNames) }, child("client", { dependsOn: [...pools.values()] }));
 
         // The provisioner and the namespace its Secrets go to. Through ceph-csi-operator, the
         // operator is installed first; the ClientProfile (named after the clusterID) and the
@@ -292,11 +347,11 @@ export class CephStorage extends pulumi.ComponentResource {
         // the namespace in each of its pools, a user whose caps allow only that namespace of them,
         // its Secrets, and a ClientProfile that ceph-csi reads the namespace from.
         const access = new Map<string | undefined, Access>([[undefined, { clusterId: args.clusterId, secrets, client, extra: [] }]]);
-        for (const tenant of [...new Set(args.storageClasses.flatMap((c) => (c.radosNamespace !== undefined ? [c.radosNamespace] : [])))].sort()) {
+        for (const tenant of [...new Set(rbdSpecs.flatMap((c) => (c.radosNamespace !== undefined ? [c.radosNamespace] : [])))].sort()) {
             if (operator === undefined) {
                 throw new Error(`CephStorage ${name}: rados namespace ${tenant} needs ceph-csi installed through ceph-csi-operator in this CephStorage (its ClientProfile carries the namespace)`);
             }
-            const tenantClasses = args.storageClasses.filter((c) => c.radosNamespace === tenant);
+            const tenantClasses = rbdSpecs.filter((c) => c.radosNamespace === tenant);
             const namespaces = [...new Set(tenantClasses.map((c) => c.pool))].sort().map((poolName) => new RbdNamespace(`${name}-rbd-namespace-${poolName}/${tenant}`, {
                 connection: lane,
                 pool: poolName,
@@ -308,8 +363,7 @@ export class CephStorage extends pulumi.ComponentResource {
             const tenantClient = new CephClient(`${name}-client-${tenant}`, {
                 connection: lane,
                 name: `${args.clientName}-${tenant}`,
-                pools: tenantPools,
-                namespace: tenant,
+                caps: rbdClientCaps(tenantPools, tenant),
             }, { parent: this, dependsOn: namespaces });
             const tenantSecrets = new RbdSecrets(`${name}-rbd-secrets-${tenant}`, {
                 kind,
@@ -330,8 +384,8 @@ export class CephStorage extends pulumi.ComponentResource {
 
         // Each StorageClass, and its VolumeSnapshotClass (ceph-csi takes snapshots with the
         // provisioner's Secret).
-        const classes = args.storageClasses.map((spec) => {
-            const { pool: poolName, radosNamespace, ...settings } = spec;
+        const classes = rbdSpecs.map((spec) => {
+            const { pool: poolName, radosNamespace, type: _type, ...settings } = spec;
             const oneClass = spec.name === args.oneClass?.storageClass;
             const { clusterId, secrets: classSecrets, client: classClient, extra } = access.get(radosNamespace)!;
             const storageClass = new RbdStorageClass(`${name}-rbd-class-${spec.name}`, {
@@ -384,6 +438,71 @@ export class CephStorage extends pulumi.ComponentResource {
             }
         }
 
+        // CephFS: the filesystems, then per subvolume group the group in each filesystem its
+        // classes name, a provisioner and a node user whose caps allow only that group of those
+        // filesystems, their Secrets and the group's ClientProfile; then each class and its guard.
+        const filesystemNames = Object.keys(args.filesystems ?? {}).sort();
+        const filesystems = new Map(filesystemNames.map((fs) => [fs, new CephfsFilesystem(`${name}-cephfs-${fs}`, {
+            connection: lane,
+            name: fs,
+            deletionPolicy: args.filesystems![fs].deletionPolicy,
+            owner: stackOwner(),
+        }, { parent: this })]));
+        const cephfsClasses: { spec: CephfsClassSpec; storageClass: CephfsStorageClass }[] = [];
+        for (const group of [...new Set(cephfsSpecs.map((c) => c.subvolumeGroup))].sort()) {
+            if (operator?.cephfsDriver === undefined) {
+                throw new Error(`CephStorage ${name}: CephFS classes need ceph-csi installed through ceph-csi-operator in this CephStorage (it runs the CephFS driver)`);
+            }
+            const groupClasses = cephfsSpecs.filter((c) => c.subvolumeGroup === group);
+            const groupFilesystems = [...new Set(groupClasses.map((c) => c.filesystem))].sort();
+            const groups = groupFilesystems.map((fs) => new CephfsSubvolumeGroup(`${name}-cephfs-group-${fs}/${group}`, {
+                connection: lane,
+                filesystem: fs,
+                group,
+                deletionPolicy: args.filesystems![fs].deletionPolicy,
+                owner: stackOwner(),
+            }, { parent: this, dependsOn: [filesystems.get(fs)!] }));
+            const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
+                connection: lane,
+                name: `${args.clientName}-cephfs-${group}-${role}`,
+                caps: cephfsClientCaps(role, groupFilesystems, group),
+            }, { parent: this, dependsOn: groups });
+            const provisionerUser = user("provisioner");
+            const nodeUser = user("node");
+            const groupSecrets = new CephfsSecrets(`${name}-cephfs-secrets-${group}`, {
+                provisioner: { name: provisionerUser.name, key: provisionerUser.key },
+                node: { name: nodeUser.name, key: nodeUser.key },
+                namespace,
+                namePrefix: `ceph-${args.clientName}-${group}`,
+            }, { parent: this, dependsOn: [provisionerUser, nodeUser] });
+            const profile = new CephfsGroupProfile(`${name}-cephfs-group-profile-${group}`, {
+                namespace: operator.namespace,
+                clusterId: args.clusterId,
+                connectionName: operator.connectionName,
+                subvolumeGroup: group,
+                deleteTimeoutSeconds: operator.timeoutSeconds,
+            }, { parent: this, dependsOn: ready });
+            for (const spec of groupClasses) {
+                const { filesystem, subvolumeGroup: _group, type: _type, ...settings } = spec;
+                const storageClass = new CephfsStorageClass(`${name}-cephfs-class-${spec.name}`, {
+                    settings,
+                    filesystem: filesystems.get(filesystem)!.name,
+                    clusterId: subvolumeGroupClusterId(args.clusterId, group),
+                    provisionerSecret: groupSecrets.provisioner,
+                    nodeSecret: groupSecrets.node,
+                }, { parent: this, dependsOn: [groupSecrets, profile, operator.cephfsDriver, ...ready, ...groups] });
+                cephfsClasses.push({ spec, storageClass });
+                // A guard per class: its volumes are the PersistentVolumes of the class (a CephFS
+                // volume names its filesystem, not a pool), and destroy stops here while one is left.
+                new VolumeGuard(`${name}-cephfs-guard-${spec.name}`, {
+                    pool: filesystem,
+                    clusterId: subvolumeGroupClusterId(args.clusterId, group),
+                    storageClassName: spec.name,
+                    kubeconfig: args.kubeconfig,
+                }, { parent: this, dependsOn: [filesystems.get(filesystem)!, ...groups, provisionerUser, nodeUser, groupSecrets, profile, storageClass] });
+            }
+        }
+
         // The smoke test of the first class depends on its guard so that destroy deletes it first:
         // the guard then waits for its volume to go instead of refusing it. It names the class by
         // its plain name and waits for it through dependsOn, so a replaced class (delete-first)
@@ -398,10 +517,13 @@ export class CephStorage extends pulumi.ComponentResource {
             : undefined;
 
         this.storageClassName = first.storageClass.name;
-        this.storageClassNames = pulumi.all(classes.map((c) => c.storageClass.name));
+        // In the order given, RBD and CephFS alike.
+        const classNames = new Map<string, pulumi.Output<string>>([...classes, ...cephfsClasses].map((c) => [c.spec.name, c.storageClass.name]));
+        this.storageClassNames = pulumi.all(args.storageClasses.map((spec) => classNames.get(spec.name)!));
         this.poolName = pools.get(first.spec.pool)!.name;
         this.poolOrigin = pools.get(first.spec.pool)!.origin;
         this.poolOrigins = pulumi.all(Object.fromEntries(poolNames.map((poolName) => [poolName, pools.get(poolName)!.origin])));
+        this.filesystemOrigins = pulumi.all(Object.fromEntries(filesystemNames.map((fs) => [fs, filesystems.get(fs)!.origin])));
         this.cephUser = pulumi.interpolate`client.${client.name}`;
         this.secretsNamespace = namespace;
         this.smokeTestResult = smokeTest?.result ?? pulumi.output("disabled");
@@ -411,6 +533,7 @@ export class CephStorage extends pulumi.ComponentResource {
             poolName: this.poolName,
             poolOrigin: this.poolOrigin,
             poolOrigins: this.poolOrigins,
+            filesystemOrigins: this.filesystemOrigins,
             cephUser: this.cephUser,
             secretsNamespace: this.secretsNamespace,
             smokeTestResult: this.smokeTestResult,
@@ -471,7 +594,24 @@ export class CephStorage extends pulumi.ComponentResource {
                     // The CSIDriver a manifests install of this stack declared, here or at the top level before.
                     takesOverCsiDriver: [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))],
                 }, child("driver", { dependsOn: [operator] }));
-                return { kind: "csi", namespace: operator.namespace, ready: [operator, driver], operator: { namespace: operator.operatorNamespace, connectionName: profile.connectionName, timeoutSeconds: settings.timeoutSeconds } };
+                // The CephFS driver only for an instance with CephFS classes: it runs its own pods.
+                const cephfsDriver = args.storageClasses.some(isCephfsClass)
+                    ? new CephfsDriver(`${name}-cephfs-driver`, {
+                          namespace: operator.operatorNamespace,
+                          images: settings.images,
+                          logVerbosity: settings.logVerbosity,
+                          clusterId: profile.name,
+                          awaitRollout: settings.awaitRollout,
+                          timeoutSeconds: settings.timeoutSeconds,
+                          kubeconfig: args.kubeconfig,
+                      }, { parent: this, dependsOn: [operator] })
+                    : undefined;
+                return {
+                    kind: "csi",
+                    namespace: operator.namespace,
+                    ready: [operator, driver],
+                    operator: { namespace: operator.operatorNamespace, connectionName: profile.connectionName, timeoutSeconds: settings.timeoutSeconds, cephfsDriver },
+                };
             }
         }
     }

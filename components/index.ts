@@ -1,8 +1,11 @@
 // What kube-ceph exports to other Pulumi TypeScript programs: the CephStorage component and what
 // a program needs around it to do what index.ts does (reach the mon host, read the cluster and
 // check it before declaring anything, install ceph-csi through ceph-csi-operator).
-export { CephStorage } from "./ceph-storage";
+export { CephStorage, isCephfsClass } from "./ceph-storage";
 export type {
+    CephClassSpec,
+    CephfsClassSpec,
+    CephfsFilesystemSpec,
     CephPoolSpec,
     CephStorageArgs,
     CephStorageChild,
@@ -16,6 +19,8 @@ export type {
     SmokeTestSettings,
 } from "./ceph-storage";
 export type { RbdStorageClassSettings } from "./rbd-storage-class";
+export type { CephClassSettings } from "./ceph-storage-class";
+export type { CephfsStorageClassSettings } from "./cephfs-storage-class";
 export type { ErasureCoding } from "./ceph-pool";
 export { MonConnection } from "./mon-connection";
 export type { CephHost } from "./config";

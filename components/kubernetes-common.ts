@@ -21,3 +21,14 @@ export function ownedNamespace(name: string, namespace: string, parent: pulumi.R
 export function rolloutAnnotations(awaitRollout: boolean): Record<string, string> {
     return awaitRollout ? {} : { "pulumi.com/skipAwait": "true" };
 }
+
+/** Where a StorageClass finds a Secret. */
+export interface SecretRef {
+    name: pulumi.Output<string>;
+    namespace: pulumi.Output<string>;
+}
+
+/** The Secret's place, as a StorageClass names it. */
+export function refOf(secret: k8s.core.v1.Secret): SecretRef {
+    return { name: secret.metadata.name, namespace: secret.metadata.namespace };
+}

@@ -1,50 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import { CSI_OPERATOR_API } from "./ceph-client-profile";
-import { CephCsiReadiness } from "./ceph-csi-readiness";
-import type { ImageKey } from "./config";
-import { OperatorLeftovers } from "./operator-leftovers";
+import { CsiDriverArgs, declareCsiDriver } from "./ceph-csi-driver";
 import { PROVISIONER_NAMES } from "./rbd-storage-class";
 
-/** kube-ceph's image keys, as the keys of the operator's image-set ConfigMap. */
-export const IMAGE_SET_KEYS: Partial<Record<ImageKey, string>> = {
-    cephcsi: "plugin",
-    csiProvisioner: "provisioner",
-    csiAttacher: "attacher",
-    csiResizer: "resizer",
-    csiSnapshotter: "snapshotter",
-    csiNodeDriverRegistrar: "registrar",
-    csiAddons: "addons",
-    csiSnapshotMetadata: "snapshot-metadata",
-};
-
-/** The image-set ConfigMap's data for these images (keys the operator does not read are left out). */
-export function imageSetData(images: Partial<Record<ImageKey, string>>): Record<string, string> {
-    const data: Record<string, string> = {};
-    for (const [key, setKey] of Object.entries(IMAGE_SET_KEYS) as [ImageKey, string][]) {
-        const image = images[key];
-        if (image !== undefined) {
-            data[setKey] = image;
-        }
-    }
-    return data;
-}
-
-export interface RbdDriverArgs {
-    /** The operator's namespace (a Driver elsewhere would lack the operator's ServiceAccounts). */
-    namespace: pulumi.Input<string>;
-    /** Images for ceph-csi and its sidecars, after overrides and the registry mirror. */
-    images: Partial<Record<ImageKey, string>>;
-    /** ceph-csi's log verbosity, 0-5. */
-    logVerbosity: number;
-    /** The ClientProfile (named after the clusterID) whose loading the readiness check waits for. */
-    clusterId: pulumi.Input<string>;
-    /** Wait for ceph-csi's own pods too; off only where no kubelet runs them. */
-    awaitRollout: boolean;
-    /** How long to wait for the operator. */
-    timeoutSeconds: number;
-    /** The cluster kube-ceph's own reads use (`kubernetes:kubeconfig`), when set. */
-    kubeconfig?: string;
+export interface RbdDriverArgs extends CsiDriverArgs {
     /**
      * URNs the CSIDriver that kube-ceph's own manifests declared on this stack before may have: it
      * is deleted before the Driver is declared, since the operator refuses a CSIDriver it did not make.
@@ -67,42 +25,10 @@ export class RbdDriver extends pulumi.ComponentResource {
 
     constructor(name: string, args: RbdDriverArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:kubernetes:RbdDriver", name, {}, opts);
-        // Named by Pulumi: the provider replaces a ConfigMap whose data changes, so a new image
-        // set is a new ConfigMap that the Driver is pointed at in place, and the old one goes after.
-        const imageSet = new k8s.core.v1.ConfigMap(`${name}-images`, {
-            metadata: { namespace: args.namespace },
-            data: imageSetData(args.images),
-        }, { parent: this });
-        const kubeconfig = args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {};
-        const leftovers = new OperatorLeftovers(`${name}-leftovers`, { namespace: args.namespace, driverName: PROVISIONER_NAMES.csi, ...kubeconfig }, {
-            parent: this,
-            // On a stack moving from the manifests, the old CSIDriver becomes this resource: a new
-            // provider means a replacement, and deleting the old one first frees the name in time.
-            aliases: args.takesOverCsiDriver ?? [],
-            deleteBeforeReplace: true,
-        });
-        const driver = new k8s.apiextensions.CustomResource(`${name}-driver`, {
-            apiVersion: CSI_OPERATOR_API,
-            kind: "Driver",
-            metadata: { name: PROVISIONER_NAMES.csi, namespace: args.namespace },
-            spec: { log: { verbosity: args.logVerbosity }, imageSet: { name: imageSet.metadata.name } },
-        }, { parent: this, dependsOn: [leftovers] });
-        const readiness = new CephCsiReadiness(`${name}-ready`, {
-            namespace: args.namespace,
-            driverName: driver.metadata.name,
-            driverUid: driver.metadata.uid,
-            clusterId: args.clusterId,
-            pluginImage: args.images.cephcsi,
-            // The image set's content, so that a changed image is waited for again.
-            images: imageSet.data,
-            logVerbosity: args.logVerbosity,
-            awaitRollout: args.awaitRollout,
-            timeoutSeconds: args.timeoutSeconds,
-            ...kubeconfig,
-        }, { parent: this, dependsOn: [driver, imageSet] });
-        this.driverName = driver.metadata.name;
-        this.controller = readiness.controller;
-        this.node = readiness.node;
+        const declared = declareCsiDriver(this, name, PROVISIONER_NAMES.csi, args, args.takesOverCsiDriver);
+        this.driverName = declared.driverName;
+        this.controller = declared.controller;
+        this.node = declared.node;
         this.registerOutputs({ driverName: this.driverName, controller: this.controller, node: this.node });
     }
 }

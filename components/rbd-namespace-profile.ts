@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import { CSI_OPERATOR_API } from "./ceph-client-profile";
+import { declareClientProfile } from "./ceph-client-profile";
 
 export interface RbdNamespaceProfileArgs {
     /** The operator's namespace, where the cluster's CephConnection is. */
@@ -31,21 +30,12 @@ export class RbdNamespaceProfile extends pulumi.ComponentResource {
 
     constructor(name: string, args: RbdNamespaceProfileArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:kubernetes:RbdNamespaceProfile", name, {}, opts);
-        const profile = new k8s.apiextensions.CustomResource(`${name}-profile`, {
-            apiVersion: CSI_OPERATOR_API,
-            kind: "ClientProfile",
-            metadata: {
-                name: namespaceClusterId(args.clusterId, args.radosNamespace),
-                namespace: args.namespace,
-                // As for the cluster's own profile: a foreground delete would have the garbage
-                // collector take the CephConnection the operator made it own first.
-                annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
-            },
-            spec: { cephConnectionRef: { name: args.connectionName }, rbd: { radosNamespace: args.radosNamespace } },
-        }, {
-            parent: this,
-            // Its finalizer waits for the operator, which may be gone: destroy must end, not hang.
-            customTimeouts: { delete: `${args.deleteTimeoutSeconds}s` },
+        const profile = declareClientProfile(this, `${name}-profile`, {
+            namespace: args.namespace,
+            name: namespaceClusterId(args.clusterId, args.radosNamespace),
+            connectionName: args.connectionName,
+            settings: { rbd: { radosNamespace: args.radosNamespace } },
+            deleteTimeoutSeconds: args.deleteTimeoutSeconds,
         });
         this.name = profile.metadata.name;
         this.registerOutputs({ name: this.name });

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { ProvisionerKind } from "./config";
+import { refOf, SecretRef } from "./kubernetes-common";
 
 export interface RbdSecretsArgs {
     /** Which provisioner reads the Secrets; it decides their type and keys. */
@@ -13,12 +14,6 @@ export interface RbdSecretsArgs {
     namespace: pulumi.Input<string>;
     /** Prefix for the Secret names. */
     namePrefix: string;
-}
-
-/** Where a StorageClass finds a Secret. */
-export interface SecretRef {
-    name: pulumi.Output<string>;
-    namespace: pulumi.Output<string>;
 }
 
 /**
@@ -55,8 +50,4 @@ export class RbdSecrets extends pulumi.ComponentResource {
         }
         this.registerOutputs({ provisioner: this.provisioner, user: this.user });
     }
-}
-
-function refOf(secret: k8s.core.v1.Secret): SecretRef {
-    return { name: secret.metadata.name, namespace: secret.metadata.namespace };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { SecretRef } from "./rbd-secrets";
+import type { SecretRef } from "./kubernetes-common";
 import { PROVISIONER_NAMES } from "./rbd-storage-class";
 
 export interface RbdSnapshotClassArgs {

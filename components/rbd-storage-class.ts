@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import type { ImageFeature, ProvisionerKind } from "./config";
-import type { SecretRef } from "./rbd-secrets";
+import { CephClassSettings, declareStorageClass } from "./ceph-storage-class";
+import type { SecretRef } from "./kubernetes-common";
 
 /** The provisioner name each kind registers with Kubernetes. */
 export const PROVISIONER_NAMES: Record<ProvisionerKind, string> = {
@@ -11,23 +11,11 @@ export const PROVISIONER_NAMES: Record<ProvisionerKind, string> = {
 };
 
 /** What an RBD StorageClass says besides where its images go. */
-export interface RbdStorageClassSettings {
-    /** The StorageClass's name. */
-    name: string;
+export interface RbdStorageClassSettings extends CephClassSettings {
     /** Filesystem made on each volume. */
     fsType: "ext4" | "xfs";
     /** RBD features of new images; preflight checks that every node's kernel maps them. */
     imageFeatures: ImageFeature[];
-    /** What happens to a volume when its claim goes. */
-    reclaimPolicy: "Delete" | "Retain";
-    /** Whether claims may grow. */
-    allowVolumeExpansion: boolean;
-    /** Provision when the claim is made, or when a Pod first uses it. */
-    volumeBindingMode: "Immediate" | "WaitForFirstConsumer";
-    /** Mount options of every volume. */
-    mountOptions: string[];
-    /** Make it the cluster's default StorageClass. */
-    isDefault: boolean;
     /** Also make a VolumeSnapshotClass of the same name (ceph-csi only); the cluster needs the snapshot CRDs. */
     snapshotClass?: boolean;
     /** The pool the images' data goes to (an erasure-coded one, usually), their metadata staying in the class's pool (ceph-csi only). */
@@ -99,9 +87,6 @@ export function storageClassParameters(args: RbdStorageClassArgs): pulumi.Output
         });
 }
 
-/** StorageClass fields that Kubernetes never lets change after creation. */
-export const IMMUTABLE_CLASS_FIELDS = ["parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"] as const;
-
 /** The StorageClass that hands out RBD volumes. */
 export class RbdStorageClass extends pulumi.ComponentResource {
     /** StorageClass name. */
@@ -111,27 +96,7 @@ export class RbdStorageClass extends pulumi.ComponentResource {
 
     constructor(name: string, args: RbdStorageClassArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:kubernetes:RbdStorageClass", name, {}, opts);
-        const settings = args.settings;
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, {
-            metadata: {
-                name: settings.name,
-                annotations: { "storageclass.kubernetes.io/is-default-class": String(settings.isDefault) },
-            },
-            provisioner: PROVISIONER_NAMES[args.kind],
-            parameters: storageClassParameters(args),
-            reclaimPolicy: settings.reclaimPolicy,
-            allowVolumeExpansion: settings.allowVolumeExpansion,
-            volumeBindingMode: settings.volumeBindingMode,
-            mountOptions: settings.mountOptions,
-        }, {
-            parent: this,
-            // The API server refuses any change to these (the provider replaces on some only, and
-            // tried to update reclaimPolicy in place): a change replaces the class. Bound volumes
-            // keep their own copy of what they need; the class is back within seconds.
-            replaceOnChanges: [...IMMUTABLE_CLASS_FIELDS],
-            // The name is fixed: the old class must go before the new one can exist.
-            deleteBeforeReplace: true,
-        });
+        const storageClass = declareStorageClass(this, `${name}-class`, args.settings, PROVISIONER_NAMES[args.kind], storageClassParameters(args));
         this.name = storageClass.metadata.name;
         this.provisioner = storageClass.provisioner;
         this.registerOutputs({ name: this.name, provisioner: this.provisioner });

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # lab/ceph.sh - a local, loopback-only Ceph (Pacific, Debian packages) cluster
 # for the kube-ceph lab: 3 mons (a b c on 127.0.0.11/.12/.13, msgr v2 :3300 +
-# v1 :6789), 1 mgr (x), 3 memstore OSDs, and one OpenSSH sshd per mon address
-# (port 2222, key-only, root) whose sessions get CEPH_CONF pointing at the lab
-# cluster, so a plain `ceph ...` / `rbd ...` run over ssh talks to it.
+# v1 :6789), 1 mgr (x), 3 memstore OSDs, 2 MDS (a b: standby, no filesystem;
+# once one is made, one MDS is active and the other its standby), ceph-fuse, and
+# one OpenSSH sshd per mon address (port 2222, key-only, root) whose sessions
+# get CEPH_CONF pointing at the lab cluster, so a plain `ceph ...` / `rbd ...`
+# run over ssh talks to it.
 #
 # Usage: lab/ceph.sh up|down|status|env|stop-mon|start-mon|stop-sshd|start-sshd
 #   up               install packages if missing, start everything, wait for
 #                    HEALTH_OK (idempotent: fast when already up and healthy;
-#                    restarts stopped mons/mgr/sshds; recreates the cluster
+#                    restarts stopped mons/mgr/MDSs/sshds; recreates the cluster
 #                    from scratch when an OSD is gone or data is stale; fails,
 #                    leaving it running, if it stays unhealthy for 45 s)
 #   down             stop the recorded processes, remove data/ceph + data/ssh
@@ -47,13 +49,15 @@ MONS=(a b c)
 declare -A MON_IP=([a]=127.0.0.11 [b]=127.0.0.12 [c]=127.0.0.13)
 OSDS=(0 1 2)
 MGR=x
+MDSS=(a b)
 SSH_PORT=2222
 MEMSTORE_BYTES=$((1024 * 1024 * 1024))
-PACKAGES=(ceph-mon ceph-osd ceph-mgr ceph-common openssh-server openssh-client jq)
+PACKAGES=(ceph-mon ceph-osd ceph-mgr ceph-mds ceph-common ceph-fuse openssh-server openssh-client jq)
 
 BIN_MON=/usr/bin/ceph-mon
 BIN_MGR=/usr/bin/ceph-mgr
 BIN_OSD=/usr/bin/ceph-osd
+BIN_MDS=/usr/bin/ceph-mds
 BIN_SSHD=/usr/sbin/sshd
 
 mon_addrvec() { echo "[v2:${MON_IP[$1]}:3300,v1:${MON_IP[$1]}:6789]"; }
@@ -69,24 +73,28 @@ all_mon_ips() { local m; for m in "${MONS[@]}"; do echo "${MON_IP[$m]}"; done; }
 mon_pidf() { echo "$RUN_DIR/mon.$1.pid"; }
 mgr_pidf() { echo "$RUN_DIR/mgr.$MGR.pid"; }
 osd_pidf() { echo "$RUN_DIR/osd.$1.pid"; }
+mds_pidf() { echo "$RUN_DIR/mds.$1.pid"; }
 sshd_pidf() { echo "$SSH_DIR/run/sshd-$1.pid"; }
 sshd_conf() { echo "$SSH_DIR/sshd-$1.conf"; }
 
 mon_spec() { echo "mon.$1|$(mon_pidf "$1")|$BIN_MON"; }
 mgr_spec() { echo "mgr.$MGR|$(mgr_pidf)|$BIN_MGR"; }
 osd_spec() { echo "osd.$1|$(osd_pidf "$1")|$BIN_OSD"; }
+mds_spec() { echo "mds.$1|$(mds_pidf "$1")|$BIN_MDS"; }
 sshd_spec() { echo "sshd $1|$(sshd_pidf "$1")|$BIN_SSHD"; }
 
 mon_running() { ourpid "$(mon_pidf "$1")" "$BIN_MON" >/dev/null; }
 mgr_running() { ourpid "$(mgr_pidf)" "$BIN_MGR" >/dev/null; }
 osd_running() { ourpid "$(osd_pidf "$1")" "$BIN_OSD" >/dev/null; }
+mds_running() { ourpid "$(mds_pidf "$1")" "$BIN_MDS" >/dev/null; }
 sshd_running() { ourpid "$(sshd_pidf "$1")" "$BIN_SSHD" >/dev/null; }
 
 any_recorded_running() {
-  local m o ip
+  local m o d ip
   for m in "${MONS[@]}"; do mon_running "$m" && return 0; done
   for o in "${OSDS[@]}"; do osd_running "$o" && return 0; done
   mgr_running && return 0
+  for d in "${MDSS[@]}"; do mds_running "$d" && return 0; done
   for ip in $(all_mon_ips); do sshd_running "$ip" && return 0; done
   return 1
 }
@@ -112,14 +120,16 @@ cephc() { timeout 30 ceph -c "$CONF" --connect-timeout 10 "$@"; }
 
 status_json() { timeout 15 ceph -c "$CONF" --connect-timeout 8 status -f json 2>/dev/null; }
 
-# 0 if: HEALTH_OK, 3 mons in quorum, 3 OSDs up+in, mgr available, all PGs
-# active+clean.
+# 0 if: HEALTH_OK, 3 mons in quorum, 3 OSDs up+in, mgr available, both MDSs
+# up (standby, or holding a rank of a filesystem), all PGs active+clean.
 json_healthy() { # json
-  jq -e --argjson n "${#OSDS[@]}" --argjson q "${#MONS[@]}" '
+  jq -e --argjson n "${#OSDS[@]}" --argjson q "${#MONS[@]}" --argjson d "${#MDSS[@]}" '
     .health.status == "HEALTH_OK"
     and (.quorum_names | length) == $q
     and .osdmap.num_up_osds == $n and .osdmap.num_in_osds == $n
     and .mgrmap.available == true
+    and ((.fsmap["up:standby"] // 0)
+      + ([.fsmap.by_rank[]? | select(.status | startswith("up:"))] | length)) == $d
     and ([.pgmap.pgs_by_state[]? | select(.state_name != "active+clean")] | length) == 0
   ' <<<"$1" >/dev/null 2>&1
 }
@@ -195,6 +205,14 @@ pid file = $RUN_DIR/\$type.\$id.pid
 admin socket = $RUN_DIR/\$cluster-\$name.asok
 log file = $LOG_DIR/\$cluster-\$name.log
 
+[mds]
+mds data = $CEPH_DIR/mds/\$cluster-\$id
+keyring = \$mds_data/keyring
+public addr = 127.0.0.1
+pid file = $RUN_DIR/\$type.\$id.pid
+admin socket = $RUN_DIR/\$cluster-\$name.asok
+log file = $LOG_DIR/\$cluster-\$name.log
+
 [osd]
 osd data = $CEPH_DIR/osd/\$cluster-\$id
 keyring = \$osd_data/keyring
@@ -221,6 +239,11 @@ start_mgr() {
 start_osd() { # id
   osd_running "$1" && return 0
   start_bg "$(osd_pidf "$1")" "$LOG_DIR/osd.$1.out" "$BIN_OSD" -f -i "$1" -c "$CONF"
+}
+mds_keyring() { echo "$CEPH_DIR/mds/ceph-$1/keyring"; }
+start_mds() { # id
+  mds_running "$1" && return 0
+  start_bg "$(mds_pidf "$1")" "$LOG_DIR/mds.$1.out" "$BIN_MDS" -f -i "$1" -c "$CONF"
 }
 
 mon_in_quorum() { # id
@@ -259,9 +282,9 @@ check_ports_free() {
 }
 
 create_cluster() {
-  local fsid m o uuid id odir
+  local fsid m o d uuid id odir
   mkdir -p "$CEPH_DIR" "$RUN_DIR" "$LOG_DIR" "$CEPH_DIR/crash" "$CEPH_DIR/mon" \
-    "$CEPH_DIR/mgr" "$CEPH_DIR/osd"
+    "$CEPH_DIR/mgr" "$CEPH_DIR/osd" "$CEPH_DIR/mds"
   fsid="$(</proc/sys/kernel/random/uuid)"
   echo "$fsid" >"$FSID_FILE"
   write_conf "$fsid"
@@ -308,7 +331,15 @@ create_cluster() {
       { tail -n 20 "$LOG_DIR/osd.$o.mkfs.log" >&2; die "ceph-osd --mkfs $o failed"; }
     start_osd "$o"
   done
-  log "mgr.$MGR and osd.0-2 started"
+
+  # Standbys until a filesystem exists (the lab makes none).
+  for d in "${MDSS[@]}"; do
+    mkdir -p "$CEPH_DIR/mds/ceph-$d"
+    cephc auth get-or-create "mds.$d" mon 'allow profile mds' mgr 'allow profile mds' \
+      mds 'allow *' osd 'allow *' -o "$(mds_keyring "$d")" 2>/dev/null
+    start_mds "$d"
+  done
+  log "mgr.$MGR, osd.0-2 and mds.${MDSS[*]} started"
 }
 
 # ---------------------------------------------------------------- ssh
@@ -389,17 +420,19 @@ ssh_check() {
 
 # ---------------------------------------------------------------- commands
 all_running() {
-  local m o ip
+  local m o d ip
   [[ -f "$CONF" && -f "$FSID_FILE" ]] || return 1
   for m in "${MONS[@]}"; do mon_running "$m" || return 1; done
   mgr_running || return 1
   for o in "${OSDS[@]}"; do osd_running "$o" || return 1; done
+  for d in "${MDSS[@]}"; do mds_running "$d" || return 1; done
   for ip in $(all_mon_ips); do sshd_running "$ip" || return 1; done
 }
 
 stop_all() {
-  local m o ip specs=()
+  local m o d ip specs=()
   for ip in $(all_mon_ips); do specs+=("$(sshd_spec "$ip")"); done
+  for d in "${MDSS[@]}"; do specs+=("$(mds_spec "$d")"); done
   for o in "${OSDS[@]}"; do specs+=("$(osd_spec "$o")"); done
   specs+=("$(mgr_spec)")
   stop_pids "${specs[@]}"
@@ -419,7 +452,7 @@ banner() {
 }
 
 cmd_up() {
-  local t0=$SECONDS js m o ip
+  local t0=$SECONDS js m o d ip
   ensure_packages "$APT_LOG" "${PACKAGES[@]}"
   with_lock "$LOCK_FILE"
   # Fast path: every recorded daemon alive and the cluster healthy.
@@ -432,14 +465,17 @@ cmd_up() {
     fi
   fi
   # Repair path: OSDs (memstore: state lives in their memory) and config are
-  # intact, only mons / mgr / sshds are down or the cluster is settling.
+  # intact, only mons / mgr / MDSs / sshds are down or the cluster is settling.
+  # A cluster made before the lab had MDSs (no MDS keyring) is recreated.
   local repairable=1
   [[ -f "$CONF" && -f "$FSID_FILE" && -f "$SSH_DIR/sshd-127.0.0.11.conf" ]] || repairable=0
   for o in "${OSDS[@]}"; do osd_running "$o" || repairable=0; done
+  for d in "${MDSS[@]}"; do [[ -f "$(mds_keyring "$d")" ]] || repairable=0; done
   if ((repairable)); then
-    log "not (yet) healthy; starting any stopped mon/mgr/sshd and waiting"
+    log "not (yet) healthy; starting any stopped mon/mgr/mds/sshd and waiting"
     for m in "${MONS[@]}"; do start_mon "$m"; done
     start_mgr
+    for d in "${MDSS[@]}"; do start_mds "$d"; done
     for ip in $(all_mon_ips); do start_sshd "$ip"; done
     local rc=0
     wait_healthy 45 persistent || rc=$?
@@ -486,7 +522,7 @@ cmd_down() {
 }
 
 cmd_status() {
-  local m o ip pid rc=0
+  local m o d ip pid rc=0
   for m in "${MONS[@]}"; do
     if pid="$(ourpid "$(mon_pidf "$m")" "$BIN_MON")"; then
       echo "mon.$m (${MON_IP[$m]}): running (pid $pid)"
@@ -497,6 +533,10 @@ cmd_status() {
   for o in "${OSDS[@]}"; do
     if pid="$(ourpid "$(osd_pidf "$o")" "$BIN_OSD")"; then echo "osd.$o: running (pid $pid)"
     else echo "osd.$o: not running"; rc=1; fi
+  done
+  for d in "${MDSS[@]}"; do
+    if pid="$(ourpid "$(mds_pidf "$d")" "$BIN_MDS")"; then echo "mds.$d: running (pid $pid)"
+    else echo "mds.$d: not running"; rc=1; fi
   done
   for ip in $(all_mon_ips); do
     if pid="$(ourpid "$(sshd_pidf "$ip")" "$BIN_SSHD")"; then echo "sshd $ip:$SSH_PORT: running (pid $pid)"

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientCaps, clientDeleteScript, clientEnsureScript } from "../../components/ceph-client";
+import { clientDeleteScript, clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
 import { erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { userKeyScript } from "../../components/ceph-user-key";
 import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
@@ -84,8 +84,8 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
     const name = uniqueName("tuser");
     const pool = uniqueName("tcaps");
     t.teardown(() => ceph("auth", "rm", `client.${name}`));
-    const digest1 = (await onMon(clientEnsureScript({ name, pools: [pool] }))).trim();
-    const digest2 = (await onMon(clientEnsureScript({ name, pools: [pool] }))).trim();
+    const digest1 = (await onMon(clientEnsureScript({ name, caps: rbdClientCaps([pool]) }))).trim();
+    const digest2 = (await onMon(clientEnsureScript({ name, caps: rbdClientCaps([pool]) }))).trim();
     const key = ceph("auth", "get-key", `client.${name}`).trim();
     t.regex(key, /^[A-Za-z0-9+/]+=*$/);
     // The digest of the key, never the key: a failed command's stdout lands in the provider's error.
@@ -93,9 +93,9 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
     t.false(digest1.includes(key));
     t.is(digest2, digest1, "a rerun must not rotate the key");
     const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
-    t.deepEqual(caps(), clientCaps([pool]));
-    t.is((await onMon(clientEnsureScript({ name, pools: [`${pool}-b`] }))).trim(), digest1, "a caps change keeps the key");
-    t.deepEqual(caps(), clientCaps([`${pool}-b`]));
+    t.deepEqual(caps(), rbdClientCaps([pool]));
+    t.is((await onMon(clientEnsureScript({ name, caps: rbdClientCaps([`${pool}-b`]) }))).trim(), digest1, "a caps change keeps the key");
+    t.deepEqual(caps(), rbdClientCaps([`${pool}-b`]));
     t.is(ceph("auth", "get-key", `client.${name}`).trim(), key, "a caps change keeps the key");
     // What CephUserKey reads afterwards is the key itself, matching the digest.
     t.is((await onMon(userKeyScript(`client.${name}`))).trim(), key);
@@ -103,9 +103,9 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
 
 test.serial("user delete removes the user and is safe to repeat", async (t) => {
     const name = uniqueName("tuser");
-    await onMon(clientEnsureScript({ name, pools: ["x"] }));
-    await onMon(clientDeleteScript({ name, pools: ["x"] }));
-    await onMon(clientDeleteScript({ name, pools: ["x"] }));
+    await onMon(clientEnsureScript({ name, caps: rbdClientCaps(["x"]) }));
+    await onMon(clientDeleteScript({ name, caps: rbdClientCaps(["x"]) }));
+    await onMon(clientDeleteScript({ name, caps: rbdClientCaps(["x"]) }));
     t.false(ceph("auth", "ls").includes(`client.${name}`));
 });
 
@@ -173,8 +173,8 @@ test.serial("one user's caps name both pools: it makes, writes and reads an imag
     const ec = { name: data, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" as const, owner: OWNER };
     await onMon(poolEnsureScript({ name: meta, deletionPolicy: "delete", owner: OWNER }));
     await onMon(poolEnsureScript(ec));
-    await onMon(clientEnsureScript({ name: user, pools: [data, meta] }));
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${user}`)[0].caps, clientCaps([data, meta]));
+    await onMon(clientEnsureScript({ name: user, caps: rbdClientCaps([data, meta]) }));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${user}`)[0].caps, rbdClientCaps([data, meta]));
     const key = ceph("auth", "get-key", `client.${user}`).trim();
 
     // What ceph-csi does for a class with a dataPool, with the user's key alone: make the image with

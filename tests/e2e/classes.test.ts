@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientCaps } from "../../components/ceph-client";
+import { rbdClientCaps } from "../../components/ceph-client";
 import { erasureCodeProfile } from "../../components/ceph-pool";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/stack";
@@ -115,7 +115,7 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     t.like(bulk.parameters, { pool: POOL, dataPool: EC, imageFeatures: "layering,exclusive-lock,object-map,fast-diff,deep-flatten" });
     t.like(kubectlJson("get", "storageclass", SOLO).parameters, { pool: OTHER });
     t.true(poolDetail(EC).flags_names.split(",").includes("ec_overwrites"));
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, clientCaps([POOL, EC, OTHER].sort()));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, rbdClientCaps([POOL, EC, OTHER].sort()));
 
     // With the key from Kubernetes alone, what ceph-csi does for the bulk class: make the image with
     // the class's features and its data in the erasure-coded pool, then resize, snapshot, clone,
@@ -150,11 +150,11 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     const refused = await t.throwsAsync(stack.up(quiet));
     t.regex(refused!.message, new RegExp(`kube-ceph:pools no longer declares "${OTHER}", which still holds RBD data: ${OTHER}: image kept-${id}[,.]`));
     t.truthy(kubectlJson("get", "storageclass", SOLO), "nothing changed: the class is still there");
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, clientCaps([POOL, EC, OTHER].sort()));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, rbdClientCaps([POOL, EC, OTHER].sort()));
     rbd("rm", `${OTHER}/kept-${id}`);
     t.is((await stack.up(quiet)).summary.result, "succeeded");
     t.false(poolExists(OTHER));
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, clientCaps([POOL, EC].sort()));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, rbdClientCaps([POOL, EC].sort()));
 
     // The bulk class and its data pool leave together while an image's data is in it: refused
     // the same way, and the image stays readable.
@@ -203,7 +203,7 @@ test.serial("tenants: each rados namespace's keys, read back from Kubernetes, do
     }
     const csiConfig = () => JSON.parse(kubectlJson("get", "configmap", "-n", "ceph-csi-operator-system", "ceph-csi-config").data["config.json"]) as { clusterID: string; rbd?: { radosNamespace?: string } }[];
     await waitFor(() => csiConfig().some((c) => c.clusterID === `${fsid}-team-a` && c.rbd?.radosNamespace === "team-a"), 120, () => JSON.stringify(csiConfig()));
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-team-a`)[0].caps, clientCaps([data, pool].sort(), "team-a"));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-team-a`)[0].caps, rbdClientCaps([data, pool].sort(), "team-a"));
 
     const tenantKey = (tenant: string) => {
         const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-${tenant}-csi-rbd`);

@@ -1,7 +1,7 @@
 // The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
-import { clientCaps } from "../../components/ceph-client";
+import { rbdClientCaps } from "../../components/ceph-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
@@ -136,7 +136,7 @@ test.serial("a new pool name on a live stack is refused naming both pools, and g
     t.is(up.summary.resourceChanges?.delete, undefined, JSON.stringify(up.summary.resourceChanges));
     t.is(up.outputs.pool.value, newPool);
     t.true(poolExists(newPool));
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${String(config.client.name)}`)[0].caps, clientCaps([newPool]));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${String(config.client.name)}`)[0].caps, rbdClientCaps([newPool]));
 });
 
 test.serial("on Kubernetes 1.36 the legacy kinds are refused before any change, naming the server version and the csi kind", async (t) => {

@@ -4,7 +4,7 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { clientCaps } from "../../components/ceph-client";
+import { rbdClientCaps } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
@@ -64,7 +64,7 @@ test.serial("up creates the pool, the user, the Secret, the driver and the class
     t.is(pool.pg_num_target, 8);
     t.deepEqual(Object.keys(pool.application_metadata), ["rbd"]);
     t.is(pool.application_metadata.rbd[OWNER_KEY], `organization.kube-ceph.${STACK}`);
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps([POOL]));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, rbdClientCaps([POOL]));
     const key = ceph("auth", "get-key", `client.${CLIENT}`).trim();
     const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${CLIENT}-csi-rbd`);
     t.is(Buffer.from(secret.data.userKey, "base64").toString(), key);

@@ -10,7 +10,7 @@ import { PROFILE_FINALIZER, driverWorkloads } from "../../components/ceph-csi-re
 import { OPERATOR_DEPLOYMENT } from "../../components/ceph-csi-operator";
 import { defaultImage } from "../../components/images";
 import { madeForDriver } from "../../components/operator-leftovers";
-import { imageSetData } from "../../components/rbd-driver";
+import { imageSetData } from "../../components/ceph-csi-driver";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS } from "../../lab/lab";
 import { cleanupStack, kubectlJson, quiet } from "../lab";

@@ -6,7 +6,7 @@ import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { clientCaps } from "../../components/ceph-client";
+import { rbdClientCaps } from "../../components/ceph-client";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolExists, quiet } from "../lab";
@@ -123,7 +123,7 @@ test.serial("up: the Secrets in a namespace that exists, the write-up's class pa
         userSecretNamespace: NAMESPACE,
     });
     // The class names only the least-privilege user, so that user's key made the image.
-    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, clientCaps([POOL]));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${CLIENT}`)[0].caps, rbdClientCaps([POOL]));
 
     const claim = kubectlJson("get", "pvc", "-n", "default", "ceph-test-claim");
     t.is(claim.status.phase, "Bound");

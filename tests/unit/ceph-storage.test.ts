@@ -77,7 +77,7 @@ test.serial("previousNames become aliases to the top level of the stack, each ch
 test.serial("a snapshot class on a provisioner other than ceph-csi is refused, naming the instance and the kind", async (t) => {
     const error = await t.throwsAsync(runDeclarations(async () => {
         const args = storageArgs(1, monHost(), { kind: "in-tree", namespace: "kube-system" });
-        new CephStorage("legacy", { ...args, storageClasses: [{ ...args.storageClasses[0], snapshotClass: true }] });
+        new CephStorage("legacy", { ...args, storageClasses: [{ ...(args.storageClasses[0] as RbdClassSpec), snapshotClass: true }] });
         return {};
     }));
     t.regex(error!.message, /CephStorage legacy: only ceph-csi takes snapshots, so the in-tree kind gets no snapshotClass \(class class-1\)/);

@@ -2,7 +2,7 @@
 // under mocks: a pool per entry, one user for all of them, a class per entry, a guard per pool
 // that classes put images in; and the names a one-class stack's pool and class keep.
 import test from "ava";
-import { clientCaps } from "../../components/ceph-client";
+import { rbdClientCaps } from "../../components/ceph-client";
 import { erasureCodeProfile } from "../../components/ceph-pool";
 import { baseConfig, byType, declaredBefore, fakeReader, healthyCeph, runProgram, unwrap } from "../harness";
 
@@ -34,7 +34,7 @@ test.serial("a pool per entry (the erasure-coded one with its profile), one user
     t.notRegex(commands.find((c) => c.name === "kube-ceph-pool-rbd-pool")!.inputs.create, /EC_/);
 
     const user = commands.find((c) => c.name === "kube-ceph-client-user")!;
-    const caps = clientCaps(["ec", "fast", "rbd"]);
+    const caps = rbdClientCaps(["ec", "fast", "rbd"]);
     t.regex(user.inputs.create, new RegExp(`OSD_CAPS='${caps.osd}'`));
     t.is(caps.osd, "profile rbd pool=ec, profile rbd pool=fast, profile rbd pool=rbd");
     // One user, so one Secret for every class.

@@ -9,7 +9,7 @@ import { missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, Workloa
 import { OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
 import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
-import { imageSetData } from "../../components/rbd-driver";
+import { imageSetData } from "../../components/ceph-csi-driver";
 import { baseConfig, byType, declaredBefore, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 /** A small install.yaml of the published shape: a namespace, a CRD with a `default`, the operator Deployment. */

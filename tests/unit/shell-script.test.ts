@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientEnsureScript } from "../../components/ceph-client";
+import { clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
 import { poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
 import { remoteScript } from "../../components/shell-script";
@@ -51,8 +51,8 @@ test("the Ceph scripts quote hostile names even though config validation would r
             poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value }),
             poolEnsureScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
             poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
-            clientEnsureScript({ name: value, pools: [value, value] }),
-            clientEnsureScript({ name: value, pools: [value], namespace: value }),
+            clientEnsureScript({ name: value, caps: rbdClientCaps([value, value]) }),
+            clientEnsureScript({ name: value, caps: rbdClientCaps([value], value) }),
             rbdNamespaceEnsureScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
             rbdNamespaceDeleteScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
         ];
