@@ -8,12 +8,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
 import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
-import { ImageFeature, KubeCephConfig, ProvisionerKind, readStackConfig } from "./components/config";
+import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
 import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { checkHealth, checkKernels, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -53,8 +53,18 @@ function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operator
     }
 }
 
+/** The RBD classes of the config. */
+function rbdClasses(config: KubeCephConfig): RbdClassConfig[] {
+    return config.storageClasses.filter((c): c is RbdClassConfig => c.type === "rbd");
+}
+
+/** Whether the stack has CephFS filesystems (which its CephFS classes name). */
+function hasCephfs(config: KubeCephConfig): boolean {
+    return Object.keys(config.filesystems).length > 0;
+}
+
 /** The image features nodes' kernels must map: every krbd class's (rbd-nbd maps in user space). */
-function kernelImageFeatures(classes: KubeCephConfig["storageClasses"]): ImageFeature[] {
+function kernelImageFeatures(classes: RbdClassConfig[]): ImageFeature[] {
     return [...new Set(classes.filter((c) => c.mounter !== "rbd-nbd").flatMap((c) => c.imageFeatures))];
 }
 
@@ -76,14 +86,15 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         health: config.preflight.health !== "off",
         tunables: config.preflight.kernels === "check",
         mgrModules: config.provisioner.kind === "csi" && config.preflight.health !== "off",
+        mdsMap: hasCephfs(config),
         userKey: `client.${config.client.name}`,
     };
-    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules;
+    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap;
     const kubernetesRequest = {
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
-        snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
+        snapshotCrds: rbdClasses(config).some((c) => c.snapshotClass),
         kubeconfig,
     };
     const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds;
@@ -134,15 +145,18 @@ export = async (reader: LiveReader = liveReader) => {
             checkHealth(config.preflight.health, live.ceph.health);
         }
         if (live.ceph?.mgrModules !== undefined) {
-            checkMgrModules(RBD_MGR_MODULES, live.ceph.mgrModules);
+            checkMgrModules(hasCephfs(config) ? [...RBD_MGR_MODULES, ...CEPHFS_MGR_MODULES] : RBD_MGR_MODULES, live.ceph.mgrModules);
+        }
+        if (live.ceph?.mdsMap !== undefined) {
+            checkMds(Object.keys(config.filesystems).sort(), live.ceph.mdsMap);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
-        if (config.storageClasses.some((c) => c.snapshotClass)) {
+        if (rbdClasses(config).some((c) => c.snapshotClass)) {
             checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? []);
         }
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
             const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
-            checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(config.storageClasses)));
+            checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(rbdClasses(config))));
         }
     } catch (error) {
         throw preflightFailure(error);
@@ -201,7 +215,9 @@ export = async (reader: LiveReader = liveReader) => {
         clusterId,
         monitors,
         pools: config.pools,
-        storageClasses: config.storageClasses.map(({ type: _rbd, ...spec }) => spec),
+        // RBD classes as the previous release passed them (without their type), CephFS ones typed.
+        storageClasses: config.storageClasses.map((c) => (c.type === "cephfs" ? c : (({ type: _rbd, ...spec }) => spec)(c))),
+        filesystems: config.filesystems,
         // The one-class form's pool and class, or the ones a one-class stack had before it moved to
         // the many-class form: they keep the names that form gave them.
         oneClass: config.form === "one-class"
@@ -233,5 +249,6 @@ export = async (reader: LiveReader = liveReader) => {
         [STORAGE_CLASS_OUTPUT]: storage.storageClassName,
         // Only the many-class form writes these: a one-class stack's outputs stay as they were.
         ...(config.form === "many" ? { [STORAGE_CLASSES_OUTPUT]: storage.storageClassNames, [POOLS_OUTPUT]: storage.poolOrigins } : {}),
+        ...(Object.keys(config.filesystems).length > 0 ? { filesystems: storage.filesystemOrigins } : {}),
     };
 };

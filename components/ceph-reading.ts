@@ -48,8 +48,18 @@ export interface CephReading {
     mgrModules?: string[];
     /** The requested user's key, when that user exists; handle it as a secret. */
     userKey?: string;
+    /** The MDS map: each filesystem's active MDS count, and the standby MDS daemons. */
+    mdsMap?: MdsMap;
     /** For each pool asked about that exists: up to 5 of its RBD objects (`<namespace>/<object>`); empty when it holds none. */
     poolData?: Record<string, string[]>;
+}
+
+/** What `ceph fs dump` says about who serves the filesystems. */
+export interface MdsMap {
+    /** Each filesystem's name, with how many of its MDS ranks are up:active. */
+    active: Record<string, number>;
+    /** MDS daemons standing by, free to take a new filesystem. */
+    standbys: number;
 }
 
 export interface CephReadRequest {
@@ -58,6 +68,8 @@ export interface CephReadRequest {
     tunables: boolean;
     /** Read which mgr modules are on (ceph-csi needs some). */
     mgrModules?: boolean;
+    /** Read the MDS map (CephFS filesystems need an MDS). */
+    mdsMap?: boolean;
     /** A user (`client.<name>`) whose key to read too, if it exists. */
     userKey?: string;
     /** Pools to look into for RBD data (images' ids, headers and data objects), in every namespace. */
@@ -87,6 +99,9 @@ export function cephReadScript(request: CephReadRequest): string {
     }
     if (request.mgrModules) {
         jobs.push(["modules", "ceph mgr module ls -f json"]);
+    }
+    if (request.mdsMap) {
+        jobs.push(["fsmap", "ceph fs dump -f json 2>/dev/null"]);
     }
     const poolData = request.poolData ?? [];
     if (poolData.length > 0) {
@@ -219,6 +234,18 @@ export function parseMgrModules(report: unknown): string[] {
     return [...new Set([...alwaysOn, ...(raw.enabled_modules ?? [])])].sort();
 }
 
+/** Active MDS ranks per filesystem and the standby count, from `ceph fs dump -f json`. */
+export function parseMdsMap(report: unknown): MdsMap {
+    const raw = report as { standbys?: unknown[]; filesystems?: { mdsmap?: { fs_name?: string; info?: Record<string, { state?: string }> } }[] };
+    const active: Record<string, number> = {};
+    for (const fs of raw.filesystems ?? []) {
+        if (fs.mdsmap?.fs_name !== undefined) {
+            active[fs.mdsmap.fs_name] = Object.values(fs.mdsmap.info ?? {}).filter((mds) => mds.state === "up:active").length;
+        }
+    }
+    return { active, standbys: (raw.standbys ?? []).length };
+}
+
 /** CRUSH feature requirements from `ceph osd crush show-tunables -f json`. */
 export function parseTunables(report: unknown): CrushTunables {
     const raw = report as Record<string, unknown>;
@@ -249,6 +276,9 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
     }
     if (request.mgrModules) {
         reading.mgrModules = parseMgrModules(sections.modules);
+    }
+    if (request.mdsMap) {
+        reading.mdsMap = parseMdsMap(sections.fsmap);
     }
     if ((request.poolData ?? []).length > 0) {
         reading.poolData = sections.pooldata as Record<string, string[]>;

@@ -151,7 +151,16 @@ const clientSchema = z.strictObject({
         .default("kube"),
 });
 
-/** What every StorageClass says besides where its volumes go: the fields the one-class form and the list share. */
+/** What every StorageClass says, RBD or CephFS, besides where its volumes go. */
+const commonClassFields = {
+    reclaimPolicy: z.enum(["Delete", "Retain"], { error: "must be one of Delete, Retain" }).default("Delete"),
+    allowVolumeExpansion: z.boolean({ error: "must be true or false" }).default(true),
+    volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"], { error: "must be one of Immediate, WaitForFirstConsumer" }).default("Immediate"),
+    mountOptions: z.array(z.string().regex(/^[A-Za-z0-9_=,.-]+$/, { error: "must be a mount option such as discard" })).default([]),
+    isDefault: z.boolean({ error: "must be true or false" }).default(false),
+};
+
+/** What every RBD StorageClass says besides where its images go: the fields the one-class form and the list share. */
 const classFields = {
     fsType: z.enum(["ext4", "xfs"], { error: "must be one of ext4, xfs" }).default("ext4"),
     // ceph-csi and its examples write "layering,exclusive-lock"; a list is accepted too, and both become one list.
@@ -163,11 +172,7 @@ const classFields = {
             .refine((f) => !f.includes("object-map") || f.includes("exclusive-lock"), { error: "object-map requires exclusive-lock" })
             .refine((f) => !f.includes("fast-diff") || f.includes("object-map"), { error: "fast-diff requires object-map" }),
     ).default(["layering"]),
-    reclaimPolicy: z.enum(["Delete", "Retain"], { error: "must be one of Delete, Retain" }).default("Delete"),
-    allowVolumeExpansion: z.boolean({ error: "must be true or false" }).default(true),
-    volumeBindingMode: z.enum(["Immediate", "WaitForFirstConsumer"], { error: "must be one of Immediate, WaitForFirstConsumer" }).default("Immediate"),
-    mountOptions: z.array(z.string().regex(/^[A-Za-z0-9_=,.-]+$/, { error: "must be a mount option such as discard" })).default([]),
-    isDefault: z.boolean({ error: "must be true or false" }).default(false),
+    ...commonClassFields,
     // A VolumeSnapshotClass for the class (csi kind): the cluster needs the snapshot CRDs, which preflight checks.
     snapshotClass: z.boolean({ error: "must be true or false" }).default(false),
 };
@@ -199,11 +204,12 @@ const poolsSchema = z.record(
     { error: "must be a map from pool name to {pgNum?, replicas?, erasureCoded?: {k, m, failureDomain?}, deletionPolicy?}" },
 );
 
+const className = z.string({ error: "is required: the StorageClass's name" }).regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" });
+
 /** One RBD StorageClass of kube-ceph:storageClasses. */
 const rbdClassSchema = z.strictObject({
-    name: z.string({ error: "is required: the StorageClass's name" }).regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }),
-    // CephFS classes come with the CephFS driver; until then every class is RBD.
-    type: z.literal("rbd", { error: "must be rbd: kube-ceph does not make CephFS classes yet" }).default("rbd"),
+    name: className,
+    type: z.literal("rbd").default("rbd"),
     pool: z.string({ error: "is required: the kube-ceph:pools entry the class's images go into" }).regex(CEPH_NAME, { error: "must be a pool name declared in kube-ceph:pools" }),
     // Where the images' data goes (an erasure-coded pool, usually); their headers and metadata stay in pool.
     dataPool: z.string().regex(CEPH_NAME, { error: "must be a pool name declared in kube-ceph:pools" }).optional(),
@@ -215,6 +221,35 @@ const rbdClassSchema = z.strictObject({
     mapOptions: z.string().regex(/^[A-Za-z0-9_=,.:;-]+$/, { error: "must be ceph-csi's mapOptions, such as krbd:lock_on_read,queue_depth=1024" }).optional(),
     ...classFields,
 });
+
+/** One CephFS StorageClass of kube-ceph:storageClasses (ReadWriteMany). */
+const cephfsClassSchema = z.strictObject({
+    name: className,
+    type: z.literal("cephfs"),
+    filesystem: z.string({ error: "is required: the kube-ceph:filesystems entry the class's volumes are made in" }).regex(CEPH_NAME, { error: "must be a filesystem name declared in kube-ceph:filesystems" }),
+    // ceph-csi's own default group; each group gets users, Secrets and a clusterID of its own.
+    subvolumeGroup: z.string().regex(DNS_LABEL, { error: "must be a subvolume group name kube-ceph can also use in Kubernetes names: lowercase letters, digits and '-', at most 63 characters" }).default("csi"),
+    // The kernel client or ceph-fuse; unset, ceph-csi picks.
+    mounter: z.enum(["kernel", "fuse"], { error: "must be one of kernel, fuse" }).optional(),
+    ...commonClassFields,
+});
+
+/** A class of either type; without `type` it is RBD. */
+const classSchema = z.preprocess(
+    (value) => (value !== null && typeof value === "object" && !Array.isArray(value) && (value as { type?: unknown }).type === undefined ? { ...value, type: "rbd" } : value),
+    z.discriminatedUnion("type", [rbdClassSchema, cephfsClassSchema], { error: "must have type rbd (the default) or cephfs" }),
+);
+
+/** One CephFS filesystem of kube-ceph:filesystems; its name is the map's key. */
+const filesystemEntrySchema = z.strictObject({
+    deletionPolicy: z.enum(["retain", "delete"], { error: "must be one of retain, delete" }).default("retain"),
+});
+
+const filesystemsSchema = z.record(
+    z.string().regex(CEPH_NAME, { error: "must be a CephFS filesystem name: letters, digits, '_', '.', '-', starting with a letter or digit, at most 63 characters" }),
+    filesystemEntrySchema,
+    { error: "must be a map from filesystem name to {deletionPolicy?}" },
+);
 
 const imagesSchema = z.strictObject(
     Object.fromEntries(IMAGE_KEYS.map((k) => [k, z.string().regex(IMAGE, { error: "must be a container image reference such as registry.example/org/name:tag" }).optional()])) as
@@ -266,8 +301,9 @@ const schemas = {
     smokeTest: smokeTestSchema.prefault({}),
     // The many-class form; unset, pool and storageClass above make the one class.
     pools: poolsSchema.optional(),
-    storageClasses: z.array(rbdClassSchema, { error: "must be a list of StorageClasses, each {name, type: rbd, pool, ...}" })
+    storageClasses: z.array(classSchema, { error: "must be a list of StorageClasses, each {name, type: rbd, pool, ...} or {name, type: cephfs, filesystem, ...}" })
         .min(1, { error: "must list at least one StorageClass" }).optional(),
+    filesystems: filesystemsSchema.optional(),
 };
 
 export type CephHost = { host: string; port: number; user: string; hostKey?: string };
@@ -283,13 +319,18 @@ export interface KubeCephConfig {
     /** Every pool, by name: kube-ceph:pools, or the one kube-ceph:pool. */
     pools: Record<string, PoolConfig>;
     /** Every StorageClass: kube-ceph:storageClasses, or the one of kube-ceph:pool and kube-ceph:storageClass. */
-    storageClasses: RbdClassConfig[];
+    storageClasses: ClassConfig[];
+    /** Every CephFS filesystem, by name (kube-ceph:filesystems; none in the one-class form). */
+    filesystems: Record<string, FilesystemConfig>;
     /** Which form the stack uses: the one-class keys (pool, storageClass) or the lists (pools, storageClasses). */
     form: "one-class" | "many";
 }
 
 export type PoolConfig = z.infer<typeof poolEntrySchema>;
 export type RbdClassConfig = z.infer<typeof rbdClassSchema>;
+export type CephfsClassConfig = z.infer<typeof cephfsClassSchema>;
+export type ClassConfig = RbdClassConfig | CephfsClassConfig;
+export type FilesystemConfig = z.infer<typeof filesystemEntrySchema>;
 
 /**
  * The values Pulumi.yaml gives kube-ceph:pool and kube-ceph:storageClass when a stack leaves
@@ -427,6 +468,7 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
     return {
         pools: many ? parsed.pools : { [pool.name]: withoutUnset({ pgNum: pool.pgNum, replicas: pool.replicas, deletionPolicy: pool.deletionPolicy }) },
         storageClasses: many ? parsed.storageClasses : [{ ...storageClass, type: "rbd", pool: pool.name }],
+        filesystems: parsed.filesystems ?? {},
         form: many ? "many" : "one-class",
         ceph: { ...ceph, hosts: ceph.hosts.map(normaliseHost) },
         preflight: parsed.preflight,
@@ -599,6 +641,9 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     const problem = (key: string, value: unknown, allowed: string) => problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, allowed });
     const many = raw.pools !== undefined || raw.storageClasses !== undefined;
     if (!many) {
+        if (raw.filesystems !== undefined) {
+            problem("filesystems", raw.filesystems, "must be left unset without kube-ceph:storageClasses: only a class of that list (type cephfs) can use a filesystem");
+        }
         return problems;
     }
     for (const key of ["pool", "storageClass"] as const) {
@@ -614,7 +659,7 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
         problem("storageClasses", undefined, "is required with kube-ceph:pools: list the classes that use the pools, e.g. [{\"name\": \"fast\", \"pool\": \"rbd\"}]");
     }
     const pools = parsed.pools as Record<string, PoolConfig> | undefined;
-    const classes = parsed.storageClasses as RbdClassConfig[] | undefined;
+    const classes = parsed.storageClasses as ClassConfig[] | undefined;
     if (pools !== undefined) {
         for (const [name, pool] of Object.entries(pools)) {
             if (pool.erasureCoded !== undefined && pool.replicas !== undefined) {
@@ -625,12 +670,8 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     if (pools === undefined || classes === undefined) {
         return problems;
     }
-    const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
-    const seen = new Map<string, number>();
-    let defaultClass: number | undefined;
-    classes.forEach((cls, index) => {
-        const at = `storageClasses[${index}]`;
-        const declared = Object.keys(pools).sort().join(", ");
+    const declared = Object.keys(pools).sort().join(", ");
+    const classPoolProblems = (cls: RbdClassConfig, at: string) => {
         if (!(cls.pool in pools)) {
             problem(`${at}.pool`, cls.pool, `must be a pool declared in kube-ceph:pools (declared: ${declared})`);
         } else if (pools[cls.pool].erasureCoded !== undefined) {
@@ -640,6 +681,32 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
             problem(`${at}.dataPool`, cls.dataPool, `must be a pool declared in kube-ceph:pools (declared: ${declared})`);
         } else if (cls.dataPool !== undefined && cls.dataPool === cls.pool) {
             problem(`${at}.dataPool`, cls.dataPool, "must differ from the class's pool, or be left unset to keep the data with the metadata");
+        }
+    };
+    const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
+    const filesystems = (parsed.filesystems ?? {}) as Record<string, FilesystemConfig>;
+    const seen = new Map<string, number>();
+    let defaultClass: number | undefined;
+    const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
+    const operatorInstall = provisioner === undefined || (provisioner.kind === "csi" && (provisioner.install ?? "operator") === "operator");
+    classes.forEach((cls, index) => {
+        const at = `storageClasses[${index}]`;
+        if (cls.type === "cephfs") {
+            if (index === 0) {
+                problem(`${at}.type`, cls.type, "must be rbd for the first class: it is the smoke test's, and a stack of CephFS classes only is not supported yet; list an RBD class first");
+            }
+            if (!(cls.filesystem in filesystems)) {
+                problem(`${at}.filesystem`, cls.filesystem, `must be a filesystem declared in kube-ceph:filesystems (declared: ${Object.keys(filesystems).sort().join(", ") || "none"})`);
+            }
+            if (!operatorInstall) {
+                problem(`${at}.type`, cls.type, "must be rbd unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the operator runs the CephFS driver");
+            }
+        } else {
+            classPoolProblems(cls, at);
+            if (cls.radosNamespace !== undefined && !operatorInstall) {
+                problem(`${at}.radosNamespace`, cls.radosNamespace, "must be left unset unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the tenant's ClientProfile is what carries its namespace");
+            }
+            problems.push(...legacyClassProblems(at, cls, kind));
         }
         if (seen.has(cls.name)) {
             problem(`${at}.name`, cls.name, `duplicates kube-ceph:storageClasses[${seen.get(cls.name)}].name; every StorageClass needs its own name`);
@@ -651,11 +718,6 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
             }
             defaultClass ??= index;
         }
-        const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
-        if (cls.radosNamespace !== undefined && provisioner !== undefined && (provisioner.kind !== "csi" || (provisioner.install ?? "operator") !== "operator")) {
-            problem(`${at}.radosNamespace`, cls.radosNamespace, "must be left unset unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the tenant's ClientProfile is what carries its namespace");
-        }
-        problems.push(...legacyClassProblems(at, cls, kind));
     });
     return problems;
 }

@@ -4,7 +4,7 @@
 // tested on its own.
 import * as semver from "semver";
 import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
-import type { CephHealth, CrushTunables, Monitor } from "./ceph-reading";
+import type { CephHealth, CrushTunables, MdsMap, Monitor } from "./ceph-reading";
 import type { KubernetesNode } from "./kubernetes-reader";
 
 /** Thrown when a preflight check refuses the run; the message says what to do. */
@@ -144,6 +144,30 @@ export function checkKernels(nodes: KubernetesNode[], requirements: KernelRequir
 
 /** The mgr modules ceph-csi's RBD driver calls: rbd_support runs its image tasks (flatten, trash removal). */
 export const RBD_MGR_MODULES = ["rbd_support"];
+
+/** The mgr module ceph-csi's CephFS driver makes and removes subvolumes through. */
+export const CEPHFS_MGR_MODULES = ["volumes"];
+
+/**
+ * Refuses filesystems no MDS can serve: an existing one without an active MDS (its volumes
+ * could not be mounted), or more new ones than standby MDS daemons to take them (the create
+ * would leave a filesystem offline).
+ */
+export function checkMds(filesystems: string[], mdsMap: MdsMap): void {
+    const inactive = filesystems.filter((fs) => fs in mdsMap.active && mdsMap.active[fs] === 0);
+    const created = filesystems.filter((fs) => !(fs in mdsMap.active));
+    const problems: string[] = [];
+    if (inactive.length > 0) {
+        problems.push(`filesystem${inactive.length > 1 ? "s" : ""} ${inactive.join(", ")} ha${inactive.length > 1 ? "ve" : "s"} no active MDS (see ceph fs status); bring an MDS up for it`);
+    }
+    if (created.length > mdsMap.standbys) {
+        problems.push(`kube-ceph would create ${created.length} filesystem(s) (${created.join(", ")}), but ${mdsMap.standbys} MDS daemon(s) stand by to serve them; ` +
+            "start one more MDS per new filesystem (with cephadm: ceph orch apply mds <filesystem>), or adopt an existing filesystem");
+    }
+    if (problems.length > 0) {
+        throw new PreflightError(`${problems.join("; ")}. Nothing was changed.`);
+    }
+}
 
 /** Refuses a cluster whose mgr does not run a module ceph-csi needs, naming the command that turns it on. */
 export function checkMgrModules(required: string[], on: string[]): void {

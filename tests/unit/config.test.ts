@@ -2,7 +2,7 @@ import test from "ava";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, parseConfig, PROJECT_DEFAULTS } from "../../components/config";
+import { ConfigError, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
 import { FAKE_SSH_KEY, byType, baseConfig, declaredBefore, runProgram } from "../harness";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -51,7 +51,7 @@ test("the many-class form: pools by name, classes in order, each with the common
         rbd: { replicas: 3, deletionPolicy: "retain" },
         ec: { erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" },
     });
-    t.deepEqual(config.storageClasses.map((c) => [c.name, c.pool, c.dataPool, c.imageFeatures.join(","), c.mounter, c.reclaimPolicy]), [
+    t.deepEqual((config.storageClasses as RbdClassConfig[]).map((c) => [c.name, c.pool, c.dataPool, c.imageFeatures.join(","), c.mounter, c.reclaimPolicy]), [
         ["fast", "rbd", undefined, "layering", undefined, "Delete"],
         ["big", "rbd", "ec", "layering,exclusive-lock", "rbd-nbd", "Delete"],
     ]);
@@ -155,7 +155,16 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["two classes of one name", (c) => Object.assign(c, many(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "fast", pool: "rbd", dataPool: "ec" }] }), "kube-ceph:storageClasses[1].name", /duplicates kube-ceph:storageClasses\[0\]\.name/],
     ["two default classes", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", isDefault: true }, { name: "b", pool: "rbd", isDefault: true }] }), "kube-ceph:storageClasses[1].isDefault", /already the default class/],
     ["a class without a name", (c) => Object.assign(c, many(), { storageClasses: [{ pool: "rbd" }] }), "kube-ceph:storageClasses[0].name", /required/],
-    ["a CephFS class (not yet)", (c) => Object.assign(c, many(), { storageClasses: [{ name: "shared", type: "cephfs", pool: "rbd" }] }), "kube-ceph:storageClasses[0].type", /does not make CephFS classes yet/],
+    ["a class of an unknown type", (c) => Object.assign(c, many(), { storageClasses: [{ name: "shared", type: "nfs", pool: "rbd" }] }), "kube-ceph:storageClasses[0].type", /rbd \(the default\) or cephfs/],
+    ["a CephFS class naming an undeclared filesystem", (c) => Object.assign(c, withCephfs(), { filesystems: { other: {} } }), "kube-ceph:storageClasses[2].filesystem", /declared in kube-ceph:filesystems \(declared: other\)/],
+    ["a CephFS class first", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }] }), "kube-ceph:storageClasses[0].type", /must be rbd for the first class/],
+    ["a CephFS class with the manifests install", (c) => Object.assign(c, withCephfs(), { provisioner: { install: "manifests" } }), "kube-ceph:storageClasses[2].type", /through ceph-csi-operator/],
+    ["a CephFS class with an RBD pool", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", pool: "rbd" }] }), "kube-ceph:storageClasses[1].pool", /not a known key/],
+    ["subvolumeGroup with an underscore", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "team_a" }] }), "kube-ceph:storageClasses[1].subvolumeGroup", /lowercase letters, digits and '-'/],
+    ["CephFS mounter krbd", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", mounter: "krbd" }] }), "kube-ceph:storageClasses[1].mounter", /kernel, fuse/],
+    ["filesystem name with a slash", (c) => Object.assign(c, withCephfs(), { filesystems: { "a/b": {} } }), "kube-ceph:filesystems.a/b", /CephFS filesystem name/],
+    ["filesystem deletionPolicy unknown", (c) => Object.assign(c, withCephfs(), { filesystems: { kcfs: { deletionPolicy: "purge" } } }), "kube-ceph:filesystems.kcfs.deletionPolicy", /retain, delete/],
+    ["filesystems in the one-class form", (c) => (c.filesystems = { kcfs: {} }), "kube-ceph:filesystems", /only a class of that list \(type cephfs\)/],
     ["mounter unknown", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", mounter: "fuse" }] }), "kube-ceph:storageClasses[0].mounter", /krbd, rbd-nbd/],
     ["mapOptions with a space", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", mapOptions: "krbd:a b" }] }), "kube-ceph:storageClasses[0].mapOptions", /mapOptions/],
     ["erasure-coded pool with replicas", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { replicas: 3, erasureCoded: { k: 2, m: 1 } } } }), "kube-ceph:pools.ec.replicas", /k \+ erasureCoded.m is its size/],
@@ -175,6 +184,23 @@ function many(): Record<string, unknown> {
         storageClasses: [{ name: "fast", pool: "rbd" }, { name: "big", pool: "rbd", dataPool: "ec", imageFeatures: "layering,exclusive-lock", mounter: "rbd-nbd" }],
     };
 }
+
+/** The many-class stack with a filesystem and a CephFS class after its RBD ones. */
+function withCephfs(): Record<string, unknown> {
+    const classes = many().storageClasses as object[];
+    return { ...many(), filesystems: { kcfs: { deletionPolicy: "delete" } }, storageClasses: [...classes, { name: "shared", type: "cephfs", filesystem: "kcfs" }] };
+}
+
+test("a CephFS class: its filesystem, ceph-csi's default group and the common fields' defaults", (t) => {
+    const config = parseConfig({ ...base(), ...withCephfs() }, FAKE_SSH_KEY);
+    t.deepEqual(config.filesystems, { kcfs: { deletionPolicy: "delete" } });
+    t.deepEqual(config.storageClasses[2], {
+        name: "shared", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "csi",
+        reclaimPolicy: "Delete", allowVolumeExpansion: true, volumeBindingMode: "Immediate", mountOptions: [], isDefault: false,
+    });
+    t.is(config.storageClasses[0].type, "rbd", "a class without a type is RBD");
+    t.deepEqual(parseConfig({ ...base(), ...many() }, FAKE_SSH_KEY).filesystems, {}, "no filesystems unless declared");
+});
 
 for (const [description, mutate, key, allowed] of BAD) {
     test(`bad config: ${description} -> error names ${key}`, (t) => {
