@@ -255,3 +255,76 @@ test.serial("tenants: a rados namespace per tenant in its pools, a user whose ca
         t.true(guardA.dependsOn.includes(dependency), `${dependency}: ${guardA.dependsOn.join(", ")}`);
     }
 });
+
+test.serial("CephFS: the filesystem, a group per subvolumeGroup in it, provisioner and node users confined to the group, their Secrets, the group's ClientProfile, the CephFS Driver, the class and its guard", async (t) => {
+    const run = await runProgram(baseConfig({
+        provisioner: { install: "operator", operator: { manifest: manifestFile } },
+        pools: { rbd: {} },
+        filesystems: { kcfs: { deletionPolicy: "delete" } },
+        storageClasses: [
+            { name: "block", pool: "rbd" },
+            { name: "shared", type: "cephfs", filesystem: "kcfs", mounter: "fuse" },
+            { name: "team-b", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "team-b" },
+        ],
+    }));
+    const commands = byType(run, "command:remote:Command");
+    const command = (name: string) => commands.find((c) => c.name === name)!;
+    t.regex(command("kube-ceph-cephfs-kcfs-filesystem").inputs.create, /ceph fs volume create "\$FS"/);
+    t.regex(command("kube-ceph-cephfs-group-kcfs/csi-group").inputs.create, /ceph fs subvolumegroup create "\$FS" "\$GROUP"/);
+    t.truthy(command("kube-ceph-cephfs-group-kcfs/team-b-group"));
+    // Each group's users reach only its path; the provisioner the metadata pool (ceph-csi's journal), the node the data.
+    const provisioner = command("kube-ceph-cephfs-provisioner-csi-user").inputs.create;
+    t.regex(provisioner, /ENTITY=client\.kube-cephfs-csi-provisioner\n/);
+    t.regex(provisioner, /MDS_CAPS='allow rw fsname=kcfs path=\/volumes\/csi'/);
+    t.regex(provisioner, /OSD_CAPS='allow rw tag cephfs metadata=kcfs'/);
+    t.regex(provisioner, /mgr "\$MGR_CAPS" mds "\$MDS_CAPS"/);
+    t.regex(command("kube-ceph-cephfs-node-csi-user").inputs.create, /OSD_CAPS='allow r tag cephfs metadata=kcfs, allow rw tag cephfs data=kcfs'/);
+    t.regex(command("kube-ceph-cephfs-node-team-b-user").inputs.create, /MDS_CAPS='allow rw fsname=kcfs path=\/volumes\/team-b'/);
+    // The RBD user's script is as it always was: no mds caps.
+    t.notRegex(command("kube-ceph-client-user").inputs.create, /MDS_CAPS|mds "/);
+
+    const secrets = byType(run, "kubernetes:core/v1:Secret");
+    const secret = async (name: string) => {
+        for (const s of secrets) {
+            if ((await unwrap(s.inputs.metadata.name)).value === name) {
+                return s;
+            }
+        }
+        return undefined;
+    };
+    const nodeSecret = (await secret("ceph-kube-csi-csi-cephfs-node"))!;
+    t.is((await unwrap(nodeSecret.inputs.stringData.adminID)).value, "kube-cephfs-csi-node");
+    t.true((await unwrap(nodeSecret.inputs.stringData.adminKey)).secret, "the key stays secret");
+    t.truthy(await secret("ceph-kube-team-b-csi-cephfs-provisioner"));
+
+    const profiles = byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile");
+    const specs = new Map(await Promise.all(profiles.map(async (p) => [(await unwrap(p.inputs.metadata.name)).value, (await unwrap(p.inputs.spec)).value] as [string, any])));
+    t.deepEqual(specs.get(`${FSID}-cephfs-csi`)?.cephFs, { subVolumeGroup: "csi" });
+    t.deepEqual(specs.get(`${FSID}-cephfs-team-b`)?.cephFs, { subVolumeGroup: "team-b" });
+    t.deepEqual(specs.get(FSID), { cephConnectionRef: { name: FSID }, rbd: {} }, "the cluster's own profile is unchanged");
+
+    const drivers = await Promise.all(byType(run, "kubernetes:csi.ceph.io/v1:Driver").map(async (d) => (await unwrap(d.inputs.metadata.name)).value));
+    t.deepEqual(drivers.sort(), ["cephfs.csi.ceph.com", "rbd.csi.ceph.com"]);
+
+    const shared = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass").find((c) => c.name === "kube-ceph-cephfs-class-shared-class")!;
+    t.is((await unwrap(shared.inputs.provisioner)).value, "cephfs.csi.ceph.com");
+    t.deepEqual((await unwrap(shared.inputs.parameters)).value, {
+        "clusterID": `${FSID}-cephfs-csi`,
+        "csi.storage.k8s.io/controller-expand-secret-name": "ceph-kube-csi-csi-cephfs-provisioner",
+        "csi.storage.k8s.io/controller-expand-secret-namespace": "ceph-csi",
+        "csi.storage.k8s.io/node-stage-secret-name": "ceph-kube-csi-csi-cephfs-node",
+        "csi.storage.k8s.io/node-stage-secret-namespace": "ceph-csi",
+        "csi.storage.k8s.io/provisioner-secret-name": "ceph-kube-csi-csi-cephfs-provisioner",
+        "csi.storage.k8s.io/provisioner-secret-namespace": "ceph-csi",
+        "fsName": "kcfs",
+        "mounter": "fuse",
+    });
+
+    // Destroy: the class's guard goes before its class, Secrets, users, group, profile and filesystem.
+    const guard = byType(run, "kube-ceph:kubernetes:VolumeGuard").find((g) => g.name === "kube-ceph-cephfs-guard-shared")!;
+    for (const dependency of ["kube-ceph-cephfs-kcfs", "kube-ceph-cephfs-group-kcfs/csi", "kube-ceph-cephfs-provisioner-csi", "kube-ceph-cephfs-node-csi", "kube-ceph-cephfs-secrets-csi", "kube-ceph-cephfs-group-profile-csi", "kube-ceph-cephfs-class-shared"]) {
+        t.true(guard.dependsOn.includes(dependency), `${dependency}: ${guard.dependsOn.join(", ")}`);
+    }
+    t.deepEqual(run.outputs.storageClassNames, ["block", "shared", "team-b"]);
+    t.deepEqual(Object.keys(run.outputs.filesystems as object), ["kcfs"]);
+});

@@ -3,7 +3,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
+import { cephfsClientCaps, clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
+import { filesystemDeleteScript, filesystemEnsureScript } from "../../components/cephfs-filesystem";
+import { subvolumeGroupDeleteScript, subvolumeGroupEnsureScript } from "../../components/cephfs-subvolume-group";
 import { poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
 import { remoteScript } from "../../components/shell-script";
@@ -55,6 +57,11 @@ test("the Ceph scripts quote hostile names even though config validation would r
             clientEnsureScript({ name: value, caps: rbdClientCaps([value], value) }),
             rbdNamespaceEnsureScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
             rbdNamespaceDeleteScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
+            clientEnsureScript({ name: value, caps: cephfsClientCaps("node", [value], value) }),
+            filesystemEnsureScript({ name: value, deletionPolicy: "delete", owner: value }),
+            filesystemDeleteScript({ name: value, deletionPolicy: "delete", owner: value }),
+            subvolumeGroupEnsureScript({ filesystem: value, group: value, deletionPolicy: "delete", owner: value }),
+            subvolumeGroupDeleteScript({ filesystem: value, group: value, deletionPolicy: "delete", owner: value }),
         ];
         for (const script of scripts) {
             // Run only the assignments: the bodies need a Ceph cluster (the lab tier runs them).
