@@ -1,8 +1,8 @@
 import test from "ava";
 import type { ImageFeature } from "../../components/config";
 import type { CrushTunables, Monitor } from "../../components/ceph-reading";
-import { cephReadScript, parseHealth, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
-import { checkHealth, checkKernels, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
+import { cephReadScript, parseHealth, parseMdsMap, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
+import { checkHealth, checkKernels, checkMds, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
 const NONE: CrushTunables = { profile: "argonaut", requireTunables: false, requireTunables2: false, requireTunables3: false, hasV4Buckets: false, requireTunables5: false };
@@ -120,4 +120,34 @@ test("mgr modules: always-on (a list, or one per release before Octopus) and ena
     const error = t.throws(() => checkMgrModules(RBD_MGR_MODULES, ["iostat", "volumes"]), { instanceOf: PreflightError });
     t.regex(error!.message, /does not run the rbd_support module, which ceph-csi needs\. Turn it on with `ceph mgr module enable rbd_support`/);
     t.regex(error!.message, /Nothing was changed/);
+});
+
+/** `ceph fs dump -f json` as Pacific prints it, trimmed: kcfs served by mds.a, one standby (mds.b). */
+const FS_DUMP = {
+    epoch: 12,
+    standbys: [{ gid: 4170, name: "b", state: "up:standby" }],
+    filesystems: [
+        { id: 1, mdsmap: { fs_name: "kcfs", info: { gid_4160: { gid: 4160, name: "a", state: "up:active" } } } },
+        { id: 2, mdsmap: { fs_name: "old", info: {} } },
+    ],
+};
+
+test("the MDS map: active ranks per filesystem and the standbys", (t) => {
+    t.deepEqual(parseMdsMap(FS_DUMP), { active: { kcfs: 1, old: 0 }, standbys: 1 });
+    t.deepEqual(parseMdsMap({ epoch: 1, standbys: [], filesystems: [] }), { active: {}, standbys: 0 });
+});
+
+test("MDS preflight: an existing filesystem needs an active MDS, each new one a standby to take it", (t) => {
+    const map = parseMdsMap(FS_DUMP);
+    t.notThrows(() => checkMds(["kcfs"], map));
+    t.notThrows(() => checkMds(["kcfs", "new"], map), "one standby takes one new filesystem");
+    const offline = t.throws(() => checkMds(["old"], map), { instanceOf: PreflightError });
+    t.regex(offline!.message, /filesystem old has no active MDS \(see ceph fs status\)[\s\S]*Nothing was changed/);
+    const tooMany = t.throws(() => checkMds(["kcfs", "new1", "new2"], map), { instanceOf: PreflightError });
+    t.regex(tooMany!.message, /would create 2 filesystem\(s\) \(new1, new2\), but 1 MDS daemon\(s\) stand by/);
+});
+
+test("the read script asks for the MDS map only when told to", (t) => {
+    t.regex(cephReadScript({ discovery: false, health: false, tunables: false, mdsMap: true }), /ceph fs dump -f json/);
+    t.notRegex(cephReadScript({ discovery: true, health: true, tunables: true }), /fs dump/);
 });
