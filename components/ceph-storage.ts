@@ -438,9 +438,9 @@ export class CephStorage extends pulumi.ComponentResource {
             }
         }
 
-        // CephFS: the filesystems, then per subvolume group the group in each filesystem its
-        // classes name, a provisioner and a node user whose caps allow only that group of those
-        // filesystems, their Secrets and the group's ClientProfile; then each class and its guard.
+        // CephFS: the filesystems, then per subvolume group a provisioner and a node user whose caps
+        // allow only that group of the filesystems its classes name, the group in each of them,
+        // the users' Secrets and the group's ClientProfile; then each class and its guard.
         const filesystemNames = Object.keys(args.filesystems ?? {}).sort();
         const filesystems = new Map(filesystemNames.map((fs) => [fs, new CephfsFilesystem(`${name}-cephfs-${fs}`, {
             connection: lane,
@@ -455,26 +455,29 @@ export class CephStorage extends pulumi.ComponentResource {
             }
             const groupClasses = cephfsSpecs.filter((c) => c.subvolumeGroup === group);
             const groupFilesystems = [...new Set(groupClasses.map((c) => c.filesystem))].sort();
+            // The users first and the groups after them: destroy (or the group's last class leaving)
+            // then reaches a group's delete, which refuses while a subvolume is in it, before the
+            // users and Secrets that reach the subvolume go. Caps name paths, not the group itself.
+            const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
+                connection: lane,
+                name: `${args.clientName}-cephfs-${group}-${role}`,
+                caps: cephfsClientCaps(role, groupFilesystems, group),
+            }, { parent: this });
+            const provisionerUser = user("provisioner");
+            const nodeUser = user("node");
             const groups = groupFilesystems.map((fs) => new CephfsSubvolumeGroup(`${name}-cephfs-group-${fs}/${group}`, {
                 connection: lane,
                 filesystem: fs,
                 group,
                 deletionPolicy: args.filesystems![fs].deletionPolicy,
                 owner: stackOwner(),
-            }, { parent: this, dependsOn: [filesystems.get(fs)!] }));
-            const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
-                connection: lane,
-                name: `${args.clientName}-cephfs-${group}-${role}`,
-                caps: cephfsClientCaps(role, groupFilesystems, group),
-            }, { parent: this, dependsOn: groups });
-            const provisionerUser = user("provisioner");
-            const nodeUser = user("node");
+            }, { parent: this, dependsOn: [filesystems.get(fs)!, provisionerUser, nodeUser] }));
             const groupSecrets = new CephfsSecrets(`${name}-cephfs-secrets-${group}`, {
                 provisioner: { name: provisionerUser.name, key: provisionerUser.key },
                 node: { name: nodeUser.name, key: nodeUser.key },
                 namespace,
                 namePrefix: `ceph-${args.clientName}-${group}`,
-            }, { parent: this, dependsOn: [provisionerUser, nodeUser] });
+            }, { parent: this, dependsOn: [provisionerUser, nodeUser, ...groups] });
             const profile = new CephfsGroupProfile(`${name}-cephfs-group-profile-${group}`, {
                 namespace: operator.namespace,
                 clusterId: args.clusterId,

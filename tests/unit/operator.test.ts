@@ -325,6 +325,10 @@ test.serial("CephFS: the filesystem, a group per subvolumeGroup in it, provision
     for (const dependency of ["kube-ceph-cephfs-kcfs", "kube-ceph-cephfs-group-kcfs/csi", "kube-ceph-cephfs-provisioner-csi", "kube-ceph-cephfs-node-csi", "kube-ceph-cephfs-secrets-csi", "kube-ceph-cephfs-group-profile-csi", "kube-ceph-cephfs-class-shared"]) {
         t.true(guard.dependsOn.includes(dependency), `${dependency}: ${guard.dependsOn.join(", ")}`);
     }
+    // A group goes before its users and after its Secrets: its refusal keeps the keys that reach its subvolumes.
+    const group = byType(run, "kube-ceph:ceph:CephfsSubvolumeGroup").find((g) => g.name === "kube-ceph-cephfs-group-kcfs/csi")!;
+    t.deepEqual([...group.dependsOn].sort(), ["kube-ceph-cephfs-kcfs", "kube-ceph-cephfs-node-csi", "kube-ceph-cephfs-provisioner-csi"]);
+    t.true(byType(run, "kube-ceph:kubernetes:CephfsSecrets").find((g) => g.name === "kube-ceph-cephfs-secrets-csi")!.dependsOn.includes("kube-ceph-cephfs-group-kcfs/csi"));
     t.deepEqual(run.outputs.storageClassNames, ["block", "shared", "team-b"]);
     t.deepEqual(Object.keys(run.outputs.filesystems as object), ["kcfs"]);
 });
