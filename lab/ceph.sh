@@ -295,6 +295,14 @@ create_cluster() {
     --cap mon 'allow *' --cap osd 'allow *' --cap mds 'allow *' --cap mgr 'allow *' >/dev/null
   ceph-authtool "$MON_KEYRING" --import-keyring "$ADMIN_KEYRING" >/dev/null
   chmod 600 "$MON_KEYRING" "$ADMIN_KEYRING"
+  # The MDS keys go in with the admin key at mkfs (no mon round trip later).
+  for d in "${MDSS[@]}"; do
+    mkdir -p "$CEPH_DIR/mds/ceph-$d"
+    ceph-authtool --create-keyring "$(mds_keyring "$d")" --gen-key -n "mds.$d" \
+      --cap mon 'allow profile mds' --cap mgr 'allow profile mds' \
+      --cap mds 'allow *' --cap osd 'allow *' >/dev/null
+    ceph-authtool "$MON_KEYRING" --import-keyring "$(mds_keyring "$d")" >/dev/null
+  done
 
   local -a addv=()
   for m in "${MONS[@]}"; do addv+=(--addv "$m" "$(mon_addrvec "$m")"); done
@@ -318,6 +326,8 @@ create_cluster() {
   cephc auth get-or-create "mgr.$MGR" mon 'allow profile mgr' osd 'allow *' mds 'allow *' \
     -o "$CEPH_DIR/mgr/ceph-$MGR/keyring" 2>/dev/null
   start_mgr
+  # Standbys until a filesystem exists (the lab makes none).
+  for d in "${MDSS[@]}"; do start_mds "$d"; done
 
   for o in "${OSDS[@]}"; do
     uuid="$(</proc/sys/kernel/random/uuid)"
@@ -331,15 +341,7 @@ create_cluster() {
       { tail -n 20 "$LOG_DIR/osd.$o.mkfs.log" >&2; die "ceph-osd --mkfs $o failed"; }
     start_osd "$o"
   done
-
-  # Standbys until a filesystem exists (the lab makes none).
-  for d in "${MDSS[@]}"; do
-    mkdir -p "$CEPH_DIR/mds/ceph-$d"
-    cephc auth get-or-create "mds.$d" mon 'allow profile mds' mgr 'allow profile mds' \
-      mds 'allow *' osd 'allow *' -o "$(mds_keyring "$d")" 2>/dev/null
-    start_mds "$d"
-  done
-  log "mgr.$MGR, osd.0-2 and mds.${MDSS[*]} started"
+  log "mgr.$MGR, mds.${MDSS[*]} and osd.0-2 started"
 }
 
 # ---------------------------------------------------------------- ssh

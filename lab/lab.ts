@@ -67,3 +67,8 @@ export function rbd(...args: string[]): string {
 export function rados(...args: string[]): string {
     return execFileSync("rados", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8" });
 }
+
+/** ceph-fuse against the lab cluster: it returns once the mount is up, and runs on in the background. */
+export function cephFuse(...args: string[]): string {
+    return execFileSync("ceph-fuse", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}

@@ -7,24 +7,54 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { ExecutionContext } from "ava";
 import { sshExec } from "../components/ssh-reader";
-import { ceph, cephJson, labHost, labPrivateKey, MONS, rbd } from "../lab/lab";
+import { ceph, cephFuse, cephJson, labHost, labPrivateKey, MONS, rbd } from "../lab/lab";
 
 /** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */
 export const quiet = { color: "never" as const };
 
 /**
- * The rbd CLI as a Ceph user with only this key, as ceph-csi logs in: the key goes into a
- * keyring file of its own (never on a command line), removed afterwards.
+ * Runs `use` with a keyring file holding only this user's key, as ceph-csi logs in: the key goes
+ * into a file of its own (never on a command line), removed afterwards.
  */
-export function rbdAs(user: string, key: string, ...args: string[]): string {
+function withKeyring<T>(user: string, key: string, use: (keyring: string) => T): T {
     const dir = mkdtempSync(join(tmpdir(), "kube-ceph-keyring-"));
     try {
         const keyring = join(dir, "keyring");
         writeFileSync(keyring, `[client.${user}]\n\tkey = ${key}\n`, { mode: 0o600 });
-        return rbd("--id", user, "--keyring", keyring, ...args);
+        return use(keyring);
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** The rbd CLI as a Ceph user with only this key. */
+export function rbdAs(user: string, key: string, ...args: string[]): string {
+    return withKeyring(user, key, (keyring) => rbd("--id", user, "--keyring", keyring, ...args));
+}
+
+/** The ceph CLI as a Ceph user with only this key (mgr commands such as `fs subvolume create` included). */
+export function cephAs(user: string, key: string, ...args: string[]): string {
+    return withKeyring(user, key, (keyring) => ceph("--id", user, "--keyring", keyring, ...args));
+}
+
+/**
+ * Mounts `path` of CephFS with ceph-fuse as a Ceph user with only this key, as ceph-csi's fuse
+ * mounter does on a node, runs `use` on the mount point, and unmounts.
+ */
+export function withCephfsMount<T>(user: string, key: string, filesystem: string, path: string, use: (mountPoint: string) => T): T {
+    return withKeyring(user, key, (keyring) => {
+        const mountPoint = mkdtempSync(join(tmpdir(), "kube-ceph-cephfs-"));
+        try {
+            cephFuse("--id", user, "--keyring", keyring, "--client_fs", filesystem, "-r", path, mountPoint);
+            try {
+                return use(mountPoint);
+            } finally {
+                execFileSync("umount", [mountPoint]);
+            }
+        } finally {
+            rmSync(mountPoint, { recursive: true, force: true });
+        }
+    });
 }
 
 /** Runs a script on a lab mon host over real SSH, as remote.Command would. */

@@ -9,6 +9,8 @@ import { clientDeleteScript, clientEnsureScript, rbdClientCaps } from "../../com
 import { erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { userKeyScript } from "../../components/ceph-user-key";
 import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
+import { filesystemDeleteScript, filesystemEnsureScript, filesystemOwnerKey } from "../../components/cephfs-filesystem";
+import { subvolumeGroupDeleteScript, subvolumeGroupEnsureScript } from "../../components/cephfs-subvolume-group";
 import { ceph, cephJson, rados, rbd } from "../../lab/lab";
 import { cleanUp, dropPool, onMon, poolDetail, poolExists, rbdAs, uniqueName } from "../lab";
 
@@ -225,4 +227,57 @@ test.serial("a rados namespace: ensure twice is one namespace; delete refuses wh
     await onMon(rbdNamespaceDeleteScript(args));
     await onMon(rbdNamespaceDeleteScript(args));
     t.deepEqual(namespaces(pool), ["a-longer-neighbour"]);
+});
+
+/** Removes a filesystem the test made, with its pools (a no-op when it is gone). */
+function dropFilesystem(name: string): void {
+    try {
+        ceph("fs", "volume", "rm", name, "--yes-i-really-mean-it");
+    } catch {
+        // Already gone.
+    }
+    ceph("config-key", "rm", filesystemOwnerKey(name));
+}
+
+test.serial("a CephFS filesystem: created with its pools and served by an MDS; a rerun changes nothing; a subvolume group twice is one group; group and filesystem deletes refuse while a subvolume is left, naming it, then remove them, twice is fine", async (t) => {
+    const fs = uniqueName("tcfs");
+    const args = { name: fs, deletionPolicy: "delete" as const, owner: OWNER };
+    const group = { filesystem: fs, group: "team-a", deletionPolicy: "delete" as const, owner: OWNER };
+    t.teardown(() => dropFilesystem(fs));
+    t.deepEqual(JSON.parse(await onMon(filesystemEnsureScript(args))), { filesystem: fs, origin: "created" });
+    t.deepEqual(JSON.parse(await onMon(filesystemEnsureScript(args))), { filesystem: fs, origin: "created" });
+    t.like(cephJson<any[]>("fs", "ls").find((f) => f.name === fs), { name: fs, metadata_pool: `cephfs.${fs}.meta`, data_pools: [`cephfs.${fs}.data`] });
+    t.deepEqual(JSON.parse(await onMon(subvolumeGroupEnsureScript(group))), { group: `${fs}/team-a` });
+    await onMon(subvolumeGroupEnsureScript(group));
+    t.deepEqual(cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs).map((g) => g.name), ["team-a"]);
+
+    ceph("fs", "subvolume", "create", fs, "vol-1", "--group_name", "team-a", "--size", String(4 << 20));
+    const groupRefused = await t.throwsAsync(onMon(subvolumeGroupDeleteScript(group)));
+    t.regex(groupRefused!.message, new RegExp(`refusing to delete subvolume group ${fs}/team-a: it holds 1 subvolume\\(s\\): vol-1`));
+    const fsRefused = await t.throwsAsync(onMon(filesystemDeleteScript(args)));
+    t.regex(fsRefused!.message, new RegExp(`refusing to delete filesystem ${fs}: it holds 1 subvolume\\(s\\) \\(group/name\\): team-a/vol-1`));
+    t.truthy(cephJson<any[]>("fs", "ls").find((f) => f.name === fs), "the filesystem is still there");
+
+    ceph("fs", "subvolume", "rm", fs, "vol-1", "--group_name", "team-a");
+    await onMon(subvolumeGroupDeleteScript(group));
+    await onMon(subvolumeGroupDeleteScript(group));
+    t.deepEqual(cephJson<unknown[]>("fs", "subvolumegroup", "ls", fs), []);
+    await onMon(filesystemDeleteScript(args));
+    await onMon(filesystemDeleteScript(args));
+    t.falsy(cephJson<any[]>("fs", "ls").find((f) => f.name === fs));
+    t.false(poolExists(`cephfs.${fs}.meta`) || poolExists(`cephfs.${fs}.data`), "its pools went with it");
+});
+
+test.serial("an existing filesystem is adopted, never claimed: delete keeps it and its groups", async (t) => {
+    const fs = uniqueName("tcfsadopt");
+    t.teardown(() => dropFilesystem(fs));
+    ceph("fs", "volume", "create", fs);
+    const args = { name: fs, deletionPolicy: "delete" as const, owner: OWNER };
+    const group = { filesystem: fs, group: "csi", deletionPolicy: "delete" as const, owner: OWNER };
+    t.deepEqual(JSON.parse(await onMon(filesystemEnsureScript(args))), { filesystem: fs, origin: "adopted" });
+    await onMon(subvolumeGroupEnsureScript(group));
+    await onMon(subvolumeGroupDeleteScript(group));
+    await onMon(filesystemDeleteScript(args));
+    t.deepEqual(cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs).map((g) => g.name), ["csi"], "the empty group of an adopted filesystem stays");
+    t.truthy(cephJson<any[]>("fs", "ls").find((f) => f.name === fs), "an adopted filesystem must survive delete");
 });

@@ -1,18 +1,19 @@
 // Many classes in one stack, against the lab: a one-class stack moves to kube-ceph:pools and
 // kube-ceph:storageClasses keeping its pool and class, gains an erasure-coded data pool and more
 // classes with the user's caps changed in place, and the keys kube-ceph put into Kubernetes do
-// what ceph-csi does with them. Removing a class whose pool holds data is refused.
+// what ceph-csi does with them. Removing a class whose pool holds data is refused. Tenants: rados
+// namespaces of one pool, and CephFS subvolume groups, each with keys that reach only their own.
 import test from "ava";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rbdClientCaps } from "../../components/ceph-client";
+import { cephfsClientCaps, rbdClientCaps } from "../../components/ceph-client";
 import { erasureCodeProfile } from "../../components/ceph-pool";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/stack";
-import { cleanupStack, kubectlJson, poolDetail, poolExists, quiet, rbdAs } from "../lab";
+import { cephAs, cleanupStack, kubectlJson, poolDetail, poolExists, quiet, rbdAs, withCephfsMount } from "../lab";
 
 const id = process.pid;
 const STACK = `e2eclasses${id}`;
@@ -59,6 +60,18 @@ async function waitFor(check: () => boolean, seconds: number, describe: () => st
             throw new Error(`not so after ${seconds} s: ${describe()}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+}
+
+/** Removes every subvolume of a filesystem the test made, in every group (none when it is gone). */
+function removeSubvolumes(fs: string): void {
+    if (!cephJson<{ name: string }[]>("fs", "ls").some((f) => f.name === fs)) {
+        return;
+    }
+    for (const group of cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs)) {
+        for (const subvolume of cephJson<{ name: string }[]>("fs", "subvolume", "ls", fs, "--group_name", group.name)) {
+            ceph("fs", "subvolume", "rm", fs, subvolume.name, "--group_name", group.name);
+        }
     }
 }
 
@@ -172,24 +185,35 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     t.false(poolExists(EC));
 });
 
-test.serial("tenants: each rados namespace's keys, read back from Kubernetes, do what ceph-csi does in their namespace and get a permission error anywhere else", async (t) => {
+test.serial("tenants: each rados namespace's and subvolume group's keys, read back from Kubernetes, do what ceph-csi does in their namespace or group and get a permission error anywhere else", async (t) => {
     const stackName = `e2etenants${id}`;
     const pool = `tnt${id}`;
     const data = `tntec${id}`;
     const elsewhere = `tntother${id}`;
+    const fs = `tntfs${id}`;
     const { pool: _pool, storageClass: _storageClass, ...rest } = labConfig({ client: { name: USER }, provisioner: { namespace: NAMESPACE } });
     const config = (classes: Record<string, unknown>[]): LabConfig => ({
         ...rest,
         pools: { [pool]: { pgNum: 8, deletionPolicy: "delete" }, [data]: { pgNum: 8, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" } },
+        filesystems: { [fs]: { deletionPolicy: "delete" } },
         storageClasses: classes as unknown as Record<string, unknown>,
     });
     const TENANTS = [
         { name: `team-a-${id}`, pool, dataPool: data, radosNamespace: "team-a" },
         { name: `team-b-${id}`, pool, radosNamespace: "team-b" },
     ];
-    const stack = await labStack(stackName, config(TENANTS));
+    // CephFS (ReadWriteMany): ceph-csi's default group, and a group of team b's.
+    const FILES = [
+        { name: `files-${id}`, type: "cephfs", filesystem: fs, mounter: "fuse" },
+        { name: `files-b-${id}`, type: "cephfs", filesystem: fs, subvolumeGroup: "team-b" },
+    ];
+    const stack = await labStack(stackName, config([...TENANTS, ...FILES]));
     t.teardown(async () => {
-        await cleanupStack(t, stack, { pools: [pool, data, elsewhere] });
+        await cleanupStack(t, stack, {
+            // The filesystem goes with destroy once no subvolume is left in it.
+            restore: { "remove the test's subvolumes": () => removeSubvolumes(fs) },
+            pools: [pool, data, elsewhere],
+        });
         ceph("osd", "erasure-code-profile", "rm", erasureCodeProfile(data));
     });
     t.is((await stack.up(quiet)).summary.result, "succeeded");
@@ -252,7 +276,7 @@ test.serial("tenants: each rados namespace's keys, read back from Kubernetes, do
     t.deepEqual(rbd("ls", `${pool}/team-b`).trim().split("\n"), ["vol"]);
 
     // Removing tenant b's class while its namespace holds an image: refused, naming the image.
-    await writeConfig(stack, config(TENANTS.slice(0, 1)));
+    await writeConfig(stack, config([TENANTS[0], ...FILES]));
     const kept = await t.throwsAsync(stack.up(quiet));
     t.regex(kept!.message, new RegExp(`refusing to delete rados namespace ${pool}/team-b: it holds 1 RBD image\\(s\\): vol`));
     t.deepEqual(rbd("ls", `${pool}/team-b`).trim().split("\n"), ["vol"]);
@@ -260,6 +284,64 @@ test.serial("tenants: each rados namespace's keys, read back from Kubernetes, do
     t.is((await stack.up(quiet)).summary.result, "succeeded");
     t.false(rbd("namespace", "ls", pool).includes("team-b"));
     t.throws(() => ceph("auth", "get", `client.${USER}-team-b`));
+
+    // CephFS: a clusterID per subvolume group, whose ClientProfile names the group and which the
+    // operator wrote into ceph-csi's configuration; the CephFS driver reconciled; per group a
+    // provisioner and a node user whose caps reach only that group.
+    const operatorNamespace = "ceph-csi-operator-system";
+    const files = kubectlJson("get", "storageclass", `files-${id}`);
+    t.is(files.provisioner, "cephfs.csi.ceph.com");
+    t.like(files.parameters, { clusterID: `${fsid}-cephfs-csi`, fsName: fs, mounter: "fuse" });
+    t.is(kubectlJson("get", "storageclass", `files-b-${id}`).parameters.clusterID, `${fsid}-cephfs-team-b`);
+    for (const group of ["csi", "team-b"]) {
+        t.deepEqual(kubectlJson("get", "clientprofile", "-n", operatorNamespace, `${fsid}-cephfs-${group}`).spec.cephFs, { subVolumeGroup: group });
+        for (const role of ["provisioner", "node"] as const) {
+            t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-cephfs-${group}-${role}`)[0].caps, cephfsClientCaps(role, [fs], group));
+        }
+    }
+    type CsiCluster = { clusterID: string; cephFS?: { subvolumeGroup?: string } };
+    const csiClusters = () => JSON.parse(kubectlJson("get", "configmap", "-n", operatorNamespace, "ceph-csi-config").data["config.json"]) as CsiCluster[];
+    await waitFor(() => csiClusters().some((c) => c.clusterID === `${fsid}-cephfs-team-b` && c.cephFS?.subvolumeGroup === "team-b"), 120, () => JSON.stringify(csiClusters()));
+    t.is(kubectlJson("get", "deployment", "-n", operatorNamespace, "cephfs.csi.ceph.com-ctrlplugin").metadata.ownerReferences[0].kind, "Driver");
+    t.deepEqual(cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs).map((g) => g.name).sort(), ["csi", "team-b"]);
+
+    const fsKey = (group: string, role: string) => {
+        const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-${group}-csi-cephfs-${role}`);
+        return { user: Buffer.from(secret.data.adminID, "base64").toString(), key: Buffer.from(secret.data.adminKey, "base64").toString() };
+    };
+    const provisioner = fsKey("csi", "provisioner");
+    const node = fsKey("csi", "node");
+    t.is(node.user, `${USER}-cephfs-csi-node`);
+    // The provisioner, as ceph-csi through the mgr: a subvolume in its group, its path, a resize.
+    cephAs(provisioner.user, provisioner.key, "fs", "subvolume", "create", fs, "vol", "--group_name", "csi", "--size", String(8 << 20));
+    const path = cephAs(provisioner.user, provisioner.key, "fs", "subvolume", "getpath", fs, "vol", "--group_name", "csi").trim();
+    t.regex(path, /^\/volumes\/csi\/vol\//);
+    cephAs(provisioner.user, provisioner.key, "fs", "subvolume", "resize", fs, "vol", String(16 << 20), "--group_name", "csi");
+    // The node, as ceph-csi's fuse mounter: mount the subvolume, write; mount again, read back.
+    withCephfsMount(node.user, node.key, fs, path, (mounted) => writeFileSync(join(mounted, "file"), written));
+    withCephfsMount(node.user, node.key, fs, path, (mounted) => t.true(readFileSync(join(mounted, "file")).equals(written), "the data read back is the data written"));
+    // Isolation: team b's node key cannot mount the csi group's subvolume, nor the filesystem's root.
+    const nodeB = fsKey("team-b", "node");
+    for (const [what, where] of [["another group's subvolume", path], ["the filesystem's root", "/"]]) {
+        const error = t.throws(() => withCephfsMount(nodeB.user, nodeB.key, fs, where, () => undefined), undefined, what);
+        t.regex(String(error?.message), /Permission denied|Operation not permitted|EPERM|EACCES|\(1\)|\(13\)/i, what);
+    }
+    // Team b's own subvolume, made by its provisioner, is its node's to mount.
+    const provisionerB = fsKey("team-b", "provisioner");
+    cephAs(provisionerB.user, provisionerB.key, "fs", "subvolume", "create", fs, "vol-b", "--group_name", "team-b");
+    const pathB = cephAs(provisionerB.user, provisionerB.key, "fs", "subvolume", "getpath", fs, "vol-b", "--group_name", "team-b").trim();
+    withCephfsMount(nodeB.user, nodeB.key, fs, pathB, (mounted) => writeFileSync(join(mounted, "file"), written));
+
+    // Removing team b's CephFS class while its group holds a subvolume: refused, naming it; its
+    // users are still there to reach it.
+    await writeConfig(stack, config([TENANTS[0], FILES[0]]));
+    const groupKept = await t.throwsAsync(stack.up(quiet));
+    t.regex(groupKept!.message, new RegExp(`refusing to delete subvolume group ${fs}/team-b: it holds 1 subvolume\\(s\\): vol-b`));
+    t.truthy(ceph("auth", "get", `client.${USER}-cephfs-team-b-node`));
+    ceph("fs", "subvolume", "rm", fs, "vol-b", "--group_name", "team-b");
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    t.deepEqual(cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs).map((g) => g.name), ["csi"]);
+    t.throws(() => ceph("auth", "get", `client.${USER}-cephfs-team-b-node`));
 
     // Tenant a's image goes too, so that the teardown's destroy removes everything.
     rbdAs(a.user, a.key, "snap", "unprotect", `${image}@s`);
