@@ -490,6 +490,7 @@ cmd_up() {
     if ((rc == 2)); then log "the cluster has a lasting health warning:"
     else log "not HEALTH_OK after 45s:"; fi
     timeout 15 ceph -c "$CONF" --connect-timeout 5 health detail >&2 || true
+    timeout 15 ceph -c "$CONF" --connect-timeout 5 mds stat >&2 || true
     # Its daemons run and others may be using it: do not wipe it unasked.
     if [[ "${KUBE_CEPH_LAB_CEPH_RECREATE:-0}" != 1 ]]; then
       die "left as it is; recreate with: $0 down && $0 up (or KUBE_CEPH_LAB_CEPH_RECREATE=1 $0 up)"
