@@ -37,19 +37,21 @@ export function rbdClientCaps(pools: string[], namespace?: string): CephCaps {
 
 /**
  * A CephFS user of these filesystems, confined to one subvolume group of each: the provisioner
- * (subvolumes through the mgr's volumes module, ceph-csi's journal in the metadata pool) or the
- * node (mounts, file data in the data pools). Scoped by filesystem name and path, unlike the
- * wildcards of ceph-csi's capabilities document, so one group's keys cannot mount another's.
+ * (subvolumes through the mgr's volumes module, ceph-csi's journal in the metadata pool; no MDS
+ * access, as in ceph-csi's capabilities document) or the node (mounts of the group's path only,
+ * the journal read, file data in the data pools). Scoped by filesystem name and path, unlike the
+ * wildcards of that document, so one group's node key cannot mount another group's volumes.
  */
 export function cephfsClientCaps(role: "provisioner" | "node", filesystems: string[], subvolumeGroup: string): CephCaps {
     const each = (grant: (fs: string) => string) => filesystems.map(grant).join(", ");
-    return {
-        mds: each((fs) => `allow rw fsname=${fs} path=/volumes/${subvolumeGroup}`),
-        mgr: "allow rw",
-        mon: each((fs) => `allow r fsname=${fs}`),
-        // The node reads ceph-csi's journal (in the metadata pool) to find a volume's path.
-        osd: each((fs) => (role === "provisioner" ? `allow rw tag cephfs metadata=${fs}` : `allow r tag cephfs metadata=${fs}, allow rw tag cephfs data=${fs}`)),
-    };
+    const common = { mgr: "allow rw", mon: each((fs) => `allow r fsname=${fs}`) };
+    return role === "provisioner"
+        ? { ...common, osd: each((fs) => `allow rw tag cephfs metadata=${fs}`) }
+        : {
+              ...common,
+              mds: each((fs) => `allow rw fsname=${fs} path=/volumes/${subvolumeGroup}`),
+              osd: each((fs) => `allow r tag cephfs metadata=${fs}, allow rw tag cephfs data=${fs}`),
+          };
 }
 
 function clientValues(args: ClientSettings) {

@@ -69,9 +69,9 @@ if [ "$owner" != "$OWNER" ]; then
   echo "keeping filesystem $FS: it was adopted, not created by this stack (owner: \${owner:-none})" >&2
   exit 0
 fi
-subvolumes=$(ceph fs subvolume ls "$FS" | sed -n 's/.*"name": "\\(.*\\)".*/_nogroup\\/\\1/p'
-  for group in $(ceph fs subvolumegroup ls "$FS" | sed -n 's/.*"name": "\\(.*\\)".*/\\1/p'); do
-    ceph fs subvolume ls "$FS" --group_name "$group" | sed -n 's/.*"name": "\\(.*\\)".*/'"$group"'\\/\\1/p'
+subvolumes=$(ceph fs subvolume ls "$FS" -f json-pretty | sed -n 's/.*"name": "\\(.*\\)".*/_nogroup\\/\\1/p'
+  for group in $(ceph fs subvolumegroup ls "$FS" -f json-pretty | sed -n 's/.*"name": "\\(.*\\)".*/\\1/p'); do
+    ceph fs subvolume ls "$FS" --group_name "$group" -f json-pretty | sed -n 's/.*"name": "\\(.*\\)".*/'"$group"'\\/\\1/p'
   done)
 if [ -n "$subvolumes" ]; then
   count=$(printf '%s\\n' "$subvolumes" | wc -l)

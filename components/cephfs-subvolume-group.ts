@@ -29,8 +29,9 @@ function groupValues(args: CephfsSubvolumeGroupSettings) {
 
 /** Creates the group unless it is there; prints {"group": "<fs>/<group>"}. Safe to run any number of times. */
 export function subvolumeGroupEnsureScript(args: CephfsSubvolumeGroupSettings): string {
+    // Pretty JSON: one name per line, matched whole (a group's name inside another's is no match).
     return remoteScript(groupValues(args), `
-if ! ceph fs subvolumegroup ls "$FS" | grep -qF -- '"name": "'"$GROUP"'"'; then
+if ! ceph fs subvolumegroup ls "$FS" -f json-pretty | grep -qF -- '"name": "'"$GROUP"'"'; then
   ceph fs subvolumegroup create "$FS" "$GROUP" >&2
 fi
 printf '{"group":"%s/%s"}\\n' "$FS" "$GROUP"
@@ -43,11 +44,11 @@ printf '{"group":"%s/%s"}\\n' "$FS" "$GROUP"
  */
 export function subvolumeGroupDeleteScript(args: CephfsSubvolumeGroupSettings): string {
     return remoteScript(groupValues(args), `
-if ! ceph fs get "$FS" >/dev/null 2>&1 || ! ceph fs subvolumegroup ls "$FS" | grep -qF -- '"name": "'"$GROUP"'"'; then
+if ! ceph fs get "$FS" >/dev/null 2>&1 || ! ceph fs subvolumegroup ls "$FS" -f json-pretty | grep -qF -- '"name": "'"$GROUP"'"'; then
   echo "subvolume group $FS/$GROUP does not exist; nothing to delete" >&2
   exit 0
 fi
-subvolumes=$(ceph fs subvolume ls "$FS" --group_name "$GROUP" | sed -n 's/.*"name": "\\(.*\\)".*/\\1/p')
+subvolumes=$(ceph fs subvolume ls "$FS" --group_name "$GROUP" -f json-pretty | sed -n 's/.*"name": "\\(.*\\)".*/\\1/p')
 if [ -n "$subvolumes" ]; then
   count=$(printf '%s\\n' "$subvolumes" | wc -l)
   echo "refusing to delete subvolume group $FS/$GROUP: it holds $count subvolume(s): $(printf '%s\\n' "$subvolumes" | head -5 | tr '\\n' ' ')" >&2

@@ -135,9 +135,10 @@ json_healthy() { # json
 }
 
 # Health checks that go away by themselves once the daemons are up and the
-# PGs have peered; anything else (e.g. POOL_APP_NOT_ENABLED left by a test)
-# does not.
-TRANSIENT_CHECKS='["PG_AVAILABILITY","PG_DEGRADED","MON_DOWN","MGR_DOWN","OSD_DOWN","OSD_HOST_DOWN","OSD_ROOT_DOWN","SLOW_OPS"]'
+# PGs have peered (the MDS ones: once a restarted MDS has rejoined a
+# filesystem a test left); anything else (e.g. POOL_APP_NOT_ENABLED left by a
+# test) does not.
+TRANSIENT_CHECKS='["PG_AVAILABILITY","PG_DEGRADED","MON_DOWN","MGR_DOWN","OSD_DOWN","OSD_HOST_DOWN","OSD_ROOT_DOWN","SLOW_OPS","MDS_ALL_DOWN","MDS_UP_LESS_THAN_MAX","MDS_INSUFFICIENT_STANDBY","FS_DEGRADED","FS_WITH_FAILED_MDS"]'
 
 # 0 when healthy within the given seconds; 1 on timeout; 2 (only with
 # "persistent" given) as soon as a non-transient health check shows up.
@@ -321,6 +322,9 @@ create_cluster() {
     die "mons did not form a quorum"
   }
   log "mons a b c in quorum"
+  # The mgr's volumes module (`ceph fs volume rm`) reads this from the mon
+  # config database, not from ceph.conf.
+  cephc config set mon mon_allow_pool_delete true
 
   mkdir -p "$CEPH_DIR/mgr/ceph-$MGR"
   cephc auth get-or-create "mgr.$MGR" mon 'allow profile mgr' osd 'allow *' mds 'allow *' \

@@ -275,9 +275,11 @@ test.serial("CephFS: the filesystem, a group per subvolumeGroup in it, provision
     // Each group's users reach only its path; the provisioner the metadata pool (ceph-csi's journal), the node the data.
     const provisioner = command("kube-ceph-cephfs-provisioner-csi-user").inputs.create;
     t.regex(provisioner, /ENTITY=client\.kube-cephfs-csi-provisioner\n/);
-    t.regex(provisioner, /MDS_CAPS='allow rw fsname=kcfs path=\/volumes\/csi'/);
+    t.notRegex(provisioner, /MDS_CAPS|mds "/, "the provisioner works through the mgr, with no MDS access");
     t.regex(provisioner, /OSD_CAPS='allow rw tag cephfs metadata=kcfs'/);
-    t.regex(provisioner, /mgr "\$MGR_CAPS" mds "\$MDS_CAPS"/);
+    const node = command("kube-ceph-cephfs-node-csi-user").inputs.create;
+    t.regex(node, /MDS_CAPS='allow rw fsname=kcfs path=\/volumes\/csi'/);
+    t.regex(node, /mgr "\$MGR_CAPS" mds "\$MDS_CAPS"/);
     t.regex(command("kube-ceph-cephfs-node-csi-user").inputs.create, /OSD_CAPS='allow r tag cephfs metadata=kcfs, allow rw tag cephfs data=kcfs'/);
     t.regex(command("kube-ceph-cephfs-node-team-b-user").inputs.create, /MDS_CAPS='allow rw fsname=kcfs path=\/volumes\/team-b'/);
     // The RBD user's script is as it always was: no mds caps.
