@@ -231,12 +231,12 @@ test.serial("a rados namespace: ensure twice is one namespace; delete refuses wh
 
 /** Removes a filesystem the test made, with its pools (a no-op when it is gone). */
 function dropFilesystem(name: string): void {
-    try {
+    if (cephJson<{ name: string }[]>("fs", "ls").some((f) => f.name === name)) {
         ceph("fs", "volume", "rm", name, "--yes-i-really-mean-it");
-    } catch {
-        // Already gone.
     }
-    ceph("config-key", "rm", filesystemOwnerKey(name));
+    if (cephJson<string[]>("config-key", "ls").includes(filesystemOwnerKey(name))) {
+        ceph("config-key", "rm", filesystemOwnerKey(name));
+    }
 }
 
 test.serial("a CephFS filesystem: created with its pools and served by an MDS; a rerun changes nothing; a subvolume group twice is one group; group and filesystem deletes refuse while a subvolume is left, naming it, then remove them, twice is fine", async (t) => {
