@@ -441,9 +441,12 @@ export class CephStorage extends pulumi.ComponentResource {
         // CephFS: the filesystems, then per subvolume group a provisioner and a node user whose caps
         // allow only that group of the filesystems its classes name, the group in each of them,
         // the users' Secrets and the group's ClientProfile; then each class and its guard.
+        // They have lanes of their own (the host's bound still holds): a filesystem, and then each
+        // group's users and groups, need nothing of the RBD chain, so they run beside it.
         const filesystemNames = Object.keys(args.filesystems ?? {}).sort();
+        const filesystemLane = filesystemNames.length > 0 ? args.monHost.lane() : lane;
         const filesystems = new Map(filesystemNames.map((fs) => [fs, new CephfsFilesystem(`${name}-cephfs-${fs}`, {
-            connection: lane,
+            connection: filesystemLane,
             name: fs,
             deletionPolicy: args.filesystems![fs].deletionPolicy,
             owner: stackOwner(),
@@ -453,20 +456,21 @@ export class CephStorage extends pulumi.ComponentResource {
             if (operator?.cephfsDriver === undefined) {
                 throw new Error(`CephStorage ${name}: CephFS classes need ceph-csi installed through ceph-csi-operator in this CephStorage (it runs the CephFS driver)`);
             }
+            const groupLane = args.monHost.lane();
             const groupClasses = cephfsSpecs.filter((c) => c.subvolumeGroup === group);
             const groupFilesystems = [...new Set(groupClasses.map((c) => c.filesystem))].sort();
             // The users first and the groups after them: destroy (or the group's last class leaving)
             // then reaches a group's delete, which refuses while a subvolume is in it, before the
             // users and Secrets that reach the subvolume go. Caps name paths, not the group itself.
             const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
-                connection: lane,
+                connection: groupLane,
                 name: `${args.clientName}-cephfs-${group}-${role}`,
                 caps: cephfsClientCaps(role, groupFilesystems, group),
             }, { parent: this });
             const provisionerUser = user("provisioner");
             const nodeUser = user("node");
             const groups = groupFilesystems.map((fs) => new CephfsSubvolumeGroup(`${name}-cephfs-group-${fs}/${group}`, {
-                connection: lane,
+                connection: groupLane,
                 filesystem: fs,
                 group,
                 deletionPolicy: args.filesystems![fs].deletionPolicy,

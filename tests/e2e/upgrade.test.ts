@@ -16,8 +16,8 @@ import { cleanupStack, createCsiVolume, kubectlJson, quiet } from "../lab";
 
 /** The last release before ceph-csi-operator that landed on main (stop 14). */
 const RELEASE_BEFORE_OPERATOR = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
-/** The last release that landed on main (stop 16): one class, in the CephStorage component. */
-const PREVIOUS_RELEASE = "fd6e357617cbe3d31b74900d9d3c401ae3e56868";
+/** The last release that landed on main (stop 17): many RBD classes, no CephFS yet. */
+const PREVIOUS_RELEASE = "c1b006898b32074e8e0497a39b4715bc0219aa04";
 const id = process.pid;
 const STACK = `e2eupgrade${id}`;
 const NAMESPACE = `up-${id}`;
@@ -184,12 +184,14 @@ const upgradesUnchanged = test.macro(async (t, commit: string, created: (stack: 
     const previous = releaseProgram(commit);
     const stackName = `e2ezero${commit.slice(0, 6)}${id}`;
     const pool = `zero${commit.slice(0, 6)}${id}`;
-    const config = labConfig({
-        pool: { name: pool, pgNum: 8, deletionPolicy: "delete" },
-        client: { name: pool },
-        storageClass: { name: `zero-${id}` },
-        provisioner: { namespace: `zero-${id}` },
-    });
+    // The many-class form, with a tenant: the RBD children this release reshaped (the Driver, the
+    // ClientProfiles, the StorageClasses, the users' scripts) must come out the same.
+    const { pool: _pool, storageClass: _class, ...rest } = labConfig({ client: { name: pool }, provisioner: { namespace: `zero-${id}` } });
+    const config = {
+        ...rest,
+        pools: { [pool]: { pgNum: 8, deletionPolicy: "delete" } },
+        storageClasses: [{ name: `zero-${id}`, pool }, { name: `zero-t-${id}`, pool, radosNamespace: "team" }] as unknown as Record<string, unknown>,
+    };
     const old = await labStack(stackName, config, previous);
     let current: Awaited<ReturnType<typeof labStack>> | undefined;
     t.teardown(async () => {
@@ -221,4 +223,4 @@ const upgradesUnchanged = test.macro(async (t, commit: string, created: (stack: 
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });
 
-test.serial("a stack of the previous release (the one-class component) upgrades to the many-class one changing nothing", upgradesUnchanged, PREVIOUS_RELEASE, () => []);
+test.serial("a stack of the previous release (many RBD classes, no CephFS) upgrades to this one changing nothing", upgradesUnchanged, PREVIOUS_RELEASE, () => []);
