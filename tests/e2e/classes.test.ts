@@ -63,6 +63,23 @@ async function waitFor(check: () => boolean, seconds: number, describe: () => st
     }
 }
 
+/** Removes every image (and its snapshots) a test left in `pool/namespace`, so that destroy can go through after a failure. */
+function removeImages(spec: string): void {
+    if (!poolExists(spec.split("/")[0])) {
+        return;
+    }
+    for (const image of rbd("ls", spec).trim().split("\n").filter((name) => name !== "")) {
+        for (const snap of JSON.parse(rbd("snap", "ls", "--format", "json", `${spec}/${image}`)) as { name: string; protected: string }[]) {
+            if (snap.protected === "true") {
+                rbd("snap", "unprotect", `${spec}/${image}@${snap.name}`);
+            }
+        }
+        rbd("snap", "purge", `${spec}/${image}`);
+        rbd("rm", `${spec}/${image}`);
+    }
+    rbd("trash", "purge", spec);
+}
+
 /** Removes every subvolume of a filesystem the test made, in every group (none when it is gone). */
 function removeSubvolumes(fs: string): void {
     if (!cephJson<{ name: string }[]>("fs", "ls").some((f) => f.name === fs)) {
@@ -211,7 +228,10 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     t.teardown(async () => {
         await cleanupStack(t, stack, {
             // The filesystem goes with destroy once no subvolume is left in it.
-            restore: { "remove the test's subvolumes": () => removeSubvolumes(fs) },
+            restore: {
+                "remove the test's images": () => ["team-a", "team-b"].forEach((tenant) => removeImages(`${pool}/${tenant}`)),
+                "remove the test's subvolumes": () => removeSubvolumes(fs),
+            },
             pools: [pool, data, elsewhere],
         });
         ceph("osd", "erasure-code-profile", "rm", erasureCodeProfile(data));
