@@ -65,7 +65,8 @@ async function waitFor(check: () => boolean, seconds: number, describe: () => st
 
 /** Removes every image (and its snapshots) a test left in `pool/namespace`, so that destroy can go through after a failure. */
 function removeImages(spec: string): void {
-    if (!poolExists(spec.split("/")[0])) {
+    const [pool, namespace] = spec.split("/");
+    if (!poolExists(pool) || !(JSON.parse(rbd("namespace", "ls", pool, "--format", "json")) as { name: string }[]).some((n) => n.name === namespace)) {
         return;
     }
     for (const image of rbd("ls", spec).trim().split("\n").filter((name) => name !== "")) {
