@@ -590,7 +590,8 @@ export class CephStorage extends pulumi.ComponentResource {
                     monitors: args.monitors,
                     deleteTimeoutSeconds: settings.timeoutSeconds,
                 }, child("profile", { dependsOn: [operator] }));
-                const driver = new RbdDriver(`${name}-rbd-driver`, {
+                // What each driver the operator runs is given: the same images, log level and waits.
+                const driverArgs = {
                     namespace: operator.operatorNamespace,
                     images: settings.images,
                     logVerbosity: settings.logVerbosity,
@@ -598,20 +599,15 @@ export class CephStorage extends pulumi.ComponentResource {
                     awaitRollout: settings.awaitRollout,
                     timeoutSeconds: settings.timeoutSeconds,
                     kubeconfig: args.kubeconfig,
+                };
+                const driver = new RbdDriver(`${name}-rbd-driver`, {
+                    ...driverArgs,
                     // The CSIDriver a manifests install of this stack declared, here or at the top level before.
                     takesOverCsiDriver: [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))],
                 }, child("driver", { dependsOn: [operator] }));
                 // The CephFS driver only for an instance with CephFS classes: it runs its own pods.
                 const cephfsDriver = args.storageClasses.some(isCephfsClass)
-                    ? new CephfsDriver(`${name}-cephfs-driver`, {
-                          namespace: operator.operatorNamespace,
-                          images: settings.images,
-                          logVerbosity: settings.logVerbosity,
-                          clusterId: profile.name,
-                          awaitRollout: settings.awaitRollout,
-                          timeoutSeconds: settings.timeoutSeconds,
-                          kubeconfig: args.kubeconfig,
-                      }, { parent: this, dependsOn: [operator] })
+                    ? new CephfsDriver(`${name}-cephfs-driver`, driverArgs, { parent: this, dependsOn: [operator] })
                     : undefined;
                 return {
                     kind: "csi",
