@@ -13,7 +13,7 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { CEPHFS_MGR_MODULES, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -156,7 +156,12 @@ export = async (reader: LiveReader = liveReader) => {
         }
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
             const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
-            checkKernels(live.kubernetes.nodes, kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(rbdClasses(config))));
+            // CephFS classes only when they mount with the kernel (fuse runs in user space; unset, ceph-csi picks).
+            const cephfsKernel = config.storageClasses.some((c) => c.type === "cephfs" && c.mounter === "kernel");
+            checkKernels(live.kubernetes.nodes, [
+                ...kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(rbdClasses(config))),
+                ...(cephfsKernel ? cephfsKernelRequirements(live.ceph.tunables, monitors) : []),
+            ]);
         }
     } catch (error) {
         throw preflightFailure(error);

@@ -100,6 +100,24 @@ export function kernelRequirements(tunables: CrushTunables, monitors: Monitor[],
     return requirements;
 }
 
+const FUSE = "mount with ceph-fuse instead of the kernel client (the CephFS class's mounter: fuse)";
+
+/**
+ * What the CephFS kernel client needs of a node, for the classes with `mounter: kernel`: the
+ * same libceph rules as krbd (CRUSH tunables, msgr2-only monitors), and quotas, which is how
+ * ceph-csi gives each volume its size (older kernels ignore them: a claim could fill the filesystem).
+ */
+export function cephfsKernelRequirements(tunables: CrushTunables, monitors: Monitor[]): KernelRequirement[] {
+    return [
+        ...kernelRequirements(tunables, monitors, []).map((requirement) => ({
+            ...requirement,
+            feature: `${requirement.feature}, for the CephFS kernel client`,
+            fixes: requirement.fixes.map((fix) => (fix === NBD ? FUSE : fix)),
+        })),
+        { feature: "CephFS quotas (ceph-csi sizes each volume with one), for the CephFS kernel client", minKernel: "4.17.0", fixes: [UPGRADE, FUSE] },
+    ];
+}
+
 /** One node that cannot use the StorageClass, and why. */
 export interface KernelProblem {
     node: string;
@@ -136,7 +154,7 @@ export function checkKernels(nodes: KubernetesNode[], requirements: KernelRequir
         return `  node ${p.node} (kernel ${p.kernel || "unknown"}): ${p.requirement.feature} ${need}; fix: ${p.requirement.fixes.join(", or ")}`;
     });
     throw new PreflightError(
-        "some nodes could not map RBD images of this StorageClass (rbd map would fail with 'feature set mismatch'). Nothing was changed.\n" +
+        "some nodes could not mount volumes of these StorageClasses (rbd map, or the CephFS kernel mount, would fail with 'feature set mismatch'). Nothing was changed.\n" +
             lines.join("\n") +
             "\nSet kube-ceph:preflight.kernels to off only if those nodes will never run pods with these volumes.",
     );

@@ -72,6 +72,10 @@ export function fakeReader(
             if (request.mgrModules) {
                 reading.mgrModules = ceph.mgrModules;
             }
+            if (request.mdsMap) {
+                // A cluster with one standby MDS unless the test says otherwise.
+                reading.mdsMap = ceph.mdsMap ?? { active: {}, standbys: 1 };
+            }
             if (request.poolData !== undefined) {
                 reading.poolData = Object.fromEntries(request.poolData.map((pool) => [pool, ceph.poolData?.[pool] ?? []]));
             }

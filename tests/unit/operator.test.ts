@@ -334,3 +334,26 @@ test.serial("CephFS: the filesystem, a group per subvolumeGroup in it, provision
     t.deepEqual(run.outputs.storageClassNames, ["block", "shared", "team-b"]);
     t.deepEqual(Object.keys(run.outputs.filesystems as object), ["kcfs"]);
 });
+
+test.serial("CephFS preflight: the volumes module, an MDS for each filesystem, and the kernel rules only for classes that mount with the kernel", async (t) => {
+    const config = (mounter?: string) => baseConfig({
+        provisioner: { install: "operator", operator: { manifest: manifestFile } },
+        pools: { rbd: {} },
+        filesystems: { kcfs: {} },
+        storageClasses: [{ name: "block", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", ...(mounter ? { mounter } : {}) }],
+    });
+    const node = { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "4.15.0-213-generic" }] };
+    const served = { active: { kcfs: 1 }, standbys: 1 };
+    // A 4.15 kernel maps the RBD class, but ignores CephFS quotas: refused for the kernel mounter only.
+    const kernel = await t.throwsAsync(runProgram(config("kernel"), fakeReader(healthyCeph({ mdsMap: served }), node)));
+    t.regex(kernel!.message, /node node-1 \(kernel 4\.15\.0-213-generic\): CephFS quotas .* needs kernel >= 4\.17\.0; fix: upgrade the node's kernel, or mount with ceph-fuse/);
+    t.deepEqual(declaredBefore(kernel), []);
+    await t.notThrowsAsync(runProgram(config("fuse"), fakeReader(healthyCeph({ mdsMap: served }), node)));
+    await t.notThrowsAsync(runProgram(config(), fakeReader(healthyCeph({ mdsMap: served }), node)));
+
+    const noVolumes = await t.throwsAsync(runProgram(config(), fakeReader(healthyCeph({ mdsMap: served, mgrModules: ["rbd_support"] }))));
+    t.regex(noVolumes!.message, /does not run the volumes module/);
+    const noMds = await t.throwsAsync(runProgram(config(), fakeReader(healthyCeph({ mdsMap: { active: {}, standbys: 0 } }))));
+    t.regex(noMds!.message, /would create 1 filesystem\(s\) \(kcfs\), but 0 MDS daemon\(s\) stand by/);
+    t.deepEqual(declaredBefore(noMds), []);
+});
