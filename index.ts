@@ -94,7 +94,7 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
-        snapshotCrds: rbdClasses(config).some((c) => c.snapshotClass),
+        snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
         kubeconfig,
     };
     const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds;
@@ -151,7 +151,7 @@ export = async (reader: LiveReader = liveReader) => {
             checkMds(Object.keys(config.filesystems).sort(), live.ceph.mdsMap);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
-        if (rbdClasses(config).some((c) => c.snapshotClass)) {
+        if (config.storageClasses.some((c) => c.snapshotClass)) {
             checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? []);
         }
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {

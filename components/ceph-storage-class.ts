@@ -17,6 +17,8 @@ export interface CephClassSettings {
     mountOptions: string[];
     /** Make it the cluster's default StorageClass. */
     isDefault: boolean;
+    /** Also make a VolumeSnapshotClass of the same name (ceph-csi only); the cluster needs the snapshot CRDs. */
+    snapshotClass?: boolean;
 }
 
 /** StorageClass fields that Kubernetes never lets change after creation. */

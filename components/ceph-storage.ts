@@ -16,6 +16,7 @@ import { CephfsDriver } from "./cephfs-driver";
 import { CephfsFilesystem } from "./cephfs-filesystem";
 import { CephfsGroupProfile, subvolumeGroupClusterId } from "./cephfs-group-profile";
 import { CephfsSecrets } from "./cephfs-secrets";
+import { CephfsSnapshotClass } from "./cephfs-snapshot-class";
 import { CephfsStorageClass, CephfsStorageClassSettings } from "./cephfs-storage-class";
 import { CephfsSubvolumeGroup } from "./cephfs-subvolume-group";
 import { InTreeRbd } from "./in-tree-rbd";
@@ -490,7 +491,7 @@ export class CephStorage extends pulumi.ComponentResource {
                 deleteTimeoutSeconds: operator.timeoutSeconds,
             }, { parent: this, dependsOn: ready });
             for (const spec of groupClasses) {
-                const { filesystem, subvolumeGroup: _group, type: _type, ...settings } = spec;
+                const { filesystem, subvolumeGroup: _group, type: _type, snapshotClass: _snapshots, ...settings } = spec;
                 const storageClass = new CephfsStorageClass(`${name}-cephfs-class-${spec.name}`, {
                     settings,
                     filesystem: filesystems.get(filesystem)!.name,
@@ -498,6 +499,15 @@ export class CephStorage extends pulumi.ComponentResource {
                     provisionerSecret: groupSecrets.provisioner,
                     nodeSecret: groupSecrets.node,
                 }, { parent: this, dependsOn: [groupSecrets, profile, operator.cephfsDriver, ...ready, ...groups] });
+                // Its VolumeSnapshotClass: ceph-csi snapshots a subvolume with the provisioner's Secret.
+                const snapshotClass = spec.snapshotClass === true
+                    ? new CephfsSnapshotClass(`${name}-cephfs-snapshot-class-${spec.name}`, {
+                          name: spec.name,
+                          clusterId: subvolumeGroupClusterId(args.clusterId, group),
+                          snapshotterSecret: groupSecrets.provisioner,
+                          deletionPolicy: spec.reclaimPolicy,
+                      }, { parent: this, dependsOn: [groupSecrets, profile, operator.cephfsDriver, ...ready] })
+                    : undefined;
                 cephfsClasses.push({ spec, storageClass });
                 // A guard per class: its volumes are the PersistentVolumes of the class (a CephFS
                 // volume names its filesystem, not a pool), and destroy stops here while one is left.
@@ -506,7 +516,7 @@ export class CephStorage extends pulumi.ComponentResource {
                     clusterId: subvolumeGroupClusterId(args.clusterId, group),
                     storageClassName: spec.name,
                     kubeconfig: args.kubeconfig,
-                }, { parent: this, dependsOn: [filesystems.get(filesystem)!, ...groups, provisionerUser, nodeUser, groupSecrets, profile, storageClass] });
+                }, { parent: this, dependsOn: [filesystems.get(filesystem)!, ...groups, provisionerUser, nodeUser, groupSecrets, profile, storageClass, ...(snapshotClass ? [snapshotClass] : [])] });
             }
         }
 

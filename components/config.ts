@@ -232,6 +232,7 @@ const cephfsClassSchema = z.strictObject({
     // The kernel client or ceph-fuse; unset, ceph-csi picks.
     mounter: z.enum(["kernel", "fuse"], { error: "must be one of kernel, fuse" }).optional(),
     ...commonClassFields,
+    snapshotClass: classFields.snapshotClass,
 });
 
 /** A class of either type; without `type` it is RBD. */

@@ -16,8 +16,6 @@ export interface RbdStorageClassSettings extends CephClassSettings {
     fsType: "ext4" | "xfs";
     /** RBD features of new images; preflight checks that every node's kernel maps them. */
     imageFeatures: ImageFeature[];
-    /** Also make a VolumeSnapshotClass of the same name (ceph-csi only); the cluster needs the snapshot CRDs. */
-    snapshotClass?: boolean;
     /** The pool the images' data goes to (an erasure-coded one, usually), their metadata staying in the class's pool (ceph-csi only). */
     dataPool?: string;
     /** How nodes map the images: krbd (the kernel) or rbd-nbd (user space) (ceph-csi only). */

@@ -196,7 +196,7 @@ test("a CephFS class: its filesystem, ceph-csi's default group and the common fi
     t.deepEqual(config.filesystems, { kcfs: { deletionPolicy: "delete" } });
     t.deepEqual(config.storageClasses[2], {
         name: "shared", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "csi",
-        reclaimPolicy: "Delete", allowVolumeExpansion: true, volumeBindingMode: "Immediate", mountOptions: [], isDefault: false,
+        reclaimPolicy: "Delete", allowVolumeExpansion: true, volumeBindingMode: "Immediate", mountOptions: [], isDefault: false, snapshotClass: false,
     });
     t.is(config.storageClasses[0].type, "rbd", "a class without a type is RBD");
     t.deepEqual(parseConfig({ ...base(), ...many() }, FAKE_SSH_KEY).filesystems, {}, "no filesystems unless declared");

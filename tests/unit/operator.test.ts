@@ -263,9 +263,13 @@ test.serial("CephFS: the filesystem, a group per subvolumeGroup in it, provision
         filesystems: { kcfs: { deletionPolicy: "delete" } },
         storageClasses: [
             { name: "block", pool: "rbd" },
-            { name: "shared", type: "cephfs", filesystem: "kcfs", mounter: "fuse" },
+            { name: "shared", type: "cephfs", filesystem: "kcfs", mounter: "fuse", snapshotClass: true },
             { name: "team-b", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "team-b" },
         ],
+    }), fakeReader(healthyCeph(), {
+        serverVersion: "v1.36.3",
+        nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }],
+        snapshotCrds: ["volumesnapshotclasses.snapshot.storage.k8s.io", "volumesnapshotcontents.snapshot.storage.k8s.io", "volumesnapshots.snapshot.storage.k8s.io"],
     }));
     const commands = byType(run, "command:remote:Command");
     const command = (name: string) => commands.find((c) => c.name === name)!;
@@ -322,9 +326,19 @@ test.serial("CephFS: the filesystem, a group per subvolumeGroup in it, provision
         "mounter": "fuse",
     });
 
+    // Its VolumeSnapshotClass: the CephFS driver, the group's clusterID, the provisioner's Secret.
+    const snapshots = byType(run, "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass");
+    t.deepEqual(snapshots.map((c) => c.name), ["kube-ceph-cephfs-snapshot-class-shared-class"]);
+    t.is((await unwrap(snapshots[0].inputs.driver)).value, "cephfs.csi.ceph.com");
+    t.deepEqual((await unwrap(snapshots[0].inputs.parameters)).value, {
+        "clusterID": `${FSID}-cephfs-csi`,
+        "csi.storage.k8s.io/snapshotter-secret-name": "ceph-kube-csi-csi-cephfs-provisioner",
+        "csi.storage.k8s.io/snapshotter-secret-namespace": "ceph-csi",
+    });
+
     // Destroy: the class's guard goes before its class, Secrets, users, group, profile and filesystem.
     const guard = byType(run, "kube-ceph:kubernetes:VolumeGuard").find((g) => g.name === "kube-ceph-cephfs-guard-shared")!;
-    for (const dependency of ["kube-ceph-cephfs-kcfs", "kube-ceph-cephfs-group-kcfs/csi", "kube-ceph-cephfs-provisioner-csi", "kube-ceph-cephfs-node-csi", "kube-ceph-cephfs-secrets-csi", "kube-ceph-cephfs-group-profile-csi", "kube-ceph-cephfs-class-shared"]) {
+    for (const dependency of ["kube-ceph-cephfs-kcfs", "kube-ceph-cephfs-group-kcfs/csi", "kube-ceph-cephfs-provisioner-csi", "kube-ceph-cephfs-node-csi", "kube-ceph-cephfs-secrets-csi", "kube-ceph-cephfs-group-profile-csi", "kube-ceph-cephfs-class-shared", "kube-ceph-cephfs-snapshot-class-shared"]) {
         t.true(guard.dependsOn.includes(dependency), `${dependency}: ${guard.dependsOn.join(", ")}`);
     }
     // A group goes before its users and after its Secrets: its refusal keeps the keys that reach its subvolumes.
