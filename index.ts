@@ -151,8 +151,11 @@ export = async (reader: LiveReader = liveReader) => {
             checkMds(Object.keys(config.filesystems).sort(), live.ceph.mdsMap);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
-        if (config.storageClasses.some((c) => c.snapshotClass)) {
-            checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? []);
+        const wantsSnapshots = config.storageClasses.findIndex((c) => c.snapshotClass);
+        if (wantsSnapshots >= 0) {
+            // The key the stack set: the one-class form's, or the first class of the list that asks.
+            const key = config.form === "many" ? `kube-ceph:storageClasses[${wantsSnapshots}].snapshotClass` : undefined;
+            checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? [], key);
         }
         if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
             const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);

@@ -204,15 +204,15 @@ export function checkMgrModules(required: string[], on: string[]): void {
  * Refuses a VolumeSnapshotClass on a cluster without the snapshot CRDs: the class could not be
  * created, and without them (and the snapshot controller that comes with them) no snapshot is taken.
  */
-export function checkSnapshotCrds(required: string[], served: string[]): void {
+export function checkSnapshotCrds(required: string[], served: string[], key = "kube-ceph:storageClass.snapshotClass"): void {
     const missing = required.filter((crd) => !served.includes(crd));
     if (missing.length === 0) {
         return;
     }
     throw new PreflightError(
-        `kube-ceph:storageClass.snapshotClass is true, but this cluster has no ${missing.join(", ")} CustomResourceDefinition${missing.length > 1 ? "s" : ""}. ` +
+        `${key} is true, but this cluster has no ${missing.join(", ")} CustomResourceDefinition${missing.length > 1 ? "s" : ""}. ` +
             "Install the volume snapshot CRDs and the snapshot controller of kubernetes-csi/external-snapshotter (client/config/crd and deploy/kubernetes/snapshot-controller, " +
-            "or your distribution's snapshot add-on), or set kube-ceph:storageClass.snapshotClass to false. Nothing was changed.",
+            `or your distribution's snapshot add-on), or set ${key} to false. Nothing was changed.`,
     );
 }
 

@@ -240,6 +240,12 @@ test.serial("snapshotClass: refused before any resource while the cluster lacks 
     t.regex(error!.message, /external-snapshotter/);
     t.regex(error!.message, /set kube-ceph:storageClass\.snapshotClass to false/);
     t.deepEqual(declaredBefore(error), []);
+    // In the many-class form, the message names the list entry that asks for snapshots.
+    const listed = await t.throwsAsync(runProgram(baseConfig({
+        pools: { rbd: {} },
+        storageClasses: [{ name: "plain", pool: "rbd" }, { name: "snap", pool: "rbd", snapshotClass: true }],
+    }), fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [], snapshotCrds: [] })));
+    t.regex(listed!.message, /^kube-ceph:storageClasses\[1\]\.snapshotClass is true[\s\S]*set kube-ceph:storageClasses\[1\]\.snapshotClass to false/m);
 });
 
 test.serial("preflight: a mgr without rbd_support stops a csi run before any resource; the legacy kinds and health: off do not read the modules", async (t) => {
