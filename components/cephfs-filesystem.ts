@@ -30,7 +30,7 @@ export function filesystemOwnerKey(filesystem: string): string {
 }
 
 function filesystemValues(args: CephfsFilesystemSettings) {
-    return { FS: args.name, OWNER: args.owner, OWNER_KEY: filesystemOwnerKey(args.name), POLICY: args.deletionPolicy };
+    return { FS: args.name, OWNER: args.owner, OWNER_RECORD: filesystemOwnerKey(args.name), POLICY: args.deletionPolicy };
 }
 
 /**
@@ -41,10 +41,10 @@ function filesystemValues(args: CephfsFilesystemSettings) {
 export function filesystemEnsureScript(args: CephfsFilesystemSettings): string {
     return remoteScript(filesystemValues(args), `
 if ! ceph fs get "$FS" >/dev/null 2>&1; then
-  ceph config-key set "$OWNER_KEY" "$OWNER" >&2
+  ceph config-key set "$OWNER_RECORD" "$OWNER" >&2
   ceph fs volume create "$FS" >&2
 fi
-owner=$(ceph config-key get "$OWNER_KEY" 2>/dev/null || true)
+owner=$(ceph config-key get "$OWNER_RECORD" 2>/dev/null || true)
 if [ "$owner" = "$OWNER" ]; then origin=created; else origin=adopted; fi
 printf '{"filesystem":"%s","origin":"%s"}\\n' "$FS" "$origin"
 `);
@@ -64,7 +64,7 @@ if [ "$POLICY" != delete ]; then
   echo "keeping filesystem $FS: its deletionPolicy is $POLICY" >&2
   exit 0
 fi
-owner=$(ceph config-key get "$OWNER_KEY" 2>/dev/null || true)
+owner=$(ceph config-key get "$OWNER_RECORD" 2>/dev/null || true)
 if [ "$owner" != "$OWNER" ]; then
   echo "keeping filesystem $FS: it was adopted, not created by this stack (owner: \${owner:-none})" >&2
   exit 0
@@ -80,7 +80,7 @@ if [ -n "$subvolumes" ]; then
   exit 1
 fi
 ceph fs volume rm "$FS" --yes-i-really-mean-it >&2
-ceph config-key rm "$OWNER_KEY" >&2 || true
+ceph config-key rm "$OWNER_RECORD" >&2 || true
 echo "deleted filesystem $FS and its pools" >&2
 `);
 }

@@ -24,7 +24,7 @@ export interface CephfsSubvolumeGroupArgs {
 export type CephfsSubvolumeGroupSettings = Omit<CephfsSubvolumeGroupArgs, "connection">;
 
 function groupValues(args: CephfsSubvolumeGroupSettings) {
-    return { FS: args.filesystem, GROUP: args.group, OWNER: args.owner, OWNER_KEY: filesystemOwnerKey(args.filesystem), POLICY: args.deletionPolicy };
+    return { FS: args.filesystem, GROUP: args.group, OWNER: args.owner, OWNER_RECORD: filesystemOwnerKey(args.filesystem), POLICY: args.deletionPolicy };
 }
 
 /** Creates the group unless it is there; prints {"group": "<fs>/<group>"}. Safe to run any number of times. */
@@ -55,7 +55,7 @@ if [ -n "$subvolumes" ]; then
   echo "delete the volumes (their claims) first" >&2
   exit 1
 fi
-owner=$(ceph config-key get "$OWNER_KEY" 2>/dev/null || true)
+owner=$(ceph config-key get "$OWNER_RECORD" 2>/dev/null || true)
 if [ "$POLICY" != delete ] || [ "$owner" != "$OWNER" ]; then
   echo "keeping the empty subvolume group $FS/$GROUP with its filesystem" >&2
   exit 0
