@@ -10,11 +10,12 @@ import type { ImageKey } from "./config";
 import { CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
 import { CephClientProfile } from "./ceph-client-profile";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
+import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 import { CephCsiOperator, OperatorManifest } from "./ceph-csi-operator";
 import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
 import { CephfsDriver } from "./cephfs-driver";
 import { CephfsFilesystem } from "./cephfs-filesystem";
-import { CephfsGroupProfile, subvolumeGroupClusterId } from "./cephfs-group-profile";
+import { CephfsGroupProfile } from "./cephfs-group-profile";
 import { CephfsSecrets } from "./cephfs-secrets";
 import { CephfsSnapshotClass } from "./cephfs-snapshot-class";
 import { CephfsStorageClass, CephfsStorageClassSettings } from "./cephfs-storage-class";
@@ -23,7 +24,7 @@ import { InTreeRbd } from "./in-tree-rbd";
 import type { MonConnection } from "./mon-connection";
 import { RbdDriver } from "./rbd-driver";
 import { RbdNamespace } from "./rbd-namespace";
-import { namespaceClusterId, RbdNamespaceProfile } from "./rbd-namespace-profile";
+import { RbdNamespaceProfile } from "./rbd-namespace-profile";
 import { RbdProvisioner } from "./rbd-provisioner";
 import { RbdSecrets } from "./rbd-secrets";
 import { RbdSnapshotClass } from "./rbd-snapshot-class";
@@ -268,6 +269,13 @@ function checkClasses(name: string, args: CephStorageArgs): void {
             if (args.pools[spec.pool].erasureCoded !== undefined) {
                 throw new Error(`CephStorage ${name}: class ${spec.name} puts its images in the erasure-coded pool ${spec.pool}, which cannot hold RBD metadata; make it the class's dataPool`);
             }
+        }
+        const [what, clusterId] = isCephfsClass(spec)
+            ? [`subvolume group ${spec.subvolumeGroup}`, subvolumeGroupClusterId(args.clusterId, spec.subvolumeGroup)]
+            : spec.radosNamespace !== undefined ? [`rados namespace ${spec.radosNamespace}`, namespaceClusterId(args.clusterId, spec.radosNamespace)] : [undefined, args.clusterId];
+        if (what !== undefined && clusterId.length > MAX_CLUSTER_ID_LENGTH) {
+            const longest = longestNameIn(isCephfsClass(spec) ? subvolumeGroupClusterId : namespaceClusterId);
+            throw new Error(`CephStorage ${name}: class ${spec.name}'s ${what} makes the clusterID ${clusterId}, longer than the ${MAX_CLUSTER_ID_LENGTH} characters ceph-csi can write into a volume ID; use a name of at most ${longest} characters`);
         }
         if (seen.has(spec.name)) {
             throw new Error(`CephStorage ${name}: two classes are named ${spec.name}`);

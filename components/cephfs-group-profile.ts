@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareClientProfile } from "./ceph-client-profile";
+import { subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 
 export interface CephfsGroupProfileArgs {
     /** The operator's namespace, where the cluster's CephConnection is. */
@@ -12,11 +13,6 @@ export interface CephfsGroupProfileArgs {
     subvolumeGroup: string;
     /** How long destroy waits for the operator to release the profile (its finalizer). */
     deleteTimeoutSeconds: number;
-}
-
-/** The clusterID of the CephFS classes of one subvolume group: ceph-csi reads the group from the ClientProfile it names. */
-export function subvolumeGroupClusterId(clusterId: string, subvolumeGroup: string): string {
-    return `${clusterId}-cephfs-${subvolumeGroup}`;
 }
 
 /**

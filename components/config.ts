@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
+import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 
 export const CONFIG_NAMESPACE = "kube-ceph";
 
@@ -699,11 +700,19 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
             if (!(cls.filesystem in filesystems)) {
                 problem(`${at}.filesystem`, cls.filesystem, `must be a filesystem declared in kube-ceph:filesystems (declared: ${Object.keys(filesystems).sort().join(", ") || "none"})`);
             }
+            const longest = longestNameIn(subvolumeGroupClusterId);
+            if (cls.subvolumeGroup.length > longest) {
+                problem(`${at}.subvolumeGroup`, cls.subvolumeGroup, `must be at most ${longest} characters: the group's clusterID (<fsid>-cephfs-<group>) goes into every volume ID ceph-csi makes, which allows it ${MAX_CLUSTER_ID_LENGTH}`);
+            }
             if (!operatorInstall) {
                 problem(`${at}.type`, cls.type, "must be rbd unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the operator runs the CephFS driver");
             }
         } else {
             classPoolProblems(cls, at);
+            const longest = longestNameIn(namespaceClusterId);
+            if (cls.radosNamespace !== undefined && cls.radosNamespace.length > longest) {
+                problem(`${at}.radosNamespace`, cls.radosNamespace, `must be at most ${longest} characters: the tenant's clusterID (<fsid>-<namespace>) goes into every volume ID ceph-csi makes, which allows it ${MAX_CLUSTER_ID_LENGTH}`);
+            }
             if (cls.radosNamespace !== undefined && !operatorInstall) {
                 problem(`${at}.radosNamespace`, cls.radosNamespace, "must be left unset unless ceph-csi is installed through ceph-csi-operator (kube-ceph:provisioner.kind csi, install operator): the tenant's ClientProfile is what carries its namespace");
             }

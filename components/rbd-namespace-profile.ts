@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { declareClientProfile } from "./ceph-client-profile";
+import { namespaceClusterId } from "./ceph-csi-cluster-id";
 
 export interface RbdNamespaceProfileArgs {
     /** The operator's namespace, where the cluster's CephConnection is. */
@@ -12,11 +13,6 @@ export interface RbdNamespaceProfileArgs {
     radosNamespace: string;
     /** How long destroy waits for the operator to release the profile (its finalizer). */
     deleteTimeoutSeconds: number;
-}
-
-/** The clusterID of a rados namespace's classes: ceph-csi reads the namespace from the ClientProfile it names. */
-export function namespaceClusterId(clusterId: string, radosNamespace: string): string {
-    return `${clusterId}-${radosNamespace}`;
 }
 
 /**

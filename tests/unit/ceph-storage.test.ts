@@ -82,3 +82,14 @@ test.serial("a snapshot class on a provisioner other than ceph-csi is refused, n
     }));
     t.regex(error!.message, /CephStorage legacy: only ceph-csi takes snapshots, so the in-tree kind gets no snapshotClass \(class class-1\)/);
 });
+
+test.serial("a tenant whose clusterID would pass ceph-csi's 64 characters is refused, naming the class and the longest name", async (t) => {
+    const tenant = (radosNamespace: string) => runDeclarations(async () => {
+        const args = storageArgs(1, monHost(), manifests);
+        new CephStorage("tenants", { ...args, storageClasses: [{ ...(args.storageClasses[0] as RbdClassSpec), radosNamespace }] });
+        return {};
+    });
+    // 36 characters of fsid, a dash, and the namespace: 28 do not fit (the config test parses 27).
+    const error = await t.throwsAsync(tenant("a".repeat(28)));
+    t.regex(error!.message, new RegExp(`CephStorage tenants: class class-1's rados namespace a{28} makes the clusterID ${FSID}-a{28}, longer than the 64 characters ceph-csi can write into a volume ID; use a name of at most 27 characters`));
+});

@@ -2,8 +2,9 @@ import test from "ava";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
-import { FAKE_SSH_KEY, byType, baseConfig, declaredBefore, runProgram } from "../harness";
+import { CephfsClassConfig, ConfigError, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
+import { MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "../../components/ceph-csi-cluster-id";
+import { FAKE_SSH_KEY, FSID, byType, baseConfig, declaredBefore, runProgram } from "../harness";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const RSA_HOST_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCm+RhsKsW9UKk86elFAE4XAyqudrrr63jaBg9pQoSypEWnXg2jTexm3etza1ADdU3V1JtBsKI6E3fCimlx+q0qHM4uPMHcUNklO+pGG1n+6SBfABNas8CN54N+716Sv4roSdzKBjU53RcXY1e6UKX/dhnHzFpyRMw0cjlsdOwoAQ==";
@@ -172,6 +173,9 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["erasure-coded failure domain unknown", (c) => Object.assign(c, many(), { pools: { rbd: {}, ec: { erasureCoded: { k: 2, m: 1, failureDomain: "shelf" } } } }), "kube-ceph:pools.ec.erasureCoded.failureDomain", /osd, host/],
     ["dataPool with the in-tree kind", (c) => Object.assign(c, many(), { provisioner: { kind: "in-tree" }, storageClasses: [{ name: "a", pool: "rbd", dataPool: "ec" }] }), "kube-ceph:storageClasses[0].dataPool", /only ceph-csi/],
     ["radosNamespace with an underscore", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "team_a" }] }), "kube-ceph:storageClasses[0].radosNamespace", /lowercase letters, digits and '-'/],
+    // ceph-csi allows a clusterID 64 characters: 36 of the fsid, then "-<namespace>" or "-cephfs-<group>".
+    ["radosNamespace too long for a clusterID", (c) => Object.assign(c, many(), { storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "a".repeat(28) }] }), "kube-ceph:storageClasses[0].radosNamespace", /at most 27 characters: .*64/],
+    ["subvolumeGroup too long for a clusterID", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "g".repeat(21) }] }), "kube-ceph:storageClasses[1].subvolumeGroup", /at most 20 characters: .*64/],
     ["radosNamespace with the manifests install", (c) => Object.assign(c, many(), { provisioner: { install: "manifests" }, storageClasses: [{ name: "a", pool: "rbd", radosNamespace: "team-a" }] }), "kube-ceph:storageClasses[0].radosNamespace", /through ceph-csi-operator/],
     ["object-map with the in-tree kind, in the list", (c) => Object.assign(c, many(), { provisioner: { kind: "in-tree" }, storageClasses: [{ name: "a", pool: "rbd", imageFeatures: "layering,exclusive-lock" }] }), "kube-ceph:storageClasses[0].imageFeatures", /must be only layering[\s\S]*use the csi kind for exclusive-lock/],
     ["snapshotClass with the external kind", (c) => Object.assign(c, many(), { provisioner: { kind: "external" }, storageClasses: [{ name: "a", pool: "rbd", snapshotClass: true }] }), "kube-ceph:storageClasses[0].snapshotClass", /only ceph-csi/],
@@ -200,6 +204,15 @@ test("a CephFS class: its filesystem, ceph-csi's default group and the common fi
     });
     t.is(config.storageClasses[0].type, "rbd", "a class without a type is RBD");
     t.deepEqual(parseConfig({ ...base(), ...many() }, FAKE_SSH_KEY).filesystems, {}, "no filesystems unless declared");
+});
+
+test("the longest rados namespace and subvolume group parse, and make clusterIDs of ceph-csi's 64 characters", (t) => {
+    const config = parseConfig(Object.assign(base(), withCephfs(), {
+        storageClasses: [{ name: "fast", pool: "rbd", radosNamespace: "a".repeat(27) }, { name: "shared", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "g".repeat(20) }],
+    }), FAKE_SSH_KEY);
+    const [rbd, cephfs] = config.storageClasses as [RbdClassConfig, CephfsClassConfig];
+    t.is(namespaceClusterId(FSID, rbd.radosNamespace!).length, MAX_CLUSTER_ID_LENGTH);
+    t.is(subvolumeGroupClusterId(FSID, cephfs.subvolumeGroup).length, MAX_CLUSTER_ID_LENGTH);
 });
 
 for (const [description, mutate, key, allowed] of BAD) {
