@@ -6,6 +6,7 @@
 import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
+import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
 import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
@@ -13,7 +14,7 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -95,9 +96,10 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
         snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
+        clientProfiles: hasCephfs(config),
         kubeconfig,
     };
-    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds;
+    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds || kubernetesRequest.clientProfiles;
     const [cephRead, kubernetesRead] = await Promise.allSettled([
         needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
         needKubernetes ? reader.readKubernetes(kubernetesRequest) : Promise.resolve({}),
@@ -149,6 +151,11 @@ export = async (reader: LiveReader = liveReader) => {
         }
         if (live.ceph?.mdsMap !== undefined) {
             checkMds(Object.keys(config.filesystems).sort(), live.ceph.mdsMap);
+        }
+        if (live.kubernetes.clientProfiles !== undefined) {
+            const fsid = config.ceph.fsid ?? live.ceph!.fsid!;
+            const cephfsClasses = config.storageClasses.flatMap((c, i) => (c.type === "cephfs" ? [{ key: `kube-ceph:storageClasses[${i}].radosNamespace`, subvolumeGroup: c.subvolumeGroup, radosNamespace: c.radosNamespace }] : []));
+            checkCephfsJournals(cephfsClasses, (group) => subvolumeGroupClusterId(fsid, group), live.kubernetes.clientProfiles);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
         const wantsSnapshots = config.storageClasses.findIndex((c) => c.snapshotClass);

@@ -21,7 +21,7 @@ export interface CephClientProfileArgs {
 /** What a ClientProfile says about one driver's volumes (ceph-csi-operator's ClientProfile spec). */
 export interface ClientProfileSettings {
     rbd?: { radosNamespace?: string };
-    cephFs?: { subVolumeGroup?: string };
+    cephFs?: { subVolumeGroup?: string; radosNamespace?: string };
 }
 
 /**

@@ -40,17 +40,22 @@ export function rbdClientCaps(pools: string[], namespace?: string): CephCaps {
  * (subvolumes through the mgr's volumes module, ceph-csi's journal in the metadata pool; no MDS
  * access, as in ceph-csi's capabilities document) or the node (mounts of the group's path only,
  * the journal read, file data in the data pools). Scoped by filesystem name and path, unlike the
- * wildcards of that document, so one group's node key cannot mount another group's volumes.
+ * wildcards of that document, so one group's node key cannot mount another group's volumes,
+ * and by the group's rados namespace when it has one.
  */
-export function cephfsClientCaps(role: "provisioner" | "node", filesystems: string[], subvolumeGroup: string): CephCaps {
+export function cephfsClientCaps(role: "provisioner" | "node", filesystems: string[], subvolumeGroup: string, radosNamespace?: string): CephCaps {
     const each = (grant: (fs: string) => string) => filesystems.map(grant).join(", ");
     const common = { mgr: "allow rw", mon: each((fs) => `allow r fsname=${fs}`) };
+    // ceph-csi's journal is the only thing either user touches in the metadata pool: with the
+    // group's own rados namespace, that namespace only (unset, ceph-csi's default, which the
+    // groups without one share, so their caps keep the whole pool as its document has them).
+    const journal = radosNamespace !== undefined ? ` namespace=${radosNamespace}` : "";
     return role === "provisioner"
-        ? { ...common, osd: each((fs) => `allow rw tag cephfs metadata=${fs}`) }
+        ? { ...common, osd: each((fs) => `allow rw tag cephfs metadata=${fs}${journal}`) }
         : {
               ...common,
               mds: each((fs) => `allow rw fsname=${fs} path=/volumes/${subvolumeGroup}`),
-              osd: each((fs) => `allow r tag cephfs metadata=${fs}, allow rw tag cephfs data=${fs}`),
+              osd: each((fs) => `allow r tag cephfs metadata=${fs}${journal}, allow rw tag cephfs data=${fs}`),
           };
 }
 

@@ -137,6 +137,13 @@ export interface CephfsClassSpec extends CephfsStorageClassSettings {
      * whose caps allow only that group's path, its Secrets and its ClientProfile (clusterID).
      */
     subvolumeGroup: string;
+    /**
+     * The rados namespace of the metadata pool where ceph-csi keeps the group's journal (which
+     * subvolume is which volume), and the only one its users may touch there; unset, ceph-csi's
+     * default (`csi`), which every group without one shares. The same for every class of a group,
+     * and fixed while the group has volumes: ceph-csi finds them through it.
+     */
+    radosNamespace?: string;
 }
 
 /** A StorageClass of the stack: RBD or CephFS. */
@@ -255,7 +262,14 @@ function checkClasses(name: string, args: CephStorageArgs): void {
         throw new Error(`CephStorage ${name}: storageClasses must start with an RBD class (the smoke test's); CephFS-only instances are not supported yet`);
     }
     const seen = new Set<string>();
+    const groupNamespaces = new Map<string, string | undefined>();
     for (const spec of args.storageClasses) {
+        if (isCephfsClass(spec)) {
+            if (groupNamespaces.has(spec.subvolumeGroup) && groupNamespaces.get(spec.subvolumeGroup) !== spec.radosNamespace) {
+                throw new Error(`CephStorage ${name}: class ${spec.name} gives subvolume group ${spec.subvolumeGroup} rados namespace ${spec.radosNamespace ?? "(unset)"}, another of its classes ${groupNamespaces.get(spec.subvolumeGroup) ?? "(unset)"}; a group's classes share one ClientProfile, which carries one`);
+            }
+            groupNamespaces.set(spec.subvolumeGroup, spec.radosNamespace);
+        }
         if (isCephfsClass(spec)) {
             if (!(spec.filesystem in (args.filesystems ?? {}))) {
                 throw new Error(`CephStorage ${name}: class ${spec.name} names filesystem ${spec.filesystem}, which is not in filesystems (${Object.keys(args.filesystems ?? {}).sort().join(", ")})`);
@@ -468,13 +482,14 @@ export class CephStorage extends pulumi.ComponentResource {
             const groupLane = args.monHost.lane();
             const groupClasses = cephfsSpecs.filter((c) => c.subvolumeGroup === group);
             const groupFilesystems = [...new Set(groupClasses.map((c) => c.filesystem))].sort();
+            const groupNamespace = groupClasses[0].radosNamespace;
             // The users first and the groups after them: destroy (or the group's last class leaving)
             // then reaches a group's delete, which refuses while a subvolume is in it, before the
             // users and Secrets that reach the subvolume go. Caps name paths, not the group itself.
             const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
                 connection: groupLane,
                 name: `${args.clientName}-cephfs-${group}-${role}`,
-                caps: cephfsClientCaps(role, groupFilesystems, group),
+                caps: cephfsClientCaps(role, groupFilesystems, group, groupNamespace),
             }, { parent: this });
             const provisionerUser = user("provisioner");
             const nodeUser = user("node");
@@ -496,10 +511,11 @@ export class CephStorage extends pulumi.ComponentResource {
                 clusterId: args.clusterId,
                 connectionName: operator.connectionName,
                 subvolumeGroup: group,
+                ...(groupNamespace !== undefined ? { radosNamespace: groupNamespace } : {}),
                 deleteTimeoutSeconds: operator.timeoutSeconds,
             }, { parent: this, dependsOn: ready });
             for (const spec of groupClasses) {
-                const { filesystem, subvolumeGroup: _group, type: _type, snapshotClass: _snapshots, ...settings } = spec;
+                const { filesystem, subvolumeGroup: _group, radosNamespace: _namespace, type: _type, snapshotClass: _snapshots, ...settings } = spec;
                 const storageClass = new CephfsStorageClass(`${name}-cephfs-class-${spec.name}`, {
                     settings,
                     filesystem: filesystems.get(filesystem)!.name,

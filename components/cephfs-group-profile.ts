@@ -11,6 +11,8 @@ export interface CephfsGroupProfileArgs {
     connectionName: pulumi.Input<string>;
     /** The subvolume group every CephFS volume of this clusterID goes into. */
     subvolumeGroup: string;
+    /** The rados namespace of the metadata pool where ceph-csi keeps the group's journal; unset, ceph-csi's default. */
+    radosNamespace?: string;
     /** How long destroy waits for the operator to release the profile (its finalizer). */
     deleteTimeoutSeconds: number;
 }
@@ -30,7 +32,7 @@ export class CephfsGroupProfile extends pulumi.ComponentResource {
             namespace: args.namespace,
             name: subvolumeGroupClusterId(args.clusterId, args.subvolumeGroup),
             connectionName: args.connectionName,
-            settings: { cephFs: { subVolumeGroup: args.subvolumeGroup } },
+            settings: { cephFs: { subVolumeGroup: args.subvolumeGroup, ...(args.radosNamespace !== undefined ? { radosNamespace: args.radosNamespace } : {}) } },
             deleteTimeoutSeconds: args.deleteTimeoutSeconds,
         });
         this.name = profile.metadata.name;

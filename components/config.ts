@@ -230,6 +230,8 @@ const cephfsClassSchema = z.strictObject({
     filesystem: z.string({ error: "is required: the kube-ceph:filesystems entry the class's volumes are made in" }).regex(CEPH_NAME, { error: "must be a filesystem name declared in kube-ceph:filesystems" }),
     // ceph-csi's own default group; each group gets users, Secrets and a clusterID of its own.
     subvolumeGroup: z.string().regex(DNS_LABEL, { error: "must be a subvolume group name kube-ceph can also use in Kubernetes names: lowercase letters, digits and '-', at most 63 characters" }).default("csi"),
+    // Where ceph-csi keeps the group's journal in the metadata pool; unset, ceph-csi's default (csi).
+    radosNamespace: z.string().regex(DNS_LABEL, { error: "must be a rados namespace name: lowercase letters, digits and '-', at most 63 characters" }).optional(),
     // The kernel client or ceph-fuse; unset, ceph-csi picks.
     mounter: z.enum(["kernel", "fuse"], { error: "must be one of kernel, fuse" }).optional(),
     ...commonClassFields,
@@ -688,6 +690,7 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
     const filesystems = (parsed.filesystems ?? {}) as Record<string, FilesystemConfig>;
     const seen = new Map<string, number>();
+    const groupNamespaces = new Map<string, { index: number; radosNamespace: string | undefined }>();
     let defaultClass: number | undefined;
     const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
     const operatorInstall = provisioner === undefined || (provisioner.kind === "csi" && (provisioner.install ?? "operator") === "operator");
@@ -699,6 +702,12 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
             }
             if (!(cls.filesystem in filesystems)) {
                 problem(`${at}.filesystem`, cls.filesystem, `must be a filesystem declared in kube-ceph:filesystems (declared: ${Object.keys(filesystems).sort().join(", ") || "none"})`);
+            }
+            const first = groupNamespaces.get(cls.subvolumeGroup);
+            if (first === undefined) {
+                groupNamespaces.set(cls.subvolumeGroup, { index, radosNamespace: cls.radosNamespace });
+            } else if (first.radosNamespace !== cls.radosNamespace) {
+                problem(`${at}.radosNamespace`, cls.radosNamespace ?? "(unset)", `must be ${first.radosNamespace ?? "unset"}, as on kube-ceph:storageClasses[${first.index}]: the classes of subvolume group ${cls.subvolumeGroup} share its ClientProfile, which carries one rados namespace`);
             }
             const longest = longestNameIn(subvolumeGroupClusterId);
             if (cls.subvolumeGroup.length > longest) {

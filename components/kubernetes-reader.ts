@@ -1,5 +1,5 @@
 // What the plan reads from the Kubernetes API: the server version, whether it still fills
-// metadata.selfLink, and the nodes' kernels.
+// metadata.selfLink, the nodes' kernels, the snapshot CRDs, and ceph-csi-operator's ClientProfiles.
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 
 export interface KubernetesNode {
@@ -15,6 +15,15 @@ export interface KubernetesReading {
     nodes?: KubernetesNode[];
     /** Which of SNAPSHOT_CRDS the API server serves. */
     snapshotCrds?: string[];
+    /** Every ceph-csi-operator ClientProfile, with the rados namespace of its CephFS journal when it sets one. */
+    clientProfiles?: ClientProfileReading[];
+}
+
+/** What preflight needs of a live ClientProfile. */
+export interface ClientProfileReading {
+    name: string;
+    /** spec.cephFs.radosNamespace; unset, ceph-csi keeps the journal in its default namespace. */
+    cephfsRadosNamespace?: string;
 }
 
 /** The CRDs of volume snapshots (kubernetes-csi/external-snapshotter): a VolumeSnapshotClass needs all three. */
@@ -31,6 +40,8 @@ export interface KubernetesReadRequest {
     nodes: boolean;
     /** Read which snapshot CRDs are installed (for storageClass.snapshotClass). */
     snapshotCrds?: boolean;
+    /** Read the ClientProfiles (for the CephFS groups' journal namespaces). */
+    clientProfiles?: boolean;
     /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
     kubeconfig?: string;
 }
@@ -63,6 +74,14 @@ export async function readKubernetes(request: KubernetesReadRequest): Promise<Ku
                 throw error;
             })));
             reading.snapshotCrds = SNAPSHOT_CRDS.filter((_, i) => served[i]);
+        }
+        if (request.clientProfiles) {
+            // None before ceph-csi-operator's CRDs are installed (404).
+            const list = await kubeconfig.makeApiClient(k8s.CustomObjectsApi)
+                .listClusterCustomObject({ group: "csi.ceph.io", version: "v1", plural: "clientprofiles" })
+                .catch((error: { code?: number }) => (error.code === 404 ? { items: [] } : Promise.reject(error)));
+            reading.clientProfiles = ((list as { items?: { metadata?: { name?: string }; spec?: { cephFs?: { radosNamespace?: string } } }[] }).items ?? [])
+                .map((p) => ({ name: p.metadata?.name ?? "", ...(p.spec?.cephFs?.radosNamespace !== undefined ? { cephfsRadosNamespace: p.spec.cephFs.radosNamespace } : {}) }));
         }
     } catch (error) {
         throw new Error(`reading the Kubernetes API at ${apiServerOf(kubeconfig)} failed: ${(error as Error).message}`);

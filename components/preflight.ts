@@ -5,7 +5,7 @@
 import * as semver from "semver";
 import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
 import type { CephHealth, CrushTunables, MdsMap, Monitor } from "./ceph-reading";
-import type { KubernetesNode } from "./kubernetes-reader";
+import type { ClientProfileReading, KubernetesNode } from "./kubernetes-reader";
 
 /** Thrown when a preflight check refuses the run; the message says what to do. */
 export class PreflightError extends Error {
@@ -214,6 +214,36 @@ export function checkSnapshotCrds(required: string[], served: string[], key = "k
             "Install the volume snapshot CRDs and the snapshot controller of kubernetes-csi/external-snapshotter (client/config/crd and deploy/kubernetes/snapshot-controller, " +
             `or your distribution's snapshot add-on), or set ${key} to false. Nothing was changed.`,
     );
+}
+
+/** A CephFS class as checkCephfsJournals sees it: the key it was set at, its group and namespace. */
+export interface CephfsJournalClass {
+    key: string;
+    subvolumeGroup: string;
+    radosNamespace?: string;
+}
+
+/**
+ * Refuses a new rados namespace for a subvolume group whose ClientProfile already exists: ceph-csi
+ * finds the group's volumes through its journal in the old namespace, which it would no longer
+ * read (and the operator's CRD keeps the namespace once set). A new group can take the new one.
+ */
+export function checkCephfsJournals(classes: CephfsJournalClass[], clusterIdOf: (subvolumeGroup: string) => string, profiles: ClientProfileReading[]): void {
+    const problems: string[] = [];
+    const checked = new Set<string>();
+    for (const cls of classes) {
+        const profile = profiles.find((p) => p.name === clusterIdOf(cls.subvolumeGroup));
+        if (checked.has(cls.subvolumeGroup) || profile === undefined || profile.cephfsRadosNamespace === cls.radosNamespace) {
+            continue;
+        }
+        checked.add(cls.subvolumeGroup);
+        const was = profile.cephfsRadosNamespace ?? "unset (ceph-csi's default, csi)";
+        problems.push(`${cls.key} is ${cls.radosNamespace ?? "unset"}, but subvolume group ${cls.subvolumeGroup}'s ClientProfile ${profile.name} keeps its journal in rados namespace ${was}, ` +
+            `where ceph-csi finds the group's existing volumes; set it back, or give the new namespace to a new subvolumeGroup`);
+    }
+    if (problems.length > 0) {
+        throw new PreflightError(`${problems.join("; ")}. Nothing was changed.`);
+    }
 }
 
 /** First Kubernetes minor version without the in-tree kubernetes.io/rbd plugin. */

@@ -91,6 +91,7 @@ export function fakeReader(
                 ...(request.version ? { serverVersion: kubernetes.serverVersion } : {}),
                 ...(request.nodes ? { nodes: kubernetes.nodes } : {}),
                 ...(request.snapshotCrds ? { snapshotCrds: kubernetes.snapshotCrds ?? [] } : {}),
+                ...(request.clientProfiles ? { clientProfiles: kubernetes.clientProfiles ?? [] } : {}),
             };
         },
         async readPrevious() {

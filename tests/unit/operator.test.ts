@@ -371,3 +371,39 @@ test.serial("CephFS preflight: the volumes module, an MDS for each filesystem, a
     t.regex(noMds!.message, /would create 1 filesystem\(s\) \(kcfs\), but 0 MDS daemon\(s\) stand by/);
     t.deepEqual(declaredBefore(noMds), []);
 });
+
+test.serial("CephFS radosNamespace: the group's ClientProfile carries it, its users reach only that namespace of the metadata pool, and a new one for a group whose profile exists is refused", async (t) => {
+    const config = (radosNamespace?: string) => baseConfig({
+        provisioner: { install: "operator", operator: { manifest: manifestFile } },
+        pools: { rbd: {} },
+        filesystems: { kcfs: {} },
+        storageClasses: [
+            { name: "block", pool: "rbd" },
+            { name: "shared", type: "cephfs", filesystem: "kcfs" },
+            { name: "team-b", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "team-b", ...(radosNamespace !== undefined ? { radosNamespace } : {}) },
+        ],
+    });
+    const kubernetes = (clientProfiles: { name: string; cephfsRadosNamespace?: string }[]) => ({ serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "5.15.0-91-generic" }], clientProfiles });
+    const run = await runProgram(config("team-b"), fakeReader(healthyCeph(), kubernetes([])));
+    const commands = byType(run, "command:remote:Command");
+    const create = (name: string) => commands.find((c) => c.name === name)!.inputs.create;
+    t.regex(create("kube-ceph-cephfs-provisioner-team-b-user"), /OSD_CAPS='allow rw tag cephfs metadata=kcfs namespace=team-b'/);
+    t.regex(create("kube-ceph-cephfs-node-team-b-user"), /OSD_CAPS='allow r tag cephfs metadata=kcfs namespace=team-b, allow rw tag cephfs data=kcfs'/);
+    // The group without one keeps the caps of ceph-csi's document (its default namespace is shared).
+    t.regex(create("kube-ceph-cephfs-provisioner-csi-user"), /OSD_CAPS='allow rw tag cephfs metadata=kcfs'/);
+    const specs = new Map(await Promise.all(byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile").map(async (p) => [(await unwrap(p.inputs.metadata.name)).value, (await unwrap(p.inputs.spec)).value] as [string, any])));
+    t.deepEqual(specs.get(`${FSID}-cephfs-team-b`)?.cephFs, { subVolumeGroup: "team-b", radosNamespace: "team-b" });
+    t.deepEqual(specs.get(`${FSID}-cephfs-csi`)?.cephFs, { subVolumeGroup: "csi" });
+    // Not a StorageClass parameter: ceph-csi reads it from the profile.
+    const parameters = (await unwrap(byType(run, "kubernetes:storage.k8s.io/v1:StorageClass").find((c) => c.name === "kube-ceph-cephfs-class-team-b-class")!.inputs.parameters)).value;
+    t.false("radosNamespace" in parameters);
+
+    // The live profile keeps the journal where it is: the same namespace passes, another is refused before anything is declared.
+    await t.notThrowsAsync(runProgram(config("team-b"), fakeReader(healthyCeph(), kubernetes([{ name: `${FSID}-cephfs-team-b`, cephfsRadosNamespace: "team-b" }]))));
+    const moved = await t.throwsAsync(runProgram(config("team-c"), fakeReader(healthyCeph(), kubernetes([{ name: `${FSID}-cephfs-team-b`, cephfsRadosNamespace: "team-b" }]))));
+    t.regex(moved!.message, new RegExp(`kube-ceph:storageClasses\\[2\\]\\.radosNamespace is team-c, but subvolume group team-b's ClientProfile ${FSID}-cephfs-team-b keeps its journal in rados namespace team-b, where ceph-csi finds the group's existing volumes`));
+    t.deepEqual(declaredBefore(moved), []);
+    // A group made without one (ceph-csi's default) cannot take one later either.
+    const later = await t.throwsAsync(runProgram(config("team-b"), fakeReader(healthyCeph(), kubernetes([{ name: `${FSID}-cephfs-team-b` }]))));
+    t.regex(later!.message, /storageClasses\[2\]\.radosNamespace is team-b, but .* rados namespace unset \(ceph-csi's default, csi\)/);
+});
