@@ -64,11 +64,15 @@ lab_env() {
   "$LAB/pulumi.sh" env
   # metadata=skip: the file driver rewrites its .attrs sidecars in place, so a SIGKILL (the
   # kill test) could leave one empty and every later command failing with "failed to load checkpoint: EOF".
+  # NODE_COMPILE_CACHE: Node keeps the code it compiled on disk, so every later pulumi run of
+  # the program (and its dynamic-provider host) skips compiling its libraries: about 1.5 s of
+  # a no-op preview here (median 12.1 s against 13.7 s). README, "Previews", for users.
   cat <<EOF
 export PATH="$REPO/node_modules/.bin:$CACHE/actionlint-$ACTIONLINT_VERSION/bin:\$PATH"
 export PULUMI_BACKEND_URL="file://$DATA/pulumi-state?metadata=skip"
 export PULUMI_CONFIG_PASSPHRASE="kube-ceph-lab-only"
 export PULUMI_SKIP_UPDATE_CHECK=true
+export NODE_COMPILE_CACHE="$CACHE/node-compile-cache"
 export KUBE_CEPH_LAB_HOME="$KUBE_CEPH_LAB_HOME"
 EOF
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { ExecutionContext } from "ava";
 import { sshExec } from "../components/ssh-reader";
-import { ceph, cephFuse, cephJson, labHost, labPrivateKey, MONS, rbd } from "../lab/lab";
+import { ceph, cephFuse, cephJson, labHost, labPrivateKey, MONS, rados, rbd } from "../lab/lab";
 
 /** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */
 export const quiet = { color: "never" as const };
@@ -30,6 +30,11 @@ function withKeyring<T>(user: string, key: string, use: (keyring: string) => T):
 /** The rbd CLI as a Ceph user with only this key. */
 export function rbdAs(user: string, key: string, ...args: string[]): string {
     return withKeyring(user, key, (keyring) => rbd("--id", user, "--keyring", keyring, ...args));
+}
+
+/** The rados CLI as a Ceph user with only this key (ceph-csi's journal is omap in a pool). */
+export function radosAs(user: string, key: string, ...args: string[]): string {
+    return withKeyring(user, key, (keyring) => rados("--id", user, "--keyring", keyring, ...args));
 }
 
 /** The ceph CLI as a Ceph user with only this key (mgr commands such as `fs subvolume create` included). */

@@ -13,7 +13,7 @@ import { cephfsClientCaps, rbdClientCaps } from "../../components/ceph-client";
 import { erasureCodeProfile } from "../../components/ceph-pool";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/stack";
-import { cephAs, cleanupStack, kubectlJson, poolDetail, poolExists, quiet, rbdAs, withCephfsMount } from "../lab";
+import { cephAs, cleanupStack, kubectlJson, poolDetail, poolExists, quiet, radosAs, rbdAs, withCephfsMount } from "../lab";
 
 const id = process.pid;
 const STACK = `e2eclasses${id}`;
@@ -223,7 +223,7 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     // CephFS (ReadWriteMany): ceph-csi's default group, and a group of team b's.
     const FILES = [
         { name: `files-${id}`, type: "cephfs", filesystem: fs, mounter: "fuse" },
-        { name: `files-b-${id}`, type: "cephfs", filesystem: fs, subvolumeGroup: "team-b" },
+        { name: `files-b-${id}`, type: "cephfs", filesystem: fs, subvolumeGroup: "team-b", radosNamespace: "team-b" },
     ];
     const stack = await labStack(stackName, config([...TENANTS, ...FILES]));
     t.teardown(async () => {
@@ -314,15 +314,21 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     t.is(files.provisioner, "cephfs.csi.ceph.com");
     t.like(files.parameters, { clusterID: `${fsid}-cephfs-csi`, fsName: fs, mounter: "fuse" });
     t.is(kubectlJson("get", "storageclass", `files-b-${id}`).parameters.clusterID, `${fsid}-cephfs-team-b`);
-    for (const group of ["csi", "team-b"]) {
-        t.deepEqual(kubectlJson("get", "clientprofile", "-n", operatorNamespace, `${fsid}-cephfs-${group}`).spec.cephFs, { subVolumeGroup: group });
+    // Team b's group keeps ceph-csi's journal in a rados namespace of its own; the csi group in ceph-csi's default.
+    for (const [group, radosNamespace] of [["csi", undefined], ["team-b", "team-b"]] as const) {
+        t.deepEqual(kubectlJson("get", "clientprofile", "-n", operatorNamespace, `${fsid}-cephfs-${group}`).spec.cephFs, { subVolumeGroup: group, ...(radosNamespace ? { radosNamespace } : {}) });
         for (const role of ["provisioner", "node"] as const) {
-            t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-cephfs-${group}-${role}`)[0].caps, cephfsClientCaps(role, [fs], group));
+            t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-cephfs-${group}-${role}`)[0].caps, cephfsClientCaps(role, [fs], group, radosNamespace));
         }
     }
-    type CsiCluster = { clusterID: string; cephFS?: { subvolumeGroup?: string } };
+    type CsiCluster = { clusterID: string; cephFS?: { subvolumeGroup?: string; radosNamespace?: string } };
     const csiClusters = () => JSON.parse(kubectlJson("get", "configmap", "-n", operatorNamespace, "ceph-csi-config").data["config.json"]) as CsiCluster[];
-    await waitFor(() => csiClusters().some((c) => c.clusterID === `${fsid}-cephfs-team-b` && c.cephFS?.subvolumeGroup === "team-b"), 120, () => JSON.stringify(csiClusters()));
+    await waitFor(() => csiClusters().some((c) => c.clusterID === `${fsid}-cephfs-team-b` && c.cephFS?.subvolumeGroup === "team-b" && c.cephFS?.radosNamespace === "team-b"), 120, () => JSON.stringify(csiClusters()));
+    // Another namespace for that group: preflight reads its live ClientProfile and refuses.
+    await writeConfig(stack, config([...TENANTS, FILES[0], { ...FILES[1], radosNamespace: "team-c" }]));
+    const moved = await t.throwsAsync(stack.preview(quiet));
+    t.regex(moved!.message, new RegExp(`storageClasses\\[3\\]\\.radosNamespace is team-c, but subvolume group team-b's ClientProfile ${fsid}-cephfs-team-b keeps its journal in rados namespace team-b`));
+    await writeConfig(stack, config([...TENANTS, ...FILES]));
     t.is(kubectlJson("get", "deployment", "-n", operatorNamespace, "cephfs.csi.ceph.com-ctrlplugin").metadata.ownerReferences[0].kind, "Driver");
     t.deepEqual(cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs).map((g) => g.name).sort(), ["csi", "team-b"]);
 
@@ -352,6 +358,17 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     cephAs(provisionerB.user, provisionerB.key, "fs", "subvolume", "create", fs, "vol-b", "--group_name", "team-b");
     const pathB = cephAs(provisionerB.user, provisionerB.key, "fs", "subvolume", "getpath", fs, "vol-b", "--group_name", "team-b").trim();
     withCephfsMount(nodeB.user, nodeB.key, fs, pathB, (mounted) => writeFileSync(join(mounted, "file"), written));
+    // Its journal, as ceph-csi keeps it (omap in the metadata pool): team b's provisioner writes it
+    // in team b's namespace and its node reads it there; neither reaches ceph-csi's default
+    // namespace, where the csi group's journal is.
+    const meta = `cephfs.${fs}.meta`;
+    radosAs(provisioner.user, provisioner.key, "-p", meta, "-N", "csi", "setomapval", "csi.volumes.default", `csi.volume.${id}`, "vol");
+    radosAs(provisionerB.user, provisionerB.key, "-p", meta, "-N", "team-b", "setomapval", "csi.volumes.default", `csi.volume.${id}`, "vol-b");
+    t.is(radosAs(nodeB.user, nodeB.key, "-p", meta, "-N", "team-b", "getomapval", "csi.volumes.default", `csi.volume.${id}`).includes("vol-b"), true);
+    for (const [who, key] of [["team b's provisioner", provisionerB], ["team b's node", nodeB]] as const) {
+        const error = t.throws(() => radosAs(key.user, key.key, "-p", meta, "-N", "csi", "listomapkeys", "csi.volumes.default"), undefined, who);
+        t.regex(String(error?.message), /Operation not permitted|Permission denied|EPERM|EACCES|\(1\)|\(13\)/i, who);
+    }
 
     // Removing team b's CephFS class while its group holds a subvolume: refused, naming it; its
     // users are still there to reach it.
