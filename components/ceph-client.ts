@@ -49,13 +49,14 @@ export function cephfsClientCaps(role: "provisioner" | "node", filesystems: stri
     // ceph-csi's journal is the only thing either user touches in the metadata pool: with the
     // group's own rados namespace, that namespace only (unset, ceph-csi's default, which the
     // groups without one share, so their caps keep the whole pool as its document has them).
+    // (Ceph's cap grammar takes the namespace before the tag, not after it.)
     const journal = radosNamespace !== undefined ? ` namespace=${radosNamespace}` : "";
     return role === "provisioner"
-        ? { ...common, osd: each((fs) => `allow rw tag cephfs metadata=${fs}${journal}`) }
+        ? { ...common, osd: each((fs) => `allow rw${journal} tag cephfs metadata=${fs}`) }
         : {
               ...common,
               mds: each((fs) => `allow rw fsname=${fs} path=/volumes/${subvolumeGroup}`),
-              osd: each((fs) => `allow r tag cephfs metadata=${fs}${journal}, allow rw tag cephfs data=${fs}`),
+              osd: each((fs) => `allow r${journal} tag cephfs metadata=${fs}, allow rw tag cephfs data=${fs}`),
           };
 }
 

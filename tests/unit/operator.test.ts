@@ -387,8 +387,8 @@ test.serial("CephFS radosNamespace: the group's ClientProfile carries it, its us
     const run = await runProgram(config("team-b"), fakeReader(healthyCeph(), kubernetes([])));
     const commands = byType(run, "command:remote:Command");
     const create = (name: string) => commands.find((c) => c.name === name)!.inputs.create;
-    t.regex(create("kube-ceph-cephfs-provisioner-team-b-user"), /OSD_CAPS='allow rw tag cephfs metadata=kcfs namespace=team-b'/);
-    t.regex(create("kube-ceph-cephfs-node-team-b-user"), /OSD_CAPS='allow r tag cephfs metadata=kcfs namespace=team-b, allow rw tag cephfs data=kcfs'/);
+    t.regex(create("kube-ceph-cephfs-provisioner-team-b-user"), /OSD_CAPS='allow rw namespace=team-b tag cephfs metadata=kcfs'/);
+    t.regex(create("kube-ceph-cephfs-node-team-b-user"), /OSD_CAPS='allow r namespace=team-b tag cephfs metadata=kcfs, allow rw tag cephfs data=kcfs'/);
     // The group without one keeps the caps of ceph-csi's document (its default namespace is shared).
     t.regex(create("kube-ceph-cephfs-provisioner-csi-user"), /OSD_CAPS='allow rw tag cephfs metadata=kcfs'/);
     const specs = new Map(await Promise.all(byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile").map(async (p) => [(await unwrap(p.inputs.metadata.name)).value, (await unwrap(p.inputs.spec)).value] as [string, any])));
