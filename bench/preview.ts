@@ -1,6 +1,7 @@
 // Preview bench: what a no-op `pulumi preview` and a first `pulumi up` of kube-ceph cost
 // against the engine's floor (an empty TypeScript program on the same CLI, backend and
-// machine), measured in one run, with a breakdown of where the preview's time goes.
+// machine), measured in one run, with a breakdown of where the preview's time goes and of
+// where the machine's CPU time goes in one preview of each.
 // Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/preview.ts [runs] [operator|manifests]
 // (the second argument picks how ceph-csi is installed; default: the operator, kube-ceph's default)
 import { execFileSync, spawnSync } from "node:child_process";
@@ -11,6 +12,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { cephReadScript } from "../components/ceph-reading";
 import { liveReader } from "../components/live-reader";
 import { sshExec } from "../components/ssh-reader";
+import { formatCpu, measureCpu } from "../lab/cpu";
 import { labHost, labPrivateKey } from "../lab/lab";
 import { labConfig, labStack, REPO } from "../lab/stack";
 
@@ -110,6 +112,13 @@ async function main(): Promise<void> {
         process.env.PULUMI_NODEJS_TRANSPILE_ONLY = "false";
         const previewChecked = await medianOf(runs, () => stack.preview({ ...quiet, expectNoChanges: true }));
         delete process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
+        // One more of each, with the CPU time of every process it starts or wakes.
+        const floorMeter = measureCpu();
+        await floor.preview(quiet);
+        const floorCpu = floorMeter.stop();
+        const previewMeter = measureCpu();
+        await stack.preview({ ...quiet, expectNoChanges: true });
+        const previewCpu = previewMeter.stop();
 
         // Breakdown of the preview.
         const loadFloor = median(Array.from({ length: runs }, () => loadSeconds(join(floorDir, "index.ts"), false)));
@@ -136,6 +145,8 @@ async function main(): Promise<void> {
         line("  Kubernetes read: loading @kubernetes/client-node", s(kubeClientLoad));
         line("  Kubernetes read: nodes (runs at once with the Ceph read)", s(kubeRead));
         line(`  the rest: engine, providers, checks and diffs of ${resources} resources`, s(rest));
+        process.stdout.write("empty program: one no-op preview\n" + formatCpu(floorCpu));
+        process.stdout.write("kube-ceph: one no-op preview\n" + formatCpu(previewCpu));
         line("empty program: first up", s(median(floorUps)));
         line(`one SSH round trip with one ceph call (x ${cephOperations} Ceph operations)`, s(roundTrip));
         line("kube-ceph: first up", s(median(firstUps)));
