@@ -3,8 +3,9 @@
 // (from /proc/<pid>/stat, read every interval). A process seen at the start counts only what
 // it used after it; one that ends between two reads loses at most one interval, which the
 // "unattributed" figure (busy time less the groups' sum) shows.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { processTable } from "./processes";
 
 // USER_HZ: the unit of /proc's CPU times on Linux.
 const TICKS_PER_SECOND = 100;
@@ -37,30 +38,6 @@ export function processGroup(comm: string, commandLine: string): string {
 
 interface Seen { group: string; start: number; last: number }
 
-/** Each process's pid, CPU ticks and name, and its command line unless `known` (read once per process). */
-function processes(known: (pid: number) => boolean): { pid: number; ticks: number; comm: string; commandLine: string }[] {
-    const list = [];
-    for (const entry of readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) {
-            continue;
-        }
-        try {
-            const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-            // "pid (comm) state ...": comm may hold spaces, so split after its closing paren.
-            const close = stat.lastIndexOf(")");
-            const comm = stat.slice(stat.indexOf("(") + 1, close);
-            const rest = stat.slice(close + 2).split(" ");
-            // Fields 14 and 15 of stat (utime, stime) are rest[11] and rest[12].
-            const ticks = Number(rest[11]) + Number(rest[12]);
-            const commandLine = known(Number(entry)) ? "" : readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
-            list.push({ pid: Number(entry), ticks, comm, commandLine });
-        } catch {
-            // The process ended while being read.
-        }
-    }
-    return list;
-}
-
 export interface CpuReport {
     /** Wall-clock seconds from start to stop. */
     wallSeconds: number;
@@ -78,13 +55,19 @@ export function measureCpu(intervalMs = 250): { stop: () => CpuReport } {
     const machineStart = machineTicks();
     const seen = new Map<number, Seen>();
     const read = (initial: boolean) => {
-        for (const p of processes((pid) => seen.has(pid))) {
+        for (const p of processTable()) {
             const known = seen.get(p.pid);
             if (known) {
                 known.last = p.ticks;
-            } else {
-                seen.set(p.pid, { group: processGroup(p.comm, p.commandLine), start: initial ? p.ticks : 0, last: p.ticks });
+                continue;
             }
+            let commandLine = "";
+            try {
+                commandLine = readFileSync(`/proc/${p.pid}/cmdline`, "utf8").replace(/\0/g, " ");
+            } catch {
+                // Ended since the table was read: its name still says what it was.
+            }
+            seen.set(p.pid, { group: processGroup(p.comm, commandLine), start: initial ? p.ticks : 0, last: p.ticks });
         }
     };
     read(true);

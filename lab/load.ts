@@ -2,10 +2,11 @@
 // what says whether the SSH bound held — per mon host, the most commands running at once
 // (from the process table under its sshd), the most connections open at once (from the
 // kernel's socket table), and the connections sshd dropped for MaxStartups (from its log).
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { cephJson, MONS, SSH_PORT, sshdPidFile, SSHD_LOG_DIR } from "./lab";
+import { processTable } from "./processes";
 import { labConfig, labStack, REPO } from "./stack";
 
 export const LOAD_PROGRAM = resolve(REPO, "bench", "load");
@@ -43,27 +44,6 @@ export function openConnections(): Map<string, number> {
         counts.set(address, (counts.get(address) ?? 0) + 1);
     }
     return counts;
-}
-
-/** Every process's parent and name, from /proc/<pid>/stat. */
-function processTable(): { pid: number; ppid: number; comm: string }[] {
-    const table = [];
-    for (const entry of readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) {
-            continue;
-        }
-        try {
-            const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-            // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing paren.
-            const close = stat.lastIndexOf(")");
-            const comm = stat.slice(stat.indexOf("(") + 1, close);
-            const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-            table.push({ pid: Number(entry), ppid, comm });
-        } catch {
-            // The process ended while the table was read.
-        }
-    }
-    return table;
 }
 
 /**
