@@ -2,7 +2,7 @@ import test from "ava";
 import type { ImageFeature } from "../../components/config";
 import type { CrushTunables, Monitor } from "../../components/ceph-reading";
 import { cephReadScript, parseHealth, parseMdsMap, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
-import { checkHealth, checkKernels, checkMds, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
+import { checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
 const NONE: CrushTunables = { profile: "argonaut", requireTunables: false, requireTunables2: false, requireTunables3: false, hasV4Buckets: false, requireTunables5: false };
@@ -150,4 +150,20 @@ test("MDS preflight: an existing filesystem needs an active MDS, each new one a 
 test("the read script asks for the MDS map only when told to", (t) => {
     t.regex(cephReadScript({ discovery: false, health: false, tunables: false, mdsMap: true }), /ceph fs dump -f json/);
     t.notRegex(cephReadScript({ discovery: true, health: true, tunables: true }), /fs dump/);
+});
+
+test("checkCephfsJournals: a group keeps the journal namespace its live ClientProfile has; a new group, or the same namespace, passes", (t) => {
+    const clusterIdOf = (group: string) => `fsid-cephfs-${group}`;
+    const profiles = [{ name: "fsid-cephfs-a", cephfsRadosNamespace: "one" }, { name: "fsid-cephfs-b" }, { name: "other-cluster-cephfs-c", cephfsRadosNamespace: "x" }];
+    t.notThrows(() => checkCephfsJournals([{ key: "k0", subvolumeGroup: "a", radosNamespace: "one" }, { key: "k1", subvolumeGroup: "b" }, { key: "k2", subvolumeGroup: "c", radosNamespace: "new" }], clusterIdOf, profiles));
+    const error = t.throws(() => checkCephfsJournals([
+        { key: "k0", subvolumeGroup: "a", radosNamespace: "two" },
+        { key: "k1", subvolumeGroup: "a", radosNamespace: "two" },
+        { key: "k2", subvolumeGroup: "b", radosNamespace: "set-later" },
+        { key: "k3", subvolumeGroup: "a" },
+    ], clusterIdOf, profiles), { instanceOf: PreflightError });
+    // Group a is named once (its first class), group b too; the unset one reads as ceph-csi's default.
+    t.is(error!.message,
+        "k0 is two, but subvolume group a's ClientProfile fsid-cephfs-a keeps its journal in rados namespace one, where ceph-csi finds the group's existing volumes; set it back, or give the new namespace to a new subvolumeGroup; " +
+        "k2 is set-later, but subvolume group b's ClientProfile fsid-cephfs-b keeps its journal in rados namespace unset (ceph-csi's default, csi), where ceph-csi finds the group's existing volumes; set it back, or give the new namespace to a new subvolumeGroup. Nothing was changed.");
 });
