@@ -255,7 +255,8 @@ function guardKey(pool: string, tenant: string | undefined): string {
 /**
  * The checks a program that builds CephStorage's args itself may not have made (kube-ceph's
  * config makes them, key by key): the first class is RBD (the smoke test's), every class names
- * declared pools (a replicated one for its images) or a declared filesystem, and a name of its own.
+ * declared pools (a replicated one for its images) or a declared filesystem, and a name of its own;
+ * a subvolume group has one rados namespace, and every clusterID fits ceph-csi's limit.
  */
 function checkClasses(name: string, args: CephStorageArgs): void {
     if (args.storageClasses.length === 0 || isCephfsClass(args.storageClasses[0])) {
@@ -263,14 +264,19 @@ function checkClasses(name: string, args: CephStorageArgs): void {
     }
     const seen = new Set<string>();
     const groupNamespaces = new Map<string, string | undefined>();
+    // ceph-csi writes the clusterID into every volume ID it makes.
+    const tooLong = (spec: CephClassSpec, what: string, clusterId: string, longest: number) => {
+        if (clusterId.length > MAX_CLUSTER_ID_LENGTH) {
+            throw new Error(`CephStorage ${name}: class ${spec.name}'s ${what} makes the clusterID ${clusterId}, longer than the ${MAX_CLUSTER_ID_LENGTH} characters ceph-csi can write into a volume ID; use a name of at most ${longest} characters`);
+        }
+    };
     for (const spec of args.storageClasses) {
         if (isCephfsClass(spec)) {
             if (groupNamespaces.has(spec.subvolumeGroup) && groupNamespaces.get(spec.subvolumeGroup) !== spec.radosNamespace) {
                 throw new Error(`CephStorage ${name}: class ${spec.name} gives subvolume group ${spec.subvolumeGroup} rados namespace ${spec.radosNamespace ?? "(unset)"}, another of its classes ${groupNamespaces.get(spec.subvolumeGroup) ?? "(unset)"}; a group's classes share one ClientProfile, which carries one`);
             }
             groupNamespaces.set(spec.subvolumeGroup, spec.radosNamespace);
-        }
-        if (isCephfsClass(spec)) {
+            tooLong(spec, `subvolume group ${spec.subvolumeGroup}`, subvolumeGroupClusterId(args.clusterId, spec.subvolumeGroup), longestNameIn(subvolumeGroupClusterId));
             if (!(spec.filesystem in (args.filesystems ?? {}))) {
                 throw new Error(`CephStorage ${name}: class ${spec.name} names filesystem ${spec.filesystem}, which is not in filesystems (${Object.keys(args.filesystems ?? {}).sort().join(", ")})`);
             }
@@ -283,13 +289,9 @@ function checkClasses(name: string, args: CephStorageArgs): void {
             if (args.pools[spec.pool].erasureCoded !== undefined) {
                 throw new Error(`CephStorage ${name}: class ${spec.name} puts its images in the erasure-coded pool ${spec.pool}, which cannot hold RBD metadata; make it the class's dataPool`);
             }
-        }
-        const [what, clusterId] = isCephfsClass(spec)
-            ? [`subvolume group ${spec.subvolumeGroup}`, subvolumeGroupClusterId(args.clusterId, spec.subvolumeGroup)]
-            : spec.radosNamespace !== undefined ? [`rados namespace ${spec.radosNamespace}`, namespaceClusterId(args.clusterId, spec.radosNamespace)] : [undefined, args.clusterId];
-        if (what !== undefined && clusterId.length > MAX_CLUSTER_ID_LENGTH) {
-            const longest = longestNameIn(isCephfsClass(spec) ? subvolumeGroupClusterId : namespaceClusterId);
-            throw new Error(`CephStorage ${name}: class ${spec.name}'s ${what} makes the clusterID ${clusterId}, longer than the ${MAX_CLUSTER_ID_LENGTH} characters ceph-csi can write into a volume ID; use a name of at most ${longest} characters`);
+            if (spec.radosNamespace !== undefined) {
+                tooLong(spec, `rados namespace ${spec.radosNamespace}`, namespaceClusterId(args.clusterId, spec.radosNamespace), longestNameIn(namespaceClusterId));
+            }
         }
         if (seen.has(spec.name)) {
             throw new Error(`CephStorage ${name}: two classes are named ${spec.name}`);

@@ -1,5 +1,6 @@
 // What the plan reads from the Kubernetes API: the server version, whether it still fills
 // metadata.selfLink, the nodes' kernels, the snapshot CRDs, and ceph-csi-operator's ClientProfiles.
+import { CSI_OPERATOR_API } from "./ceph-client-profile";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 
 export interface KubernetesNode {
@@ -78,7 +79,7 @@ export async function readKubernetes(request: KubernetesReadRequest): Promise<Ku
         if (request.clientProfiles) {
             // None before ceph-csi-operator's CRDs are installed (404).
             const list = await kubeconfig.makeApiClient(k8s.CustomObjectsApi)
-                .listClusterCustomObject({ group: "csi.ceph.io", version: "v1", plural: "clientprofiles" })
+                .listClusterCustomObject({ group: CSI_OPERATOR_API.split("/")[0], version: CSI_OPERATOR_API.split("/")[1], plural: "clientprofiles" })
                 .catch((error: { code?: number }) => (error.code === 404 ? { items: [] } : Promise.reject(error)));
             reading.clientProfiles = ((list as { items?: { metadata?: { name?: string }; spec?: { cephFs?: { radosNamespace?: string } } }[] }).items ?? [])
                 .map((p) => ({ name: p.metadata?.name ?? "", ...(p.spec?.cephFs?.radosNamespace !== undefined ? { cephfsRadosNamespace: p.spec.cephFs.radosNamespace } : {}) }));

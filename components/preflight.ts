@@ -230,13 +230,17 @@ export interface CephfsJournalClass {
  */
 export function checkCephfsJournals(classes: CephfsJournalClass[], clusterIdOf: (subvolumeGroup: string) => string, profiles: ClientProfileReading[]): void {
     const problems: string[] = [];
+    // A group's classes agree on its namespace (config checks it), so its first class speaks for it.
     const checked = new Set<string>();
     for (const cls of classes) {
-        const profile = profiles.find((p) => p.name === clusterIdOf(cls.subvolumeGroup));
-        if (checked.has(cls.subvolumeGroup) || profile === undefined || profile.cephfsRadosNamespace === cls.radosNamespace) {
+        if (checked.has(cls.subvolumeGroup)) {
             continue;
         }
         checked.add(cls.subvolumeGroup);
+        const profile = profiles.find((p) => p.name === clusterIdOf(cls.subvolumeGroup));
+        if (profile === undefined || profile.cephfsRadosNamespace === cls.radosNamespace) {
+            continue;
+        }
         const was = profile.cephfsRadosNamespace ?? "unset (ceph-csi's default, csi)";
         problems.push(`${cls.key} is ${cls.radosNamespace ?? "unset"}, but subvolume group ${cls.subvolumeGroup}'s ClientProfile ${profile.name} keeps its journal in rados namespace ${was}, ` +
             `where ceph-csi finds the group's existing volumes; set it back, or give the new namespace to a new subvolumeGroup`);

@@ -10,12 +10,11 @@ import { processTable } from "./processes";
 // USER_HZ: the unit of /proc's CPU times on Linux.
 const TICKS_PER_SECOND = 100;
 
-/** Busy and total ticks of all cores since boot. */
-function machineTicks(): { busy: number; total: number } {
+/** Busy ticks of all cores since boot. */
+function busyTicks(): number {
     const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
-    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { busy: total - fields[3] - fields[4], total };
+    return fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3] - fields[4];
 }
 
 /** What a process is, for the breakdown: the part of the run it belongs to. */
@@ -24,7 +23,7 @@ export function processGroup(comm: string, commandLine: string): string {
     if (commandLine.includes("pulumi-resource-command")) return "command provider";
     if (commandLine.includes("pulumi-resource-pulumi-nodejs") || commandLine.includes("cmd/dynamic-provider")) return "dynamic-provider host (node)";
     if (commandLine.includes("pulumi-language-nodejs")) return "Node.js language host";
-    if (commandLine.includes("@pulumi/pulumi/cmd/run") || commandLine.includes("pulumi/cmd/run")) return "the program (node)";
+    if (commandLine.includes("@pulumi/pulumi/cmd/run")) return "the program (node)";
     if (comm === "pulumi") return "Pulumi engine (CLI)";
     if (comm === "kube-apiserver") return "kube-apiserver";
     if (comm === "etcd") return "etcd";
@@ -52,7 +51,7 @@ export interface CpuReport {
 /** Starts measuring; `stop()` ends it and returns the report. */
 export function measureCpu(intervalMs = 250): { stop: () => CpuReport } {
     const started = process.hrtime.bigint();
-    const machineStart = machineTicks();
+    const busyStart = busyTicks();
     const seen = new Map<number, Seen>();
     const read = (initial: boolean) => {
         for (const p of processTable()) {
@@ -76,9 +75,8 @@ export function measureCpu(intervalMs = 250): { stop: () => CpuReport } {
         stop: () => {
             clearInterval(timer);
             read(false);
-            const machineEnd = machineTicks();
             const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-            const busySeconds = (machineEnd.busy - machineStart.busy) / TICKS_PER_SECOND;
+            const busySeconds = (busyTicks() - busyStart) / TICKS_PER_SECOND;
             const totals = new Map<string, number>();
             for (const s of seen.values()) {
                 totals.set(s.group, (totals.get(s.group) ?? 0) + (s.last - s.start) / TICKS_PER_SECOND);

@@ -83,7 +83,7 @@ test.serial("a snapshot class on a provisioner other than ceph-csi is refused, n
     t.regex(error!.message, /CephStorage legacy: only ceph-csi takes snapshots, so the in-tree kind gets no snapshotClass \(class class-1\)/);
 });
 
-test.serial("a tenant whose clusterID would pass ceph-csi's 64 characters is refused, naming the class and the longest name", async (t) => {
+test.serial("a tenant or subvolume group whose clusterID would pass ceph-csi's 64 characters is refused, naming the class and the longest name", async (t) => {
     const tenant = (radosNamespace: string) => runDeclarations(async () => {
         const args = storageArgs(1, monHost(), manifests);
         new CephStorage("tenants", { ...args, storageClasses: [{ ...(args.storageClasses[0] as RbdClassSpec), radosNamespace }] });
@@ -92,4 +92,11 @@ test.serial("a tenant whose clusterID would pass ceph-csi's 64 characters is ref
     // 36 characters of fsid, a dash, and the namespace: 28 do not fit (the config test parses 27).
     const error = await t.throwsAsync(tenant("a".repeat(28)));
     t.regex(error!.message, new RegExp(`CephStorage tenants: class class-1's rados namespace a{28} makes the clusterID ${FSID}-a{28}, longer than the 64 characters ceph-csi can write into a volume ID; use a name of at most 27 characters`));
+    // A subvolume group's clusterID is <fsid>-cephfs-<group>: 21 characters do not fit.
+    const group = await t.throwsAsync(runDeclarations(async () => {
+        const args = storageArgs(1, monHost(), manifests);
+        new CephStorage("files", { ...args, filesystems: { kcfs: { deletionPolicy: "retain" } }, storageClasses: [args.storageClasses[0], { name: "shared", type: "cephfs" as const, filesystem: "kcfs", subvolumeGroup: "g".repeat(21), reclaimPolicy: "Delete" as const, allowVolumeExpansion: true, volumeBindingMode: "Immediate" as const, mountOptions: [], isDefault: false }] });
+        return {};
+    }));
+    t.regex(group!.message, new RegExp(`CephStorage files: class shared's subvolume group g{21} makes the clusterID ${FSID}-cephfs-g{21}, longer than the 64 characters .* at most 20 characters`));
 });
