@@ -100,3 +100,16 @@ test.serial("a tenant or subvolume group whose clusterID would pass ceph-csi's 6
     }));
     t.regex(group!.message, new RegExp(`CephStorage files: class shared's subvolume group g{21} makes the clusterID ${FSID}-cephfs-g{21}, longer than the 64 characters .* at most 20 characters`));
 });
+
+test.serial("two classes of one subvolume group with different rados namespaces are refused, naming the class and both", async (t) => {
+    const cephfs = (name: string, radosNamespace?: string) => ({
+        name, type: "cephfs" as const, filesystem: "kcfs", subvolumeGroup: "team", ...(radosNamespace !== undefined ? { radosNamespace } : {}),
+        reclaimPolicy: "Delete" as const, allowVolumeExpansion: true, volumeBindingMode: "Immediate" as const, mountOptions: [], isDefault: false,
+    });
+    const error = await t.throwsAsync(runDeclarations(async () => {
+        const args = storageArgs(1, monHost(), manifests);
+        new CephStorage("files", { ...args, filesystems: { kcfs: { deletionPolicy: "retain" } }, storageClasses: [args.storageClasses[0], cephfs("a", "one"), cephfs("b")] });
+        return {};
+    }));
+    t.regex(error!.message, /CephStorage files: class b gives subvolume group team rados namespace \(unset\), another of its classes one; a group's classes share one ClientProfile/);
+});
