@@ -15,7 +15,7 @@ import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
 import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
-import { CSI_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
+import { CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
  * The names the previous releases gave CephStorage's children at the top level of the stack,
@@ -217,6 +217,14 @@ export = async (reader: LiveReader = liveReader) => {
                 "Mounted volumes stay mounted; new attach and mount operations wait until the operator's node plugin runs on the node.",
         );
     }
+    // ceph-csi's RBD node plugin logs in as users of its own, without the provisioner's mgr caps:
+    // on new stacks, and where the config asks for it (see nodeUsersFor).
+    let separateNodeUsers: boolean;
+    try {
+        separateNodeUsers = nodeUsersFor(config.client.separateNodeUsers, config.provisioner.kind, previous);
+    } catch (error) {
+        throw new pulumi.RunError((error as Error).message);
+    }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
     const monitors = config.ceph.monitors ? clientMonitorAddresses(monitorsFromConfig(config.ceph.monitors)).sort() : clientMonitorAddresses(live.ceph!.monitors!);
     const monHost = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
@@ -241,6 +249,7 @@ export = async (reader: LiveReader = liveReader) => {
               ? { pool: previous.pool, storageClass: previous.storageClass }
               : undefined,
         clientName: config.client.name,
+        separateNodeUsers,
         // The key as the cluster holds it now, read with the live state, when the user exists: the
         // plan knows it at preview time, so a change to the user's command (its script, its caps)
         // does not show the Secrets, and the classes that name them, as changing.
@@ -254,6 +263,8 @@ export = async (reader: LiveReader = liveReader) => {
     return {
         cephHost: monHost.address,
         cephUser: storage.cephUser,
+        // Only a stack whose node plugin has its own user writes it: the others' outputs stay as they were.
+        ...(separateNodeUsers ? { [NODE_USER_OUTPUT]: storage.cephNodeUser } : {}),
         clusterId,
         monitors,
         [POOL_OUTPUT]: storage.poolName,

@@ -13,11 +13,11 @@ export interface CephClientArgs {
     caps: CephCaps;
 }
 
-/** A Ceph user's caps per daemon type; mds only for CephFS users. */
+/** A Ceph user's caps per daemon type; mds only for CephFS users, mgr not for an RBD node user. */
 export interface CephCaps {
     mon: string;
     osd: string;
-    mgr: string;
+    mgr?: string;
     mds?: string;
 }
 
@@ -27,12 +27,15 @@ export type ClientSettings = Omit<CephClientArgs, "connection">;
 /**
  * Least-privilege caps for an RBD client of these pools, in the order given, or only of one
  * rados namespace in them (Ceph's rbd profiles). The stack's user gets every pool of the stack,
- * so volumes in a pool no class names any more still attach.
+ * so volumes in a pool no class names any more still attach. The provisioner (or a user that
+ * serves both sides) also reaches the mgr, which ceph-csi asks to flatten and purge images in
+ * the background; the node plugin only maps images and reads and writes them, so its user has
+ * no mgr caps, as in Rook's external script.
  */
-export function rbdClientCaps(pools: string[], namespace?: string): CephCaps {
+export function rbdClientCaps(pools: string[], namespace?: string, role: "provisioner" | "node" = "provisioner"): CephCaps {
     const scope = namespace !== undefined ? ` namespace=${namespace}` : "";
     const grants = pools.map((pool) => `profile rbd pool=${pool}${scope}`).join(", ");
-    return { mgr: grants, mon: "profile rbd", osd: grants };
+    return role === "provisioner" ? { mgr: grants, mon: "profile rbd", osd: grants } : { mon: "profile rbd", osd: grants };
 }
 
 /**
@@ -62,12 +65,21 @@ export function cephfsClientCaps(role: "provisioner" | "node", filesystems: stri
 
 function clientValues(args: ClientSettings) {
     const caps = args.caps;
-    return { ENTITY: `client.${args.name}`, MGR_CAPS: caps.mgr, MON_CAPS: caps.mon, OSD_CAPS: caps.osd, ...(caps.mds !== undefined ? { MDS_CAPS: caps.mds } : {}) };
+    return {
+        ENTITY: `client.${args.name}`,
+        ...(caps.mgr !== undefined ? { MGR_CAPS: caps.mgr } : {}),
+        MON_CAPS: caps.mon,
+        OSD_CAPS: caps.osd,
+        ...(caps.mds !== undefined ? { MDS_CAPS: caps.mds } : {}),
+    };
 }
 
-/** The caps as `ceph auth` arguments; an RBD user's render as they always did. */
+/**
+ * The caps as `ceph auth` arguments; an RBD user with mgr caps renders as it always did. `ceph
+ * auth caps` replaces every cap, so a daemon type left out here is one the user cannot reach.
+ */
 function capsArguments(args: ClientSettings): string {
-    return `mon "$MON_CAPS" osd "$OSD_CAPS" mgr "$MGR_CAPS"${args.caps.mds !== undefined ? ` mds "$MDS_CAPS"` : ""}`;
+    return `mon "$MON_CAPS" osd "$OSD_CAPS"${args.caps.mgr !== undefined ? ` mgr "$MGR_CAPS"` : ""}${args.caps.mds !== undefined ? ` mds "$MDS_CAPS"` : ""}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImageKey } from "./config";
 import { CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
 import { CephClientProfile } from "./ceph-client-profile";
+import { CephUserOwner, cephfsUserName, rbdUserName, userClashes } from "./ceph-user-names";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 import { CephCsiOperator, OperatorManifest } from "./ceph-csi-operator";
@@ -182,6 +183,17 @@ export interface CephStorageArgs {
      */
     clientName: string;
     /**
+     * Gives ceph-csi's RBD node plugin users of their own (csi only): `<clientName>-rbd-node`,
+     * and `<clientName>-<namespace>-rbd-node` per tenant, with the same pools and namespaces but
+     * no mgr caps, in node Secrets the classes' node-stage parameters name; the users above then
+     * serve the provisioner alone. Unset, one user serves both (what instances made before it
+     * have). Turning it on for such an instance replaces each RBD StorageClass (its parameters
+     * cannot change; a class holds no data) and keeps the old user and Secret, which the
+     * existing PersistentVolumes name; turning it off again would take the node users' keys
+     * from the volumes made since, so CephStorage cannot tell and kube-ceph's config refuses it.
+     */
+    separateNodeUsers?: boolean;
+    /**
      * The user's key as the cluster holds it now, when the user exists (a secret). Read while the
      * plan is made, it lets a change of the user's command leave the Secrets as they are in the
      * preview; without it the key comes from the user once it is made.
@@ -270,6 +282,11 @@ function checkClasses(name: string, args: CephStorageArgs): void {
             throw new Error(`CephStorage ${name}: class ${spec.name}'s ${what} makes the clusterID ${clusterId}, longer than the ${MAX_CLUSTER_ID_LENGTH} characters ceph-csi can write into a volume ID; use a name of at most ${longest} characters`);
         }
     };
+    const owners = args.storageClasses.map((spec): CephUserOwner => (isCephfsClass(spec) ? { type: "cephfs", subvolumeGroup: spec.subvolumeGroup } : { type: "rbd", radosNamespace: spec.radosNamespace }));
+    for (const clash of userClashes(args.clientName, owners)) {
+        const by = (index: number) => (index < 0 ? `the instance's own user` : `class ${args.storageClasses[index].name}`);
+        throw new Error(`CephStorage ${name}: class ${args.storageClasses[clash.second].name} would make Ceph user client.${clash.user}, as ${by(clash.first)} does: the two would share one key; rename its rados namespace or subvolume group`);
+    }
     for (const spec of args.storageClasses) {
         if (isCephfsClass(spec)) {
             if (groupNamespaces.has(spec.subvolumeGroup) && groupNamespaces.get(spec.subvolumeGroup) !== spec.radosNamespace) {
@@ -314,8 +331,10 @@ export class CephStorage extends pulumi.ComponentResource {
     public readonly poolOrigins: pulumi.Output<Record<string, string>>;
     /** For every CephFS filesystem, whether kube-ceph created it or adopted it. */
     public readonly filesystemOrigins: pulumi.Output<Record<string, string>>;
-    /** The Ceph user, `client.<name>`. */
+    /** The Ceph user, `client.<name>`: the provisioner's, and the node plugin's too unless it has its own. */
     public readonly cephUser: pulumi.Output<string>;
+    /** The RBD node plugin's own Ceph user, `client.<name>-rbd-node`, with separateNodeUsers; else undefined. */
+    public readonly cephNodeUser: pulumi.Output<string | undefined>;
     /** Namespace of the Secrets the StorageClass names. */
     public readonly secretsNamespace: pulumi.Output<string>;
     /** The smoke test's result, or why there is none. */
@@ -359,6 +378,21 @@ export class CephStorage extends pulumi.ComponentResource {
         const { kind, namespace, ready, operator } = this.declareProvisioner(name, args, child, previous("provisioner"));
         this.provisionerReady = ready;
 
+        // The node plugin's own user, with the same pools (and namespace) but no mgr caps, when
+        // it has one: beside the provisioner's user in the same lane, after the pools.
+        if (args.separateNodeUsers === true && kind !== "csi") {
+            throw new Error(`CephStorage ${name}: separateNodeUsers is for ceph-csi; the ${kind} kind maps images with the one user it names`);
+        }
+        const nodeUser = (userPools: string[], tenant: string | undefined, dependsOn: pulumi.Resource[]) =>
+            args.separateNodeUsers === true
+                ? new CephClient(`${name}-rbd-node-client${tenant !== undefined ? `-${tenant}` : ""}`, {
+                      connection: lane,
+                      name: rbdUserName(args.clientName, tenant, "node"),
+                      caps: rbdClientCaps(userPools, tenant, "node"),
+                  }, { parent: this, dependsOn })
+                : undefined;
+        const nodeClient = nodeUser(poolNames, undefined, [...pools.values()]);
+
         // The key as the cluster holds it now when the user exists, else the new user's.
         const secrets = new RbdSecrets(`${name}-rbd-secrets`, {
             kind,
@@ -366,12 +400,13 @@ export class CephStorage extends pulumi.ComponentResource {
             clientKey: args.clientKey ?? client.key,
             namespace,
             namePrefix: `ceph-${args.clientName}`,
-        }, child("secrets", { dependsOn: [client] }));
+            ...(nodeClient !== undefined ? { node: { clientName: nodeClient.name, clientKey: nodeClient.key } } : {}),
+        }, child("secrets", { dependsOn: [client, ...(nodeClient !== undefined ? [nodeClient] : [])] }));
 
         // The stack's own access (clusterID = the fsid) and, per tenant (rados namespace), its own:
         // the namespace in each of its pools, a user whose caps allow only that namespace of them,
         // its Secrets, and a ClientProfile that ceph-csi reads the namespace from.
-        const access = new Map<string | undefined, Access>([[undefined, { clusterId: args.clusterId, secrets, client, extra: [] }]]);
+        const access = new Map<string | undefined, Access>([[undefined, { clusterId: args.clusterId, secrets, client, extra: nodeClient !== undefined ? [nodeClient] : [] }]]);
         for (const tenant of [...new Set(rbdSpecs.flatMap((c) => (c.radosNamespace !== undefined ? [c.radosNamespace] : [])))].sort()) {
             if (operator === undefined) {
                 throw new Error(`CephStorage ${name}: rados namespace ${tenant} needs ceph-csi installed through ceph-csi-operator in this CephStorage (its ClientProfile carries the namespace)`);
@@ -387,16 +422,18 @@ export class CephStorage extends pulumi.ComponentResource {
             const tenantPools = [...new Set(tenantClasses.flatMap((c) => [c.pool, ...(c.dataPool !== undefined ? [c.dataPool] : [])]))].sort();
             const tenantClient = new CephClient(`${name}-client-${tenant}`, {
                 connection: lane,
-                name: `${args.clientName}-${tenant}`,
+                name: rbdUserName(args.clientName, tenant, "provisioner"),
                 caps: rbdClientCaps(tenantPools, tenant),
             }, { parent: this, dependsOn: namespaces });
+            const tenantNodeClient = nodeUser(tenantPools, tenant, namespaces);
             const tenantSecrets = new RbdSecrets(`${name}-rbd-secrets-${tenant}`, {
                 kind,
                 clientName: tenantClient.name,
                 clientKey: tenantClient.key,
                 namespace,
                 namePrefix: `ceph-${args.clientName}-${tenant}`,
-            }, { parent: this, dependsOn: [tenantClient] });
+                ...(tenantNodeClient !== undefined ? { node: { clientName: tenantNodeClient.name, clientKey: tenantNodeClient.key } } : {}),
+            }, { parent: this, dependsOn: [tenantClient, ...(tenantNodeClient !== undefined ? [tenantNodeClient] : [])] });
             const profile = new RbdNamespaceProfile(`${name}-rbd-namespace-profile-${tenant}`, {
                 namespace: operator.namespace,
                 clusterId: args.clusterId,
@@ -404,7 +441,7 @@ export class CephStorage extends pulumi.ComponentResource {
                 radosNamespace: tenant,
                 deleteTimeoutSeconds: operator.timeoutSeconds,
             }, { parent: this, dependsOn: ready });
-            access.set(tenant, { clusterId: namespaceClusterId(args.clusterId, tenant), secrets: tenantSecrets, client: tenantClient, extra: [...namespaces, profile] });
+            access.set(tenant, { clusterId: namespaceClusterId(args.clusterId, tenant), secrets: tenantSecrets, client: tenantClient, extra: [...namespaces, profile, ...(tenantNodeClient !== undefined ? [tenantNodeClient] : [])] });
         }
 
         // Each StorageClass, and its VolumeSnapshotClass (ceph-csi takes snapshots with the
@@ -490,7 +527,7 @@ export class CephStorage extends pulumi.ComponentResource {
             // users and Secrets that reach the subvolume go. Caps name paths, not the group itself.
             const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
                 connection: groupLane,
-                name: `${args.clientName}-cephfs-${group}-${role}`,
+                name: cephfsUserName(args.clientName, group, role),
                 caps: cephfsClientCaps(role, groupFilesystems, group, groupNamespace),
             }, { parent: this });
             const provisionerUser = user("provisioner");
@@ -568,6 +605,7 @@ export class CephStorage extends pulumi.ComponentResource {
         this.poolOrigins = pulumi.all(Object.fromEntries(poolNames.map((poolName) => [poolName, pools.get(poolName)!.origin])));
         this.filesystemOrigins = pulumi.all(Object.fromEntries(filesystemNames.map((fs) => [fs, filesystems.get(fs)!.origin])));
         this.cephUser = pulumi.interpolate`client.${client.name}`;
+        this.cephNodeUser = nodeClient !== undefined ? pulumi.interpolate`client.${nodeClient.name}` : pulumi.output(undefined);
         this.secretsNamespace = namespace;
         this.smokeTestResult = smokeTest?.result ?? pulumi.output("disabled");
         this.registerOutputs({
@@ -578,6 +616,7 @@ export class CephStorage extends pulumi.ComponentResource {
             poolOrigins: this.poolOrigins,
             filesystemOrigins: this.filesystemOrigins,
             cephUser: this.cephUser,
+            cephNodeUser: this.cephNodeUser,
             secretsNamespace: this.secretsNamespace,
             smokeTestResult: this.smokeTestResult,
             clusterId: this.clusterId,

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
+import { CephUserOwner, userClashes } from "./ceph-user-names";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 
 export const CONFIG_NAMESPACE = "kube-ceph";
@@ -150,6 +151,8 @@ const clientSchema = z.strictObject({
         .refine((n) => n !== "admin", { error: "must not be 'admin': kube-ceph creates a least-privilege user and never hands client.admin to Kubernetes" })
         .refine((n) => !n.startsWith("client."), { error: "must not include the 'client.' prefix" })
         .default("kube"),
+    // Unset, index.ts decides from the stack's history (see nodeUsersFor in stack-history.ts).
+    separateNodeUsers: z.boolean({ error: "must be true or false" }).optional(),
 });
 
 /** What every StorageClass says, RBD or CephFS, besides where its volumes go. */
@@ -577,6 +580,14 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
             allowed: `must be left unset with kube-ceph:provisioner.kind "${provisioner.kind}": it says how the csi kind installs ceph-csi`,
         });
     }
+    const client = parsed.client as KubeCephConfig["client"] | undefined;
+    if (client?.separateNodeUsers === true && provisioner !== undefined && provisioner.kind !== "csi") {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:client.separateNodeUsers`,
+            value: true,
+            allowed: `must be left unset or false with kube-ceph:provisioner.kind "${provisioner.kind}": only ceph-csi's node plugin can log in as a user of its own`,
+        });
+    }
     const ceph = parsed.ceph as z.infer<typeof cephSchema> | undefined;
     if (ceph !== undefined) {
         const seen = new Map<string, number>();
@@ -694,6 +705,17 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     let defaultClass: number | undefined;
     const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
     const operatorInstall = provisioner === undefined || (provisioner.kind === "csi" && (provisioner.install ?? "operator") === "operator");
+    // A tenant or a subvolume group whose users' names another's take would share keys with it.
+    const clientName = (parsed.client as KubeCephConfig["client"] | undefined)?.name;
+    if (clientName !== undefined) {
+        const owners = classes.map((cls): CephUserOwner => (cls.type === "cephfs" ? { type: "cephfs", subvolumeGroup: cls.subvolumeGroup } : { type: "rbd", radosNamespace: cls.radosNamespace }));
+        const ownerKey = (index: number) => (index < 0 ? "client.name" : `storageClasses[${index}].${classes[index].type === "cephfs" ? "subvolumeGroup" : "radosNamespace"}`);
+        for (const clash of userClashes(clientName, owners)) {
+            const cls = classes[clash.second];
+            problem(ownerKey(clash.second), cls.type === "cephfs" ? cls.subvolumeGroup : cls.radosNamespace,
+                `must not make Ceph user client.${clash.user}, which kube-ceph:${ownerKey(clash.first)} makes too: the two would share one key; choose another name`);
+        }
+    }
     classes.forEach((cls, index) => {
         const at = `storageClasses[${index}]`;
         if (cls.type === "cephfs") {

@@ -14,6 +14,11 @@ export interface RbdSecretsArgs {
     namespace: pulumi.Input<string>;
     /** Prefix for the Secret names. */
     namePrefix: string;
+    /**
+     * ceph-csi's node plugin's own user (csi only): its key goes into a node Secret of its own
+     * (`<prefix>-csi-rbd-node`); unset, the node plugin uses the one user's Secret.
+     */
+    node?: { clientName: pulumi.Input<string>; clientKey: pulumi.Input<string> };
 }
 
 /**
@@ -23,19 +28,21 @@ export interface RbdSecretsArgs {
 export class RbdSecrets extends pulumi.ComponentResource {
     /** Secret the provisioner uses to create and delete images. */
     public readonly provisioner: SecretRef;
-    /** Secret used to map images on nodes (csi: the same Secret). */
+    /** Secret used to map images on nodes (csi: the node user's, or else the same Secret). */
     public readonly user: SecretRef;
 
     constructor(name: string, args: RbdSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:kubernetes:RbdSecrets", name, {}, opts);
         const key = pulumi.secret(args.clientKey);
         if (args.kind === "csi") {
-            const secret = new k8s.core.v1.Secret(`${name}-csi`, {
-                metadata: { name: `${args.namePrefix}-csi-rbd`, namespace: args.namespace },
-                // ceph-csi wants the bare user name: "kube", not "client.kube".
-                stringData: { userID: args.clientName, userKey: key },
-            }, { parent: this });
-            this.provisioner = this.user = refOf(secret);
+            const csiSecret = (suffix: string, clientName: pulumi.Input<string>, clientKey: pulumi.Input<string>) =>
+                new k8s.core.v1.Secret(`${name}-csi${suffix}`, {
+                    metadata: { name: `${args.namePrefix}-csi-rbd${suffix}`, namespace: args.namespace },
+                    // ceph-csi wants the bare user name: "kube", not "client.kube".
+                    stringData: { userID: clientName, userKey: pulumi.secret(clientKey) },
+                }, { parent: this });
+            this.provisioner = refOf(csiSecret("", args.clientName, key));
+            this.user = args.node !== undefined ? refOf(csiSecret("-node", args.node.clientName, args.node.clientKey)) : this.provisioner;
         } else {
             // The class names the user Secret's namespace (userSecretNamespace), so claims in every
             // namespace find it next to the provisioner's, in the namespace kube-ceph owns.

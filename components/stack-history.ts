@@ -1,6 +1,7 @@
 // What this stack's last update recorded in its outputs, read back through a StackReference
 // to itself: the guards against a pool rename and against going back from the operator use it,
-// and so do the names a one-class stack's pool and class keep when it moves to the many-class form.
+// and so do the names a one-class stack's pool and class keep when it moves to the many-class form,
+// and whether the RBD node plugin has users of its own.
 import * as pulumi from "@pulumi/pulumi";
 
 /** The stack output that records the managed pool: index.ts writes it, the rename guard reads it back. */
@@ -15,6 +16,9 @@ export const POOLS_OUTPUT = "pools";
 /** Every StorageClass's name: only the many-class form writes it, so its absence marks a one-class stack. */
 export const STORAGE_CLASSES_OUTPUT = "storageClassNames";
 
+/** The RBD node plugin's own Ceph user: written only by stacks that have one, so its presence marks them. */
+export const NODE_USER_OUTPUT = "cephNodeUser";
+
 /** What the last update of this stack recorded. */
 export interface PreviousOutputs {
     pool?: string;
@@ -28,6 +32,28 @@ export interface PreviousOutputs {
     manyClasses: boolean;
     /** Every pool the stack managed: the many-class form's `pools` output, or the one-class `pool`. */
     pools?: string[];
+    /** The RBD node plugin's own user, when the stack had one. */
+    nodeUser?: string;
+}
+
+/**
+ * Whether ceph-csi's RBD node plugin gets users of its own (kube-ceph:client.separateNodeUsers):
+ * as set; unset, yes for a new stack, and for one that has them already, but not for a stack an
+ * earlier release made, whose upgrade would otherwise replace its StorageClasses. Never for the
+ * legacy kinds. Turning them off again is refused: the PersistentVolumes made since name the
+ * node Secrets, which would go with the node users.
+ */
+export function nodeUsersFor(setting: boolean | undefined, kind: string, previous: PreviousOutputs): boolean {
+    if (kind !== "csi") {
+        return false;
+    }
+    if (setting === false && previous.nodeUser !== undefined) {
+        throw new Error(
+            `kube-ceph:client.separateNodeUsers is false on a stack whose RBD node plugin logs in as ${previous.nodeUser}: ` +
+                "the PersistentVolumes made since name its Secret, so they could no longer be mounted. Remove the key or set it to true. Nothing was changed.",
+        );
+    }
+    return setting ?? (previous.provisionerKind === undefined || previous.nodeUser !== undefined);
 }
 
 /** Reads the stack's own last outputs; a new stack has none. */
@@ -37,11 +63,11 @@ export async function readPrevious(): Promise<PreviousOutputs> {
         const details = await self.getOutputDetails(name);
         return typeof details.value === "string" ? details.value : undefined;
     };
-    const [pool, provisionerKind, csiInstall, storageClass, classes, pools] = await Promise.all([
+    const [pool, provisionerKind, csiInstall, storageClass, classes, pools, nodeUser] = await Promise.all([
         text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT), text(STORAGE_CLASS_OUTPUT),
-        self.getOutputDetails(STORAGE_CLASSES_OUTPUT), self.getOutputDetails(POOLS_OUTPUT),
+        self.getOutputDetails(STORAGE_CLASSES_OUTPUT), self.getOutputDetails(POOLS_OUTPUT), text(NODE_USER_OUTPUT),
     ]);
     const manyClasses = classes.value !== undefined || classes.secretValue !== undefined;
     const poolNames = manyClasses && typeof pools.value === "object" && pools.value !== null ? Object.keys(pools.value) : pool !== undefined ? [pool] : undefined;
-    return { pool, provisionerKind, csiInstall, storageClass, manyClasses, pools: poolNames };
+    return { pool, provisionerKind, csiInstall, storageClass, manyClasses, pools: poolNames, ...(nodeUser !== undefined ? { nodeUser } : {}) };
 }

@@ -113,3 +113,17 @@ test.serial("two classes of one subvolume group with different rados namespaces 
     }));
     t.regex(error!.message, /CephStorage files: class b gives subvolume group team rados namespace \(unset\), another of its classes one; a group's classes share one ClientProfile/);
 });
+
+test.serial("CephStorage refuses separateNodeUsers for a kind other than ceph-csi, and a class whose users' names another owner's take", async (t) => {
+    const legacy = await t.throwsAsync(runDeclarations(async () => {
+        new CephStorage("legacy", { ...storageArgs(1, monHost(), { kind: "in-tree", namespace: "ns" }), separateNodeUsers: true });
+        return {};
+    }));
+    t.regex(legacy!.message, /CephStorage legacy: separateNodeUsers is for ceph-csi; the in-tree kind maps images with the one user it names/);
+    const clash = await t.throwsAsync(runDeclarations(async () => {
+        const args = storageArgs(1, monHost(), manifests);
+        new CephStorage("clash", { ...args, storageClasses: [...args.storageClasses, { name: "t", pool: "pool-1", radosNamespace: "rbd-node", ...CLASS }] });
+        return {};
+    }));
+    t.regex(clash!.message, /CephStorage clash: class t would make Ceph user client\.user-1-rbd-node, as the instance's own user does/);
+});

@@ -23,7 +23,7 @@ const MANY = {
 test.serial("a pool per entry (the erasure-coded one with its profile), one user whose caps name every pool, a class per entry", async (t) => {
     const run = await runProgram(baseConfig(MANY));
     const commands = byType(run, "command:remote:Command");
-    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-ec-pool", "kube-ceph-pool-fast-pool", "kube-ceph-pool-rbd-pool"]);
+    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-ec-pool", "kube-ceph-pool-fast-pool", "kube-ceph-pool-rbd-pool", "kube-ceph-rbd-node-client-user"]);
     const ec = commands.find((c) => c.name === "kube-ceph-pool-ec-pool")!;
     t.regex(ec.inputs.create, new RegExp(`EC_PROFILE=${erasureCodeProfile("ec")}`));
     t.regex(ec.inputs.create, /EC_K=4\nEC_M=2\n/);
@@ -37,8 +37,11 @@ test.serial("a pool per entry (the erasure-coded one with its profile), one user
     const caps = rbdClientCaps(["ec", "fast", "rbd"]);
     t.regex(user.inputs.create, new RegExp(`OSD_CAPS='${caps.osd}'`));
     t.is(caps.osd, "profile rbd pool=ec, profile rbd pool=fast, profile rbd pool=rbd");
-    // One user, so one Secret for every class.
-    t.is(byType(run, "kubernetes:core/v1:Secret").length, 1);
+    // The same pools for the node plugin's user, without the mgr; one Secret each for every class.
+    const nodeUser = commands.find((c) => c.name === "kube-ceph-rbd-node-client-user")!;
+    t.regex(nodeUser.inputs.create, new RegExp(`OSD_CAPS='${caps.osd}'`));
+    t.notRegex(nodeUser.inputs.create, /MGR_CAPS|mgr "/);
+    t.deepEqual(byType(run, "kubernetes:core/v1:Secret").map((s) => s.name).sort(), ["kube-ceph-rbd-secrets-csi", "kube-ceph-rbd-secrets-csi-node"]);
 
     const classes = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass");
     const parameters = async (name: string) => (await unwrap(classes.find((c) => c.name === `kube-ceph-rbd-class-${name}-class`)!.inputs.parameters)).value;
@@ -58,7 +61,7 @@ test.serial("a guard per pool that classes put images in, after the data pools o
     const rbdGuard = guards.find((g) => g.name === "kube-ceph-guard-rbd")!;
     // Destroy deletes the guard before the data pool too: an erasure-coded pool goes only after the volumes whose data it holds.
     t.deepEqual([...rbdGuard.dependsOn].sort(), [
-        "kube-ceph-client", "kube-ceph-pool-ec", "kube-ceph-pool-rbd", "kube-ceph-rbd-class-bulk", "kube-ceph-rbd-class-standard", "kube-ceph-rbd-secrets",
+        "kube-ceph-client", "kube-ceph-pool-ec", "kube-ceph-pool-rbd", "kube-ceph-rbd-class-bulk", "kube-ceph-rbd-class-standard", "kube-ceph-rbd-node-client", "kube-ceph-rbd-secrets",
     ]);
     const [smokeTest] = byType(run, "kube-ceph:kubernetes:SmokeTest");
     t.true(smokeTest.dependsOn.includes("kube-ceph-guard-rbd"), smokeTest.dependsOn.join(", "));

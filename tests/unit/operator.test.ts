@@ -243,7 +243,7 @@ test.serial("tenants: a rados namespace per tenant in its pools, a user whose ca
     t.deepEqual((await profile(FSID))?.rbd, {});
 
     const parameters = async (name: string) => (await unwrap(byType(run, "kubernetes:storage.k8s.io/v1:StorageClass").find((c) => c.name === `kube-ceph-rbd-class-${name}-class`)!.inputs.parameters)).value;
-    t.like(await parameters("team-a"), { "clusterID": `${FSID}-a`, "pool": "rbd", "dataPool": "ec", "csi.storage.k8s.io/provisioner-secret-name": "ceph-kube-a-csi-rbd", "csi.storage.k8s.io/node-stage-secret-name": "ceph-kube-a-csi-rbd" });
+    t.like(await parameters("team-a"), { "clusterID": `${FSID}-a`, "pool": "rbd", "dataPool": "ec", "csi.storage.k8s.io/provisioner-secret-name": "ceph-kube-a-csi-rbd", "csi.storage.k8s.io/node-stage-secret-name": "ceph-kube-a-csi-rbd-node" });
     t.like(await parameters("shared"), { "clusterID": FSID, "csi.storage.k8s.io/provisioner-secret-name": "ceph-kube-csi-rbd" });
 
     const guards = byType(run, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard");

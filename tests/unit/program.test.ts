@@ -8,7 +8,7 @@ import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());
     const commands = byType(run, "command:remote:Command");
-    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-mypool-pool"]);
+    t.deepEqual(commands.map((c) => c.name).sort(), ["kube-ceph-client-user", "kube-ceph-pool-mypool-pool", "kube-ceph-rbd-node-client-user"]);
     const sc = byType(run, "kubernetes:storage.k8s.io/v1:StorageClass")[0];
     t.is(sc.inputs.provisioner, "rbd.csi.ceph.com");
     const params = (await unwrap(sc.inputs.parameters)).value;
@@ -73,8 +73,9 @@ test.serial("no command prints a key: the user command prints the key's SHA-256 
 test.serial("the key is read by CephUserKey, queued after the user command in its lane, from its digest, with the SSH key as a secret", async (t) => {
     const run = await runProgram(baseConfig({ client: { name: "k8s-rbd" } }));
     const reader = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephUserKey");
-    t.deepEqual(reader.map((r) => r.name), ["kube-ceph-client-key"]);
-    const [key] = reader;
+    // The stack's user, and (a new stack) the RBD node plugin's own.
+    t.deepEqual(reader.map((r) => r.name).sort(), ["kube-ceph-client-key", "kube-ceph-rbd-node-client-key"]);
+    const key = reader.find((r) => r.name === "kube-ceph-client-key")!;
     t.is(key.parent, "kube-ceph-client");
     // Same lane: it waits for the user command, so the host never has more sessions than the lane allows.
     t.deepEqual(key.dependsOn, ["kube-ceph-client-user"]);
@@ -143,8 +144,8 @@ test.serial("dependency order: pool -> user -> Secrets -> StorageClass -> smoke 
     // Pool and user share one SSH lane: the user's command itself waits for the pool's.
     t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-client-user")!.dependsOn, ["kube-ceph-pool-mypool-pool"]);
     t.deepEqual(run.resources.find((r) => r.name === "kube-ceph-pool-mypool-pool")!.dependsOn, []);
-    t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["kube-ceph-client"]);
-    t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["kube-ceph-ceph-csi", "kube-ceph-rbd-secrets"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:RbdSecrets"), ["kube-ceph-client", "kube-ceph-rbd-node-client"]);
+    t.deepEqual(deps("kube-ceph:kubernetes:RbdStorageClass"), ["kube-ceph-ceph-csi", "kube-ceph-rbd-node-client", "kube-ceph-rbd-secrets"]);
     t.deepEqual(deps("kube-ceph:kubernetes:SmokeTest"), ["kube-ceph-ceph-csi", "kube-ceph-guard-mypool", "kube-ceph-rbd-class-ceph-storageclass"]);
     // The Secrets live in the provisioner's namespace: a property dependency, so the namespace comes first.
     const secret = byType(run, "kubernetes:core/v1:Secret")[0];

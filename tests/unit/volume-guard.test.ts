@@ -44,7 +44,7 @@ test.serial("the guard is deleted after the smoke test and before the class, Sec
     const run = await runProgram(baseConfig({ pool: { name: "kubevols" } }));
     // Destroy deletes dependents first: the smoke test depends on the guard, the guard on what it guards.
     const guard = run.resources.find((r) => r.type === "kube-ceph:kubernetes:VolumeGuard")!;
-    t.deepEqual([...guard.dependsOn].sort(), ["kube-ceph-client", "kube-ceph-pool-kubevols", "kube-ceph-rbd-class-ceph-storageclass", "kube-ceph-rbd-secrets"]);
+    t.deepEqual([...guard.dependsOn].sort(), ["kube-ceph-client", "kube-ceph-pool-kubevols", "kube-ceph-rbd-class-ceph-storageclass", "kube-ceph-rbd-node-client", "kube-ceph-rbd-secrets"]);
     const smokeTest = run.resources.find((r) => r.type === "kube-ceph:kubernetes:SmokeTest")!;
     t.true(smokeTest.dependsOn.includes("kube-ceph-guard-kubevols"));
     const resource = byType(run, "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard")[0];
