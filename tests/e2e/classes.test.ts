@@ -93,9 +93,9 @@ function removeSubvolumes(fs: string): void {
     }
 }
 
-/** The key of the Secret kube-ceph made, as the API server holds it. */
-function keyFromKubernetes(): { user: string; key: string } {
-    const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-csi-rbd`);
+/** The key of a Secret kube-ceph made (the provisioner's, or with "-node" the node plugin's), as the API server holds it. */
+function keyFromKubernetes(suffix: "" | "-node" = ""): { user: string; key: string } {
+    const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-csi-rbd${suffix}`);
     const field = (name: string) => Buffer.from(secret.data[name], "base64").toString("utf8");
     return { user: field("userID"), key: field("userKey") };
 }
@@ -118,14 +118,17 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
         }
     };
     const preview = await stack.preview({ ...quiet, diff: true, onEvent });
-    // Only what is new is created. Updated: the user's command, for its caps; the read of its key,
-    // which waits for that command (the key stays, checked below); and the dynamic providers' host,
-    // whose configuration is the stack's config, which changed.
-    const notCreate = steps.filter((s) => !s.startsWith("create "));
+    // Only what is new is created. Updated: the users' commands (the provisioner's and the node
+    // plugin's), for their caps; the reads of their keys, which wait for those commands (the keys
+    // stay, checked below); and the dynamic providers' host, whose configuration is the stack's
+    // config, which changed.
+    const notCreate = steps.filter((s) => !s.startsWith("create ")).sort();
     t.deepEqual(notCreate, [
         "update command:remote:Command kube-ceph-client-user",
-        "update pulumi:providers:pulumi-nodejs default",
+        "update command:remote:Command kube-ceph-rbd-node-client-user",
         "update pulumi-nodejs:dynamic/kube-ceph:CephUserKey kube-ceph-client-key",
+        "update pulumi-nodejs:dynamic/kube-ceph:CephUserKey kube-ceph-rbd-node-client-key",
+        "update pulumi:providers:pulumi-nodejs default",
     ], preview.stdout);
     const keyBefore = ceph("auth", "get-key", `client.${USER}`);
     for (const name of [`kube-ceph-pool-${POOL}`, `kube-ceph-rbd-class-${PLAIN}`, `kube-ceph-guard-${POOL}`]) {
@@ -147,12 +150,17 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     t.like(kubectlJson("get", "storageclass", SOLO).parameters, { pool: OTHER });
     t.true(poolDetail(EC).flags_names.split(",").includes("ec_overwrites"));
     t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}`)[0].caps, rbdClientCaps([POOL, EC, OTHER].sort()));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-rbd-node`)[0].caps, rbdClientCaps([POOL, EC, OTHER].sort(), undefined, "node"));
 
-    // With the key from Kubernetes alone, what ceph-csi does for the bulk class: make the image with
-    // the class's features and its data in the erasure-coded pool, then resize, snapshot, clone,
-    // flatten, move to the trash and purge; and what the node does: write and read back.
+    // With the keys from Kubernetes alone, what ceph-csi's provisioner does for the bulk class: make
+    // the image with the class's features and its data in the erasure-coded pool, then resize,
+    // snapshot, clone, flatten (through the mgr, as ceph-csi asks it), move to the trash and purge;
+    // and what its node plugin does: read, write and read back.
     const { user, key } = keyFromKubernetes();
     t.is(user, USER);
+    const node = keyFromKubernetes("-node");
+    t.is(node.user, `${USER}-rbd-node`);
+    t.is(kubectlJson("get", "storageclass", BULK).parameters["csi.storage.k8s.io/node-stage-secret-name"], `ceph-${USER}-csi-rbd-node`);
     const image = `${POOL}/csi-vol-${id}`;
     const clone = `${POOL}/csi-clone-${id}`;
     const dir = mkdtempSync(join(tmpdir(), "kube-ceph-classes-"));
@@ -163,13 +171,21 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     const info = rbdAs(user, key, "info", image);
     t.regex(info, new RegExp(`data_pool: ${EC}`));
     t.regex(info, /features: layering, exclusive-lock, object-map, fast-diff, deep-flatten, data-pool/);
-    rbdAs(user, key, "export", image, join(dir, "out"));
-    t.true(readFileSync(join(dir, "out")).equals(written), "the data read back is the data written");
+    rbdAs(node.user, node.key, "export", image, join(dir, "out"));
+    t.true(readFileSync(join(dir, "out")).equals(written), "the node reads back the data written");
+    rbdAs(node.user, node.key, "bench", "--io-type", "write", "--io-size", "4K", "--io-total", "64K", image);
+    rbdAs(node.user, node.key, "export", image, join(dir, "after"));
+    t.false(readFileSync(join(dir, "after")).equals(written), "the node's write landed");
+    const current = readFileSync(join(dir, "after"));
     rbdAs(user, key, "resize", "--size", "1M", image);
     rbdAs(user, key, "snap", "create", `${image}@snap`);
     rbdAs(user, key, "snap", "protect", `${image}@snap`);
     rbdAs(user, key, "clone", "--data-pool", EC, `${image}@snap`, clone);
-    rbdAs(user, key, "flatten", clone);
+    // The node plugin's user has no mgr caps: only the provisioner's may queue the flatten.
+    const denied = t.throws(() => cephAs(node.user, node.key, "rbd", "task", "add", "flatten", clone));
+    t.regex(denied!.message, /EACCES|access denied/);
+    cephAs(user, key, "rbd", "task", "add", "flatten", clone);
+    await waitFor(() => !rbdAs(user, key, "info", clone).includes("parent:"), 60, () => rbdAs(user, key, "info", clone));
     rbdAs(user, key, "trash", "mv", clone);
     rbdAs(user, key, "trash", "purge", POOL);
     t.false(rbd("ls", POOL).includes(`csi-clone-${id}`));
@@ -194,8 +210,8 @@ test.serial("a one-class stack moves to the many-class form keeping its pool and
     t.regex(dataKept!.message, new RegExp(`kube-ceph:pools no longer declares "${EC}", which still holds RBD data: ${EC}: object rbd_data\\.`));
     t.truthy(kubectlJson("get", "storageclass", BULK), "nothing changed: the class is still there");
     rbdAs(user, key, "export", image, join(dir, "again"));
-    // (It was grown to 1 MiB since: the data written is its start.)
-    t.true(readFileSync(join(dir, "again")).subarray(0, written.length).equals(written));
+    // (It was grown to 1 MiB since: the data the node left is its start.)
+    t.true(readFileSync(join(dir, "again")).subarray(0, current.length).equals(current));
     rbdAs(user, key, "snap", "unprotect", `${image}@snap`);
     rbdAs(user, key, "snap", "purge", image);
     rbd("rm", image);
@@ -250,13 +266,17 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     await waitFor(() => csiConfig().some((c) => c.clusterID === `${fsid}-team-a` && c.rbd?.radosNamespace === "team-a"), 120, () => JSON.stringify(csiConfig()));
     t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-team-a`)[0].caps, rbdClientCaps([data, pool].sort(), "team-a"));
 
-    const tenantKey = (tenant: string) => {
-        const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-${tenant}-csi-rbd`);
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${USER}-team-a-rbd-node`)[0].caps, rbdClientCaps([data, pool].sort(), "team-a", "node"));
+
+    const tenantKey = (tenant: string, suffix: "" | "-node" = "") => {
+        const secret = kubectlJson("get", "secret", "-n", NAMESPACE, `ceph-${USER}-${tenant}-csi-rbd${suffix}`);
         return { user: Buffer.from(secret.data.userID, "base64").toString(), key: Buffer.from(secret.data.userKey, "base64").toString() };
     };
     const a = tenantKey("team-a");
     const b = tenantKey("team-b");
+    const rbdNodeB = tenantKey("team-b", "-node");
     t.is(a.user, `${USER}-team-a`);
+    t.is(rbdNodeB.user, `${USER}-team-b-rbd-node`);
 
     // Tenant a, as ceph-csi: an image in its namespace with its data in the erasure-coded pool;
     // write and read back, resize, snapshot, clone, flatten, trash and purge.
@@ -277,9 +297,9 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     rbdAs(a.user, a.key, "trash", "mv", `${pool}/team-a/clone`);
     rbdAs(a.user, a.key, "trash", "purge", `${pool}/team-a`);
     t.deepEqual(rbdAs(a.user, a.key, "ls", `${pool}/team-a`).trim().split("\n"), ["vol"]);
-    // Tenant b, as a node: write and read back in its own namespace.
+    // Tenant b: its provisioner makes an image; its node plugin's user reads it back in its own namespace.
     rbdAs(b.user, b.key, "import", "--image-feature", "layering", join(dir, "in"), `${pool}/team-b/vol`);
-    rbdAs(b.user, b.key, "export", `${pool}/team-b/vol`, join(dir, "out-b"));
+    rbdAs(rbdNodeB.user, rbdNodeB.key, "export", `${pool}/team-b/vol`, join(dir, "out-b"));
     t.true(readFileSync(join(dir, "out-b")).equals(written));
 
     // Isolation: the other tenant's namespace, the pool's default namespace, another pool.
@@ -289,6 +309,9 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
         const error = t.throws(() => rbdAs(a.user, a.key, ...args), undefined, what);
         t.regex(String(error?.message), /Operation not permitted|permission denied|\(1\)/i, what);
     };
+    // Tenant b's node plugin's user cannot read tenant a's images either.
+    const nodeRefused = t.throws(() => rbdAs(rbdNodeB.user, rbdNodeB.key, "export", image, join(dir, "stolen-by-node")), undefined, "tenant b's node user, tenant a's image");
+    t.regex(String(nodeRefused?.message), /Operation not permitted|permission denied|\(1\)/i);
     refused("another tenant's namespace: list", "ls", `${pool}/team-b`);
     refused("another tenant's namespace: read", "export", `${pool}/team-b/vol`, join(dir, "stolen"));
     refused("another tenant's namespace: create", "create", "--size", "1M", `${pool}/team-b/intruder`);
