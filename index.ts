@@ -14,6 +14,7 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
+import { cephEntities } from "./components/ceph-user-names";
 import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
@@ -88,7 +89,8 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         tunables: config.preflight.kernels === "check",
         mgrModules: config.provisioner.kind === "csi" && config.preflight.health !== "off",
         mdsMap: hasCephfs(config),
-        userKey: `client.${config.client.name}`,
+        // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
+        userKeys: cephEntities(config.client.name, config.storageClasses.map((c) => (c.type === "cephfs" ? { type: "cephfs", subvolumeGroup: c.subvolumeGroup } : { type: "rbd", radosNamespace: c.radosNamespace }))),
     };
     const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap;
     const kubernetesRequest = {
@@ -250,10 +252,10 @@ export = async (reader: LiveReader = liveReader) => {
               : undefined,
         clientName: config.client.name,
         separateNodeUsers,
-        // The key as the cluster holds it now, read with the live state, when the user exists: the
-        // plan knows it at preview time, so a change to the user's command (its script, its caps)
-        // does not show the Secrets, and the classes that name them, as changing.
-        clientKey: live.ceph?.userKey !== undefined ? pulumi.secret(live.ceph.userKey) : undefined,
+        // The keys as the cluster holds them now, read with the live state, of the users that exist:
+        // the plan knows them at preview time, so a change to a user's command (its script, its
+        // caps) does not show its Secrets, and the classes that name them, as changing.
+        userKeys: Object.fromEntries(Object.entries(live.ceph?.userKeys ?? {}).map(([entity, key]) => [entity.replace(/^client\./, ""), pulumi.secret(key)])),
         provisioner: provisionerInstall(config.provisioner, operatorManifest),
         smokeTest: config.smokeTest.enabled ? config.smokeTest : undefined,
         kubeconfig,

@@ -125,7 +125,7 @@ async function main(): Promise<void> {
         const loadProgram = median(Array.from({ length: runs }, () => loadSeconds(join(REPO, "index.ts"), false)));
         const loadChecked = median(Array.from({ length: runs }, () => loadSeconds(join(REPO, "index.ts"), true)));
         // What the program asks of a csi stack with every check on (index.ts, readLiveState).
-        const request = { discovery: true, health: true, tunables: true, mgrModules: true, userKey: `client.benchprev${id}` };
+        const request = { discovery: true, health: true, tunables: true, mgrModules: true, userKeys: [`client.benchprev${id}`] };
         const cephProcesses = (cephReadScript(request).match(/\bceph /g) ?? []).length;
         const hosts = [labHost()];
         const cephRead = await medianOf(runs, () => liveReader.readCeph(hosts, privateKey, request));

@@ -46,8 +46,8 @@ export interface CephReading {
     tunables?: CrushTunables;
     /** The mgr modules that are on: always-on ones and enabled ones. */
     mgrModules?: string[];
-    /** The requested user's key, when that user exists; handle it as a secret. */
-    userKey?: string;
+    /** The requested users' keys, by entity, of those that exist; handle them as secrets. */
+    userKeys?: Record<string, string>;
     /** The MDS map: each filesystem's active MDS count, and the standby MDS daemons. */
     mdsMap?: MdsMap;
     /** For each pool asked about that exists: up to 5 of its RBD objects (`<namespace>/<object>`); empty when it holds none. */
@@ -70,8 +70,8 @@ export interface CephReadRequest {
     mgrModules?: boolean;
     /** Read the MDS map (CephFS filesystems need an MDS). */
     mdsMap?: boolean;
-    /** A user (`client.<name>`) whose key to read too, if it exists. */
-    userKey?: string;
+    /** Users (`client.<name>`) whose keys to read too, of those that exist. */
+    userKeys?: string[];
     /** Pools to look into for RBD data (images' ids, headers and data objects), in every namespace. */
     poolData?: string[];
 }
@@ -124,10 +124,9 @@ export function cephReadScript(request: CephReadRequest): string {
     for (const [name, command] of jobs) {
         lines.push(`${command} >"$dir/${name}" &`, `pid_${name}=$!`);
     }
-    if (request.userKey !== undefined) {
-        // A user that does not exist yet reads as none: the plan then takes the key from CephUserKey.
-        lines.push(`user=$(ceph auth get "$USER_ENTITY" -f json 2>/dev/null || echo '[]')`);
-    }
+    const users = request.userKeys ?? [];
+    // A user that does not exist yet reads as none: the plan then takes the key from CephUserKey.
+    users.forEach((_, i) => lines.push(`user_${i}=$(ceph auth get "$USER_ENTITY_${i}" -f json 2>/dev/null || echo '[]')`));
     for (const [name] of jobs) {
         // Under set -e a failed reading ends the script with its status; its stderr is already out.
         lines.push(`wait "$pid_${name}"`);
@@ -135,12 +134,10 @@ export function cephReadScript(request: CephReadRequest): string {
     for (const [name] of jobs) {
         lines.push(`printf '%s %s\\n' "$SECTION" ${name}`, `cat "$dir/${name}"`, "echo");
     }
-    if (request.userKey !== undefined) {
-        lines.push(`printf '%s %s\\n%s\\n' "$SECTION" user "$user"`);
-    }
+    users.forEach((_, i) => lines.push(`printf '%s %s\\n%s\\n' "$SECTION" user_${i} "$user_${i}"`));
     return remoteScript({
         SECTION,
-        ...(request.userKey !== undefined ? { USER_ENTITY: request.userKey } : {}),
+        ...Object.fromEntries(users.map((entity, i) => [`USER_ENTITY_${i}`, entity])),
         ...Object.fromEntries(poolData.map((pool, i) => [`DATA_POOL_${i}`, pool])),
     }, lines.join("\n"));
 }
@@ -283,11 +280,11 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
     if ((request.poolData ?? []).length > 0) {
         reading.poolData = sections.pooldata as Record<string, string[]>;
     }
-    if (request.userKey !== undefined) {
-        const key = parseUserKey(sections.user);
-        if (key !== undefined) {
-            reading.userKey = key;
-        }
+    if (request.userKeys !== undefined) {
+        reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity, i) => {
+            const key = parseUserKey(sections[`user_${i}`]);
+            return key !== undefined ? [[entity, key]] : [];
+        }));
     }
     return reading;
 }

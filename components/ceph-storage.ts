@@ -194,11 +194,17 @@ export interface CephStorageArgs {
      */
     separateNodeUsers?: boolean;
     /**
-     * The user's key as the cluster holds it now, when the user exists (a secret). Read while the
-     * plan is made, it lets a change of the user's command leave the Secrets as they are in the
-     * preview; without it the key comes from the user once it is made.
+     * The user's key as the cluster holds it now, when the user exists (a secret); the same as
+     * userKeys[clientName], which takes precedence.
      */
     clientKey?: pulumi.Input<string>;
+    /**
+     * The keys of the instance's users that exist, as the cluster holds them now (secrets), by
+     * name without `client.`. Read while the plan is made, they let a change of a user's command
+     * (its caps) leave its Secrets, and the classes that name them, as they are in the preview;
+     * without them a key comes from its user once the command has run.
+     */
+    userKeys?: Record<string, pulumi.Input<string>>;
     /** How the provisioner is installed. */
     provisioner: CephStorageProvisioner;
     /** The smoke test, of the first class; none when unset. */
@@ -363,6 +369,11 @@ export class CephStorage extends pulumi.ComponentResource {
         // The Ceph side: the pools, then the user whose caps name them. The user waits for the
         // pools anyway, so all share one SSH lane.
         const lane = args.monHost.lane();
+        // A user's key as the cluster holds it now, when the plan knows it, else as its user reads it.
+        const keyOf = (user: CephClient, userName: string): pulumi.Input<string> => {
+            const known = args.userKeys?.[userName] ?? (userName === args.clientName ? args.clientKey : undefined);
+            return known !== undefined ? pulumi.secret(known) : user.key;
+        };
         const poolNames = Object.keys(args.pools).sort();
         const pools = new Map(poolNames.map((poolName) => [poolName, new CephPool(`${name}-pool-${poolName}`, {
             connection: lane,
@@ -397,10 +408,10 @@ export class CephStorage extends pulumi.ComponentResource {
         const secrets = new RbdSecrets(`${name}-rbd-secrets`, {
             kind,
             clientName: client.name,
-            clientKey: args.clientKey ?? client.key,
+            clientKey: keyOf(client, args.clientName),
             namespace,
             namePrefix: `ceph-${args.clientName}`,
-            ...(nodeClient !== undefined ? { node: { clientName: nodeClient.name, clientKey: nodeClient.key } } : {}),
+            ...(nodeClient !== undefined ? { node: { clientName: nodeClient.name, clientKey: keyOf(nodeClient, rbdUserName(args.clientName, undefined, "node")) } } : {}),
         }, child("secrets", { dependsOn: [client, ...(nodeClient !== undefined ? [nodeClient] : [])] }));
 
         // The stack's own access (clusterID = the fsid) and, per tenant (rados namespace), its own:
@@ -429,10 +440,10 @@ export class CephStorage extends pulumi.ComponentResource {
             const tenantSecrets = new RbdSecrets(`${name}-rbd-secrets-${tenant}`, {
                 kind,
                 clientName: tenantClient.name,
-                clientKey: tenantClient.key,
+                clientKey: keyOf(tenantClient, rbdUserName(args.clientName, tenant, "provisioner")),
                 namespace,
                 namePrefix: `ceph-${args.clientName}-${tenant}`,
-                ...(tenantNodeClient !== undefined ? { node: { clientName: tenantNodeClient.name, clientKey: tenantNodeClient.key } } : {}),
+                ...(tenantNodeClient !== undefined ? { node: { clientName: tenantNodeClient.name, clientKey: keyOf(tenantNodeClient, rbdUserName(args.clientName, tenant, "node")) } } : {}),
             }, { parent: this, dependsOn: [tenantClient, ...(tenantNodeClient !== undefined ? [tenantNodeClient] : [])] });
             const profile = new RbdNamespaceProfile(`${name}-rbd-namespace-profile-${tenant}`, {
                 namespace: operator.namespace,
@@ -540,8 +551,8 @@ export class CephStorage extends pulumi.ComponentResource {
                 owner: stackOwner(),
             }, { parent: this, dependsOn: [filesystems.get(fs)!, provisionerUser, nodeUser] }));
             const groupSecrets = new CephfsSecrets(`${name}-cephfs-secrets-${group}`, {
-                provisioner: { name: provisionerUser.name, key: provisionerUser.key },
-                node: { name: nodeUser.name, key: nodeUser.key },
+                provisioner: { name: provisionerUser.name, key: keyOf(provisionerUser, cephfsUserName(args.clientName, group, "provisioner")) },
+                node: { name: nodeUser.name, key: keyOf(nodeUser, cephfsUserName(args.clientName, group, "node")) },
                 namespace,
                 namePrefix: `ceph-${args.clientName}-${group}`,
             }, { parent: this, dependsOn: [provisionerUser, nodeUser, ...groups] });

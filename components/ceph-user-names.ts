@@ -57,3 +57,8 @@ export function userClashes(clientName: string, owners: CephUserOwner[]): UserCl
     });
     return clashes;
 }
+
+/** Every user an instance with these owners may have, `client.`-prefixed, once each: whose keys the plan reads. */
+export function cephEntities(clientName: string, owners: CephUserOwner[]): string[] {
+    return [...new Set([{ type: "rbd" } as CephUserOwner, ...owners].flatMap((owner) => cephUserNames(clientName, owner)))].sort().map((user) => `client.${user}`);
+}

@@ -79,9 +79,9 @@ export function fakeReader(
             if (request.poolData !== undefined) {
                 reading.poolData = Object.fromEntries(request.poolData.map((pool) => [pool, ceph.poolData?.[pool] ?? []]));
             }
-            // The user exists only when the test says so (ceph.userKey); then the reader returns its key.
-            if (request.userKey !== undefined && ceph.userKey !== undefined) {
-                reading.userKey = ceph.userKey;
+            // A user exists only when the test says so (ceph.userKeys); then the reader returns its key.
+            if (request.userKeys !== undefined) {
+                reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity) => (ceph.userKeys?.[entity] !== undefined ? [[entity, ceph.userKeys[entity]]] : [])));
             }
             return reading;
         },

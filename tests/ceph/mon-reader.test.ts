@@ -32,11 +32,11 @@ test.serial("the same read returns an existing user's key, and none for a user t
     const user = `client.livekey${process.pid}`;
     ceph("auth", "get-or-create", user, "mon", "profile rbd");
     t.teardown(() => void ceph("auth", "rm", user));
-    const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: user });
-    t.is(reading.userKey, ceph("auth", "get-key", user).trim());
+    const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKeys: [user, `client.nosuch${process.pid}`] });
+    t.deepEqual(reading.userKeys, { [user]: ceph("auth", "get-key", user).trim() });
     t.is(reading.fsid, cephJson<{ fsid: string }>("fsid").fsid, "the other readings are still there");
-    const none = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKey: `client.nosuch${process.pid}` });
-    t.is(none.userKey, undefined);
+    const none = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKeys: [`client.nosuch${process.pid}`] });
+    t.deepEqual(none.userKeys, {});
     t.is(none.health!.status, "HEALTH_OK");
 });
 

@@ -52,12 +52,15 @@ class Scan {
     }
 
     /** Asserts that neither the Ceph key nor any line of the SSH private key was seen anywhere. */
-    assertClean(t: ExecutionContext, cephKey: string): void {
+    /** No trace of these Ceph keys (the provisioner's and the node plugin's user's) or of the SSH key. */
+    assertClean(t: ExecutionContext, ...cephKeys: string[]): void {
         const where = (needle: string) => [...new Set(this.seen.flatMap((text, i) => (text.includes(needle) ? [this.labels[i]] : [])))];
         const processList = this.processes.join("\n");
-        t.true(cephKey.length > 20, "the Ceph key to look for is real");
-        t.deepEqual(where(cephKey), [], "Ceph key found");
-        t.false(processList.includes(cephKey), "Ceph key found in the process list");
+        for (const cephKey of cephKeys) {
+            t.true(cephKey.length > 20, "the Ceph key to look for is real");
+            t.deepEqual(where(cephKey), [], "Ceph key found");
+            t.false(processList.includes(cephKey), "Ceph key found in the process list");
+        }
         for (const line of labPrivateKey().split("\n").filter((l) => l && !l.startsWith("-----"))) {
             t.deepEqual(where(line), [], "SSH private key material found");
             t.false(processList.includes(line), "SSH private key material in the process list");
@@ -77,6 +80,7 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
 
     await watchProcessList(() => stack.up(collect), processes);
     const cephKey = ceph("auth", "get-key", `client.${user}`).trim();
+    const nodeKey = ceph("auth", "get-key", `client.${user}-rbd-node`).trim();
     scan.noteExport(`e2esec${id}`);
     // Secret data is base64 there, so only a plain copy (an annotation, an event) could match.
     note("kubernetes objects", execFileSync("kubectl", ["get", "secrets,storageclasses,configmaps,deployments,daemonsets,events", "-A", "-o", "json"], { encoding: "utf8", maxBuffer: 64 << 20 }));
@@ -97,7 +101,7 @@ test.serial("no Ceph key and no SSH private key in exports, CLI output, engine e
 
     scan.noteSshdLogs();
     t.true(scan.seen.join("\n").length > 10_000, "the scan saw real output");
-    scan.assertClean(t, cephKey);
+    scan.assertClean(t, cephKey, nodeKey);
     t.true(scan.seen.join("\n").includes("[secret]"), "secrets are shown masked, not left out");
 });
 

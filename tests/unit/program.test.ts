@@ -468,15 +468,17 @@ test.serial("the Ceph and Kubernetes reads run at once; when both fail, the Ceph
 
 test.serial("an existing user's key comes from the live read, as a secret: known at preview, so the Secrets do not wait for CephUserKey", async (t) => {
     const liveKey = "AQBlivelivelivelivelivelTESTONLYLIVEKEY==";
+    const nodeKey = "AQBnodenodenodenodenodenTESTONLYNODEKEY==";
     const requests: unknown[] = [];
-    const fake = fakeReader(healthyCeph({ userKey: liveKey }));
+    const fake = fakeReader(healthyCeph({ userKeys: { "client.k8s-rbd": liveKey, "client.k8s-rbd-rbd-node": nodeKey } }));
     const reader = { ...fake.reader, readCeph: (...args: Parameters<typeof fake.reader.readCeph>) => (requests.push(args[2]), fake.reader.readCeph(...args)) };
     const run = await runProgram(baseConfig({ client: { name: "k8s-rbd" } }), { reader, reads: fake.reads });
-    t.is((requests[0] as { userKey?: string }).userKey, "client.k8s-rbd", "the live read asks for the configured user's key");
-    const secret = byType(run, "kubernetes:core/v1:Secret")[0];
-    const userKey = await unwrap(secret.inputs.stringData.userKey);
-    t.is(userKey.value, liveKey);
-    t.true(userKey.secret);
+    t.deepEqual((requests[0] as { userKeys?: string[] }).userKeys, ["client.k8s-rbd", "client.k8s-rbd-rbd-node"], "the live read asks for the keys of the stack's users");
+    for (const [name, key] of [["kube-ceph-rbd-secrets-csi", liveKey], ["kube-ceph-rbd-secrets-csi-node", nodeKey]]) {
+        const userKey = await unwrap(byType(run, "kubernetes:core/v1:Secret").find((s) => s.name === name)!.inputs.stringData.userKey);
+        t.is(userKey.value, key, name);
+        t.true(userKey.secret, name);
+    }
 });
 
 test("parseUserKey: the key of `ceph auth get -f json`, none for a missing user or anything else", (t) => {
