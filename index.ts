@@ -149,7 +149,7 @@ export = async (reader: LiveReader = liveReader) => {
             checkHealth(config.preflight.health, live.ceph.health);
         }
         if (live.ceph?.mgrModules !== undefined) {
-            checkMgrModules(hasCephfs(config) ? [...RBD_MGR_MODULES, ...CEPHFS_MGR_MODULES] : RBD_MGR_MODULES, live.ceph.mgrModules);
+            checkMgrModules([...(rbdClasses(config).length > 0 ? RBD_MGR_MODULES : []), ...(hasCephfs(config) ? CEPHFS_MGR_MODULES : [])], live.ceph.mgrModules);
         }
         if (live.ceph?.mdsMap !== undefined) {
             checkMds(Object.keys(config.filesystems).sort(), live.ceph.mdsMap);
@@ -170,8 +170,9 @@ export = async (reader: LiveReader = liveReader) => {
             const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
             // CephFS classes only when they mount with the kernel (fuse runs in user space; unset, ceph-csi picks).
             const cephfsKernel = config.storageClasses.some((c) => c.type === "cephfs" && c.mounter === "kernel");
+            // RBD's only when the stack has RBD classes (a CephFS-only stack maps no image).
             checkKernels(live.kubernetes.nodes, [
-                ...kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(rbdClasses(config))),
+                ...(rbdClasses(config).length > 0 ? kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(rbdClasses(config))) : []),
                 ...(cephfsKernel ? cephfsKernelRequirements(live.ceph.tunables, monitors) : []),
             ]);
         }

@@ -272,13 +272,13 @@ function guardKey(pool: string, tenant: string | undefined): string {
 
 /**
  * The checks a program that builds CephStorage's args itself may not have made (kube-ceph's
- * config makes them, key by key): the first class is RBD (the smoke test's), every class names
+ * config makes them, key by key): there is a class (the first is the smoke test's), every class names
  * declared pools (a replicated one for its images) or a declared filesystem, and a name of its own;
  * a subvolume group has one rados namespace, and every clusterID fits ceph-csi's limit.
  */
 function checkClasses(name: string, args: CephStorageArgs): void {
-    if (args.storageClasses.length === 0 || isCephfsClass(args.storageClasses[0])) {
-        throw new Error(`CephStorage ${name}: storageClasses must start with an RBD class (the smoke test's); CephFS-only instances are not supported yet`);
+    if (args.storageClasses.length === 0) {
+        throw new Error(`CephStorage ${name}: storageClasses must list at least one class`);
     }
     const seen = new Set<string>();
     const groupNamespaces = new Map<string, string | undefined>();
@@ -329,16 +329,16 @@ export class CephStorage extends pulumi.ComponentResource {
     public readonly storageClassName: pulumi.Output<string>;
     /** Every StorageClass's name, in the order given. */
     public readonly storageClassNames: pulumi.Output<string[]>;
-    /** The first class's pool. */
-    public readonly poolName: pulumi.Output<string>;
-    /** Whether kube-ceph created the first class's pool or adopted it. */
-    public readonly poolOrigin: pulumi.Output<string>;
+    /** The first RBD class's pool; undefined for an instance of CephFS classes only. */
+    public readonly poolName: pulumi.Output<string | undefined>;
+    /** Whether kube-ceph created the first RBD class's pool or adopted it. */
+    public readonly poolOrigin: pulumi.Output<string | undefined>;
     /** For every pool, whether kube-ceph created it or adopted it. */
     public readonly poolOrigins: pulumi.Output<Record<string, string>>;
     /** For every CephFS filesystem, whether kube-ceph created it or adopted it. */
     public readonly filesystemOrigins: pulumi.Output<Record<string, string>>;
-    /** The Ceph user, `client.<name>`: the provisioner's, and the node plugin's too unless it has its own. */
-    public readonly cephUser: pulumi.Output<string>;
+    /** The RBD Ceph user, `client.<name>`: the provisioner's, and the node plugin's too unless it has its own; undefined without RBD classes. */
+    public readonly cephUser: pulumi.Output<string | undefined>;
     /** The RBD node plugin's own Ceph user, `client.<name>-rbd-node`, with separateNodeUsers; else undefined. */
     public readonly cephNodeUser: pulumi.Output<string | undefined>;
     /** Namespace of the Secrets the StorageClass names. */
@@ -381,7 +381,12 @@ export class CephStorage extends pulumi.ComponentResource {
             ...args.pools[poolName],
             owner: stackOwner(),
         }, itemChild("pool", poolName === args.oneClass?.pool))]));
-        const client = new CephClient(`${name}-client`, { connection: lane, name: args.clientName, caps: rbdClientCaps(poolNames) }, child("client", { dependsOn: [...pools.values()] }));
+        // The RBD users and Secrets only for an instance with RBD classes: a CephFS-only one has
+        // its groups' users.
+        const hasRbd = rbdSpecs.length > 0;
+        const client = hasRbd
+            ? new CephClient(`${name}-client`, { connection: lane, name: args.clientName, caps: rbdClientCaps(poolNames) }, child("client", { dependsOn: [...pools.values()] }))
+            : undefined;
 
         // The provisioner and the namespace its Secrets go to. Through ceph-csi-operator, the
         // operator is installed first; the ClientProfile (named after the clusterID) and the
@@ -402,22 +407,26 @@ export class CephStorage extends pulumi.ComponentResource {
                       caps: rbdClientCaps(userPools, tenant, "node"),
                   }, { parent: this, dependsOn })
                 : undefined;
-        const nodeClient = nodeUser(poolNames, undefined, [...pools.values()]);
+        const nodeClient = hasRbd ? nodeUser(poolNames, undefined, [...pools.values()]) : undefined;
 
         // The key as the cluster holds it now when the user exists, else the new user's.
-        const secrets = new RbdSecrets(`${name}-rbd-secrets`, {
-            kind,
-            clientName: client.name,
-            clientKey: keyOf(client, args.clientName),
-            namespace,
-            namePrefix: `ceph-${args.clientName}`,
-            ...(nodeClient !== undefined ? { node: { clientName: nodeClient.name, clientKey: keyOf(nodeClient, rbdUserName(args.clientName, undefined, "node")) } } : {}),
-        }, child("secrets", { dependsOn: [client, ...(nodeClient !== undefined ? [nodeClient] : [])] }));
+        const secrets = client !== undefined
+            ? new RbdSecrets(`${name}-rbd-secrets`, {
+                  kind,
+                  clientName: client.name,
+                  clientKey: keyOf(client, args.clientName),
+                  namespace,
+                  namePrefix: `ceph-${args.clientName}`,
+                  ...(nodeClient !== undefined ? { node: { clientName: nodeClient.name, clientKey: keyOf(nodeClient, rbdUserName(args.clientName, undefined, "node")) } } : {}),
+              }, child("secrets", { dependsOn: [client, ...(nodeClient !== undefined ? [nodeClient] : [])] }))
+            : undefined;
 
         // The stack's own access (clusterID = the fsid) and, per tenant (rados namespace), its own:
         // the namespace in each of its pools, a user whose caps allow only that namespace of them,
         // its Secrets, and a ClientProfile that ceph-csi reads the namespace from.
-        const access = new Map<string | undefined, Access>([[undefined, { clusterId: args.clusterId, secrets, client, extra: nodeClient !== undefined ? [nodeClient] : [] }]]);
+        const access = new Map<string | undefined, Access>(client !== undefined && secrets !== undefined
+            ? [[undefined, { clusterId: args.clusterId, secrets, client, extra: nodeClient !== undefined ? [nodeClient] : [] }]]
+            : []);
         for (const tenant of [...new Set(rbdSpecs.flatMap((c) => (c.radosNamespace !== undefined ? [c.radosNamespace] : [])))].sort()) {
             if (operator === undefined) {
                 throw new Error(`CephStorage ${name}: rados namespace ${tenant} needs ceph-csi installed through ceph-csi-operator in this CephStorage (its ClientProfile carries the namespace)`);
@@ -524,7 +533,7 @@ export class CephStorage extends pulumi.ComponentResource {
             deletionPolicy: args.filesystems![fs].deletionPolicy,
             owner: stackOwner(),
         }, { parent: this })]));
-        const cephfsClasses: { spec: CephfsClassSpec; storageClass: CephfsStorageClass }[] = [];
+        const cephfsClasses: { spec: CephfsClassSpec; storageClass: CephfsStorageClass; guard: VolumeGuard }[] = [];
         for (const group of [...new Set(cephfsSpecs.map((c) => c.subvolumeGroup))].sort()) {
             if (operator?.cephfsDriver === undefined) {
                 throw new Error(`CephStorage ${name}: CephFS classes need ceph-csi installed through ceph-csi-operator in this CephStorage (it runs the CephFS driver)`);
@@ -582,15 +591,15 @@ export class CephStorage extends pulumi.ComponentResource {
                           deletionPolicy: spec.reclaimPolicy,
                       }, { parent: this, dependsOn: [groupSecrets, profile, operator.cephfsDriver, ...ready] })
                     : undefined;
-                cephfsClasses.push({ spec, storageClass });
                 // A guard per class: its volumes are the PersistentVolumes of the class (a CephFS
                 // volume names its filesystem, not a pool), and destroy stops here while one is left.
-                new VolumeGuard(`${name}-cephfs-guard-${spec.name}`, {
+                const guard = new VolumeGuard(`${name}-cephfs-guard-${spec.name}`, {
                     pool: filesystem,
                     clusterId: subvolumeGroupClusterId(args.clusterId, group),
                     storageClassName: spec.name,
                     kubeconfig: args.kubeconfig,
                 }, { parent: this, dependsOn: [filesystems.get(filesystem)!, ...groups, provisionerUser, nodeUser, groupSecrets, profile, storageClass, ...(snapshotClass ? [snapshotClass] : [])] });
+                cephfsClasses.push({ spec, storageClass, guard });
             }
         }
 
@@ -598,24 +607,29 @@ export class CephStorage extends pulumi.ComponentResource {
         // the guard then waits for its volume to go instead of refusing it. It names the class by
         // its plain name and waits for it through dependsOn, so a replaced class (delete-first)
         // does not replace the claim too.
-        const first = classes[0];
+        const firstSpec = args.storageClasses[0];
+        const first = isCephfsClass(firstSpec)
+            ? cephfsClasses.find((c) => c.spec.name === firstSpec.name)!
+            : (({ spec, storageClass }) => ({ spec, storageClass, guard: guards.get(guardKey(spec.pool, spec.radosNamespace))! }))(classes[0]);
         const smokeTest = args.smokeTest !== undefined
             ? new SmokeTest(`${name}-smoke-test`, {
                   ...args.smokeTest,
                   storageClassName: first.spec.name,
                   kubeconfig: args.kubeconfig,
-              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, guards.get(guardKey(first.spec.pool, first.spec.radosNamespace))!] }))
+              }, child("smokeTest", { dependsOn: [first.storageClass, ...ready, first.guard] }))
             : undefined;
 
         this.storageClassName = first.storageClass.name;
         // In the order given, RBD and CephFS alike.
         const classNames = new Map<string, pulumi.Output<string>>([...classes, ...cephfsClasses].map((c) => [c.spec.name, c.storageClass.name]));
         this.storageClassNames = pulumi.all(args.storageClasses.map((spec) => classNames.get(spec.name)!));
-        this.poolName = pools.get(first.spec.pool)!.name;
-        this.poolOrigin = pools.get(first.spec.pool)!.origin;
+        // The first RBD class's pool (none for a CephFS-only instance).
+        const firstPool = rbdSpecs.length > 0 ? pools.get(rbdSpecs[0].pool)! : undefined;
+        this.poolName = firstPool?.name ?? pulumi.output(undefined);
+        this.poolOrigin = firstPool?.origin ?? pulumi.output(undefined);
         this.poolOrigins = pulumi.all(Object.fromEntries(poolNames.map((poolName) => [poolName, pools.get(poolName)!.origin])));
         this.filesystemOrigins = pulumi.all(Object.fromEntries(filesystemNames.map((fs) => [fs, filesystems.get(fs)!.origin])));
-        this.cephUser = pulumi.interpolate`client.${client.name}`;
+        this.cephUser = client !== undefined ? pulumi.interpolate`client.${client.name}` : pulumi.output(undefined);
         this.cephNodeUser = nodeClient !== undefined ? pulumi.interpolate`client.${nodeClient.name}` : pulumi.output(undefined);
         this.secretsNamespace = namespace;
         this.smokeTestResult = smokeTest?.result ?? pulumi.output("disabled");
@@ -686,11 +700,14 @@ export class CephStorage extends pulumi.ComponentResource {
                     timeoutSeconds: settings.timeoutSeconds,
                     kubeconfig: args.kubeconfig,
                 };
-                const driver = new RbdDriver(`${name}-rbd-driver`, {
-                    ...driverArgs,
-                    // The CSIDriver a manifests install of this stack declared, here or at the top level before.
-                    takesOverCsiDriver: [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))],
-                }, child("driver", { dependsOn: [operator] }));
+                // The RBD driver only for an instance with RBD classes, as the CephFS one below.
+                const driver = args.storageClasses.some((c) => !isCephfsClass(c))
+                    ? new RbdDriver(`${name}-rbd-driver`, {
+                          ...driverArgs,
+                          // The CSIDriver a manifests install of this stack declared, here or at the top level before.
+                          takesOverCsiDriver: [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))],
+                      }, child("driver", { dependsOn: [operator] }))
+                    : undefined;
                 // The CephFS driver only for an instance with CephFS classes: it runs its own pods.
                 const cephfsDriver = args.storageClasses.some(isCephfsClass)
                     ? new CephfsDriver(`${name}-cephfs-driver`, driverArgs, { parent: this, dependsOn: [operator] })
@@ -698,7 +715,7 @@ export class CephStorage extends pulumi.ComponentResource {
                 return {
                     kind: "csi",
                     namespace: operator.namespace,
-                    ready: [operator, driver],
+                    ready: [operator, ...(driver !== undefined ? [driver] : [])],
                     operator: { namespace: operator.operatorNamespace, connectionName: profile.connectionName, timeoutSeconds: settings.timeoutSeconds, cephfsDriver },
                 };
             }

@@ -473,7 +473,7 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
     const storageClass = parsed.storageClass as z.infer<typeof storageClassSchema>;
     const many = parsed.storageClasses !== undefined;
     return {
-        pools: many ? parsed.pools : { [pool.name]: withoutUnset({ pgNum: pool.pgNum, replicas: pool.replicas, deletionPolicy: pool.deletionPolicy }) },
+        pools: many ? (parsed.pools ?? {}) : { [pool.name]: withoutUnset({ pgNum: pool.pgNum, replicas: pool.replicas, deletionPolicy: pool.deletionPolicy }) },
         storageClasses: many ? parsed.storageClasses : [{ ...storageClass, type: "rbd", pool: pool.name }],
         filesystems: parsed.filesystems ?? {},
         form: many ? "many" : "one-class",
@@ -667,14 +667,16 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
                 `move it into ${key === "pool" ? "kube-ceph:pools" : "kube-ceph:storageClasses"} and remove it (pulumi config rm kube-ceph:${key})`);
         }
     }
-    if (raw.pools === undefined) {
+    const classes = parsed.storageClasses as ClassConfig[] | undefined;
+    // A stack of CephFS classes only needs no pool of its own: its filesystems make theirs.
+    const cephfsOnly = classes !== undefined && classes.length > 0 && classes.every((c) => c.type === "cephfs");
+    if (raw.pools === undefined && !cephfsOnly) {
         problem("pools", undefined, "is required with kube-ceph:storageClasses: declare every pool the classes name, e.g. {\"rbd\": {\"replicas\": 3}}");
     }
     if (raw.storageClasses === undefined) {
         problem("storageClasses", undefined, "is required with kube-ceph:pools: list the classes that use the pools, e.g. [{\"name\": \"fast\", \"pool\": \"rbd\"}]");
     }
-    const pools = parsed.pools as Record<string, PoolConfig> | undefined;
-    const classes = parsed.storageClasses as ClassConfig[] | undefined;
+    const pools = (raw.pools === undefined && cephfsOnly ? {} : parsed.pools) as Record<string, PoolConfig> | undefined;
     if (pools !== undefined) {
         for (const [name, pool] of Object.entries(pools)) {
             if (pool.erasureCoded !== undefined && pool.replicas !== undefined) {
@@ -719,9 +721,6 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     classes.forEach((cls, index) => {
         const at = `storageClasses[${index}]`;
         if (cls.type === "cephfs") {
-            if (index === 0) {
-                problem(`${at}.type`, cls.type, "must be rbd for the first class: it is the smoke test's, and a stack of CephFS classes only is not supported yet; list an RBD class first");
-            }
             if (!(cls.filesystem in filesystems)) {
                 problem(`${at}.filesystem`, cls.filesystem, `must be a filesystem declared in kube-ceph:filesystems (declared: ${Object.keys(filesystems).sort().join(", ") || "none"})`);
             }

@@ -158,7 +158,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["a class without a name", (c) => Object.assign(c, many(), { storageClasses: [{ pool: "rbd" }] }), "kube-ceph:storageClasses[0].name", /required/],
     ["a class of an unknown type", (c) => Object.assign(c, many(), { storageClasses: [{ name: "shared", type: "nfs", pool: "rbd" }] }), "kube-ceph:storageClasses[0].type", /rbd \(the default\) or cephfs/],
     ["a CephFS class naming an undeclared filesystem", (c) => Object.assign(c, withCephfs(), { filesystems: { other: {} } }), "kube-ceph:storageClasses[2].filesystem", /declared in kube-ceph:filesystems \(declared: other\)/],
-    ["a CephFS class first", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }] }), "kube-ceph:storageClasses[0].type", /must be rbd for the first class/],
+    ["no pools with an RBD class", (c) => Object.assign(c, { filesystems: { kcfs: { deletionPolicy: "delete" } }, storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }, { name: "fast", pool: "rbd" }] }), "kube-ceph:pools", /is required with kube-ceph:storageClasses/],
     ["a CephFS class with the manifests install", (c) => Object.assign(c, withCephfs(), { provisioner: { install: "manifests" } }), "kube-ceph:storageClasses[2].type", /through ceph-csi-operator/],
     ["a CephFS class with an RBD pool", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", pool: "rbd" }] }), "kube-ceph:storageClasses[1].pool", /not a known key/],
     ["subvolumeGroup with an underscore", (c) => Object.assign(c, withCephfs(), { storageClasses: [{ name: "fast", pool: "rbd" }, { name: "shared", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "team_a" }] }), "kube-ceph:storageClasses[1].subvolumeGroup", /lowercase letters, digits and '-'/],
@@ -335,4 +335,11 @@ test.serial("a bad value stops the program before any resource is registered", a
     t.deepEqual(declaredBefore(error), []);
     const run = await runProgram(baseConfig());
     t.is(byType(run, "kube-ceph:ceph:CephPool").length, 1);
+});
+
+test("a stack of CephFS classes only needs no pools: its filesystems make theirs", (t) => {
+    const config = parseConfig({ ...base(), filesystems: { kcfs: { deletionPolicy: "delete" } }, storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }] }, FAKE_SSH_KEY);
+    t.deepEqual(config.pools, {});
+    t.is(config.storageClasses[0].type, "cephfs");
+    t.is(config.form, "many");
 });

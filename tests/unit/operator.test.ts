@@ -407,3 +407,29 @@ test.serial("CephFS radosNamespace: the group's ClientProfile carries it, its us
     const later = await t.throwsAsync(runProgram(config("team-b"), fakeReader(healthyCeph(), kubernetes([{ name: `${FSID}-cephfs-team-b` }]))));
     t.regex(later!.message, /storageClasses\[2\]\.radosNamespace is team-b, but .* rados namespace unset \(ceph-csi's default, csi\)/);
 });
+
+test.serial("CephFS only: no RBD user, Secret, pool or Driver; the smoke test claims the first CephFS class and waits for its guard; preflight wants only the volumes module", async (t) => {
+    const config = baseConfig({
+        provisioner: { install: "operator", operator: { manifest: manifestFile } },
+        filesystems: { kcfs: { deletionPolicy: "delete" } },
+        storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs", mounter: "fuse" }],
+    });
+    const run = await runProgram(config, fakeReader(healthyCeph({ mgrModules: ["volumes"] })));
+    t.deepEqual(byType(run, "command:remote:Command").map((c) => c.name).sort(), [
+        "kube-ceph-cephfs-group-kcfs/csi-group", "kube-ceph-cephfs-kcfs-filesystem",
+        "kube-ceph-cephfs-node-csi-user", "kube-ceph-cephfs-provisioner-csi-user",
+    ]);
+    t.deepEqual(byType(run, "kube-ceph:kubernetes:RbdSecrets"), []);
+    t.deepEqual(byType(run, "kube-ceph:kubernetes:RbdDriver"), []);
+    t.is(byType(run, "kube-ceph:kubernetes:CephfsDriver").length, 1);
+    const [smokeTest] = byType(run, "kube-ceph:kubernetes:SmokeTest");
+    t.deepEqual([...smokeTest.dependsOn].sort(), ["kube-ceph-ceph-csi", "kube-ceph-cephfs-class-shared", "kube-ceph-cephfs-guard-shared"]);
+    const claim = byType(run, "kubernetes:core/v1:PersistentVolumeClaim")[0];
+    t.is(claim.inputs.spec.storageClassName, "shared");
+    t.is(run.outputs.storageClassName, "shared");
+    t.is(run.outputs.pool, undefined);
+    // An RBD class needs rbd_support; without one, its absence stops nothing.
+    const refused = await t.throwsAsync(runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } }, pools: { rbd: {} }, filesystems: { kcfs: { deletionPolicy: "delete" } },
+        storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }, { name: "block", pool: "rbd" }] }), fakeReader(healthyCeph({ mgrModules: ["volumes"] }))));
+    t.regex(refused!.message, /rbd_support/);
+});
