@@ -404,8 +404,21 @@ test.serial("tenants: each rados namespace's and subvolume group's keys, read ba
     t.deepEqual(cephJson<{ name: string }[]>("fs", "subvolumegroup", "ls", fs).map((g) => g.name), ["csi"]);
     t.throws(() => ceph("auth", "get", `client.${USER}-cephfs-team-b-node`));
 
-    // Tenant a's image goes too, so that the teardown's destroy removes everything.
+    // Tenant a's image goes too, and with it the last RBD class and the pools: the stack becomes
+    // one of CephFS classes only. The RBD Driver, users and Secrets go; the CephFS class, its
+    // users and the subvolume with its data stay; a second preview is empty.
     rbdAs(a.user, a.key, "snap", "unprotect", `${image}@s`);
     rbdAs(a.user, a.key, "snap", "purge", image);
     rbdAs(a.user, a.key, "rm", image);
+    const filesBefore = kubectlJson("get", "storageclass", `files-${id}`).metadata.uid;
+    await writeConfig(stack, { ...rest, filesystems: { [fs]: { deletionPolicy: "delete" } }, storageClasses: [FILES[0]] as unknown as Record<string, unknown> });
+    t.is((await stack.up(quiet)).summary.result, "succeeded");
+    await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
+    t.deepEqual(kubectlJson<{ items: { metadata: { name: string } }[] }>("get", "driver", "-n", operatorNamespace).items.map((d) => d.metadata.name), ["cephfs.csi.ceph.com"]);
+    for (const user of [USER, `${USER}-rbd-node`, `${USER}-team-a`]) {
+        t.throws(() => ceph("auth", "get", `client.${user}`), undefined, `client.${user} is gone`);
+    }
+    t.false(poolExists(pool));
+    t.is(kubectlJson("get", "storageclass", `files-${id}`).metadata.uid, filesBefore);
+    withCephfsMount(node.user, node.key, fs, path, (mounted) => t.true(readFileSync(join(mounted, "file")).equals(written), "the subvolume's data is still there"));
 });
