@@ -14,7 +14,7 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { cephEntities } from "./components/ceph-user-names";
+import { cephEntities, rbdUserName } from "./components/ceph-user-names";
 import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
@@ -266,8 +266,9 @@ export = async (reader: LiveReader = liveReader) => {
     return {
         cephHost: monHost.address,
         cephUser: storage.cephUser,
-        // Only a stack whose node plugin has its own user writes it: the others' outputs stay as they were.
-        ...(separateNodeUsers ? { [NODE_USER_OUTPUT]: storage.cephNodeUser } : {}),
+        // Only a stack whose RBD node plugin has its own user writes it (the others' outputs stay as
+        // they were), by name: a CephFS-only stack records it too, for the RBD classes it may get.
+        ...(separateNodeUsers ? { [NODE_USER_OUTPUT]: `client.${rbdUserName(config.client.name, undefined, "node")}` } : {}),
         clusterId,
         monitors,
         [POOL_OUTPUT]: storage.poolName,

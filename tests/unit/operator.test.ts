@@ -428,6 +428,8 @@ test.serial("CephFS only: no RBD user, Secret, pool or Driver; the smoke test cl
     t.is(claim.inputs.spec.storageClassName, "shared");
     t.is(run.outputs.storageClassName, "shared");
     t.is(run.outputs.pool, undefined);
+    // It records its node users' name all the same, so an RBD class added later gets them.
+    t.is(run.outputs.cephNodeUser, "client.kube-rbd-node");
     // An RBD class needs rbd_support; without one, its absence stops nothing.
     const refused = await t.throwsAsync(runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } }, pools: { rbd: {} }, filesystems: { kcfs: { deletionPolicy: "delete" } },
         storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }, { name: "block", pool: "rbd" }] }), fakeReader(healthyCeph({ mgrModules: ["volumes"] }))));
