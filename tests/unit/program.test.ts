@@ -481,7 +481,7 @@ test.serial("an existing user's key comes from the live read, as a secret: known
     }
 });
 
-test("parseUserKey: the key of `ceph auth get -f json`, none for a missing user or anything else", (t) => {
+test("parseUserKey: the key of a `ceph auth` JSON entry list, none for a missing user or anything else", (t) => {
     t.is(parseUserKey([{ entity: "client.kube", key: "AQBfake==", caps: {} }]), "AQBfake==");
     t.is(parseUserKey([]), undefined);
     t.is(parseUserKey({ key: "AQBfake==" }), undefined);
