@@ -78,14 +78,6 @@ export interface CephReadRequest {
 
 const SECTION = "----kube-ceph-section----";
 
-/** Picks the entries of `ceph auth ls -f json` (stdin) whose entity is an argument, as a JSON list. */
-const PICK_USERS = [
-    "import json, sys",
-    "wanted = set(sys.argv[1:])",
-    "dump = json.load(sys.stdin).get('auth_dump', [])",
-    "print(json.dumps([e for e in dump if e.get('entity') in wanted]))",
-].join("\n");
-
 /**
  * The read-only script run for discovery and preflight; it changes nothing on the cluster.
  * One SSH round trip, one ceph process per reading, all at once: every preview waits for
@@ -133,27 +125,21 @@ export function cephReadScript(request: CephReadRequest): string {
         lines.push(`${command} >"$dir/${name}" &`, `pid_${name}=$!`);
     }
     const users = request.userKeys ?? [];
-    if (users.length > 0) {
-        // One ceph process for every user, so that a cluster without quorum costs one client
-        // timeout, not one per user: the auth dump goes through a pipe to python (which the ceph
-        // CLI runs on anyway), and only the users asked for come out. It stays in memory: a
-        // variable, never a file. A user that does not exist yet is left out: the plan then
-        // takes its key from CephUserKey.
-        lines.push(`users=$(ceph auth ls -f json 2>/dev/null | python3 -c "$PICK_USERS" ${users.map((_, i) => `"$USER_ENTITY_${i}"`).join(" ")} 2>/dev/null || echo '[]')`);
-    }
     for (const [name] of jobs) {
         // Under set -e a failed reading ends the script with its status; its stderr is already out.
         lines.push(`wait "$pid_${name}"`);
     }
+    // The users' keys after the readings: without quorum those have failed by now (set -e), so
+    // a lost quorum costs one client timeout however many users are asked for. One `ceph auth
+    // get` per user, so no other user's key (client.admin's included) is ever read. A user that
+    // does not exist yet reads as none: the plan then takes its key from CephUserKey.
+    users.forEach((_, i) => lines.push(`user_${i}=$(ceph auth get "$USER_ENTITY_${i}" -f json 2>/dev/null || echo '[]')`));
     for (const [name] of jobs) {
         lines.push(`printf '%s %s\\n' "$SECTION" ${name}`, `cat "$dir/${name}"`, "echo");
     }
-    if (users.length > 0) {
-        lines.push(`printf '%s %s\\n%s\\n' "$SECTION" users "$users"`);
-    }
+    users.forEach((_, i) => lines.push(`printf '%s %s\\n%s\\n' "$SECTION" user_${i} "$user_${i}"`));
     return remoteScript({
         SECTION,
-        ...(users.length > 0 ? { PICK_USERS: PICK_USERS } : {}),
         ...Object.fromEntries(users.map((entity, i) => [`USER_ENTITY_${i}`, entity])),
         ...Object.fromEntries(poolData.map((pool, i) => [`DATA_POOL_${i}`, pool])),
     }, lines.join("\n"));
@@ -298,9 +284,8 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
         reading.poolData = sections.pooldata as Record<string, string[]>;
     }
     if (request.userKeys !== undefined) {
-        const entries = Array.isArray(sections.users) ? (sections.users as { entity?: unknown }[]) : [];
-        reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity) => {
-            const key = parseUserKey(entries.filter((e) => e?.entity === entity));
+        reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity, i) => {
+            const key = parseUserKey(sections[`user_${i}`]);
             return key !== undefined ? [[entity, key]] : [];
         }));
     }
