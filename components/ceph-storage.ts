@@ -394,15 +394,17 @@ export class CephStorage extends pulumi.ComponentResource {
         const { kind, namespace, ready, operator } = this.declareProvisioner(name, args, child, previous("provisioner"));
         this.provisionerReady = ready;
 
-        // The node plugin's own user, with the same pools (and namespace) but no mgr caps, when
-        // it has one: beside the provisioner's user in the same lane, after the pools.
+        // The node plugin's own users, with the same pools (and namespace) but no mgr caps, when
+        // it has them, in a lane of their own: caps only name pools and namespaces, so the users
+        // need not wait for them, and run beside the provisioner's chain (the host's bound holds).
         if (args.separateNodeUsers === true && kind !== "csi") {
             throw new Error(`CephStorage ${name}: separateNodeUsers is for ceph-csi; the ${kind} kind maps images with the one user it names`);
         }
+        const nodeLane = args.separateNodeUsers === true && hasRbd ? args.monHost.lane() : lane;
         const nodeUser = (userPools: string[], tenant: string | undefined, dependsOn: pulumi.Resource[]) =>
             args.separateNodeUsers === true
                 ? new CephClient(`${name}-rbd-node-client${tenant !== undefined ? `-${tenant}` : ""}`, {
-                      connection: lane,
+                      connection: nodeLane,
                       name: rbdUserName(args.clientName, tenant, "node"),
                       caps: rbdClientCaps(userPools, tenant, "node"),
                   }, { parent: this, dependsOn })

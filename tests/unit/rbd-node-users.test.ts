@@ -31,6 +31,9 @@ test.serial("a new stack: the node plugin's own user (the same pools, no mgr) in
     t.regex(node.inputs.create, new RegExp(`OSD_CAPS='${rbdClientCaps(["mypool"]).osd}'`));
     t.regex(node.inputs.create, /ceph auth caps "\$ENTITY" mon "\$MON_CAPS" osd "\$OSD_CAPS" >&2/);
     t.notRegex(node.inputs.create, /MGR_CAPS|mgr "/);
+    // In a lane of its own: it waits for no command of the provisioner's user's lane.
+    t.deepEqual(node.dependsOn, []);
+    t.deepEqual(byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-client-user")!.dependsOn, ["kube-ceph-pool-mypool-pool"]);
     // The provisioner's user still has the mgr (ceph-csi's background flatten and trash purge).
     t.regex(byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-client-user")!.inputs.create, /MGR_CAPS='profile rbd pool=mypool'/);
 
