@@ -14,7 +14,7 @@ import { imagesFor } from "./components/images";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
-import { cephEntities, rbdUserName } from "./components/ceph-user-names";
+import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
 import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
@@ -90,7 +90,7 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         mgrModules: config.provisioner.kind === "csi" && config.preflight.health !== "off",
         mdsMap: hasCephfs(config),
         // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
-        userKeys: cephEntities(config.client.name, config.storageClasses.map((c) => (c.type === "cephfs" ? { type: "cephfs", subvolumeGroup: c.subvolumeGroup } : { type: "rbd", radosNamespace: c.radosNamespace }))),
+        userKeys: cephEntities(config.client.name, config.storageClasses.map(classUserOwner)),
     };
     const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap;
     const kubernetesRequest = {

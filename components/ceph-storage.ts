@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImageKey } from "./config";
 import { CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
 import { CephClientProfile } from "./ceph-client-profile";
-import { CephUserOwner, cephfsUserName, rbdUserName, userClashes } from "./ceph-user-names";
+import { cephfsUserName, classUserOwner, rbdUserName, userClashes } from "./ceph-user-names";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 import { CephCsiOperator, OperatorManifest } from "./ceph-csi-operator";
@@ -288,8 +288,7 @@ function checkClasses(name: string, args: CephStorageArgs): void {
             throw new Error(`CephStorage ${name}: class ${spec.name}'s ${what} makes the clusterID ${clusterId}, longer than the ${MAX_CLUSTER_ID_LENGTH} characters ceph-csi can write into a volume ID; use a name of at most ${longest} characters`);
         }
     };
-    const owners = args.storageClasses.map((spec): CephUserOwner => (isCephfsClass(spec) ? { type: "cephfs", subvolumeGroup: spec.subvolumeGroup } : { type: "rbd", radosNamespace: spec.radosNamespace }));
-    for (const clash of userClashes(args.clientName, owners)) {
+    for (const clash of userClashes(args.clientName, args.storageClasses.map(classUserOwner))) {
         const by = (index: number) => (index < 0 ? `the instance's own user` : `class ${args.storageClasses[index].name}`);
         throw new Error(`CephStorage ${name}: class ${args.storageClasses[clash.second].name} would make Ceph user client.${clash.user}, as ${by(clash.first)} does: the two would share one key; rename its rados namespace or subvolume group`);
     }

@@ -18,6 +18,11 @@ export function cephfsUserName(clientName: string, subvolumeGroup: string, role:
 /** Whose Ceph users: the stack's RBD ones (no namespace), a tenant's, or a CephFS subvolume group's. */
 export type CephUserOwner = { type: "rbd"; radosNamespace?: string } | { type: "cephfs"; subvolumeGroup: string };
 
+/** Whose users a class uses: its subvolume group's (CephFS), or its tenant's or the stack's (RBD). */
+export function classUserOwner(cls: { type?: "rbd" | "cephfs"; radosNamespace?: string; subvolumeGroup?: string }): CephUserOwner {
+    return cls.type === "cephfs" ? { type: "cephfs", subvolumeGroup: cls.subvolumeGroup! } : { type: "rbd", radosNamespace: cls.radosNamespace };
+}
+
 /**
  * Every user name an owner may get (the RBD node user's too, which only some stacks make): two
  * owners that share one would share a key.

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { CephUserOwner, userClashes } from "./ceph-user-names";
+import { classUserOwner, userClashes } from "./ceph-user-names";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 
 export const CONFIG_NAMESPACE = "kube-ceph";
@@ -710,7 +710,7 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     // A tenant or a subvolume group whose users' names another's take would share keys with it.
     const clientName = (parsed.client as KubeCephConfig["client"] | undefined)?.name;
     if (clientName !== undefined) {
-        const owners = classes.map((cls): CephUserOwner => (cls.type === "cephfs" ? { type: "cephfs", subvolumeGroup: cls.subvolumeGroup } : { type: "rbd", radosNamespace: cls.radosNamespace }));
+        const owners = classes.map(classUserOwner);
         const ownerKey = (index: number) => (index < 0 ? "client.name" : `storageClasses[${index}].${classes[index].type === "cephfs" ? "subvolumeGroup" : "radosNamespace"}`);
         for (const clash of userClashes(clientName, owners)) {
             const cls = classes[clash.second];
