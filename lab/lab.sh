@@ -237,6 +237,9 @@ static_tier() {
   check "actionlint on the workflows" actionlint -shellcheck= .github/workflows/*.yml
   check "bash -n on the lab scripts" bash_n_all lab/*.sh .ci/run
   check "shellcheck on the lab scripts" shellcheck lab/*.sh .ci/run
+  # The operator's API types are kube-ceph's own: controller-gen's CRDs of them must equal the
+  # release's install.yaml (lab/README-kube.md, "The operator's API types").
+  check "the operator's API types give the release's five CRDs" "$LAB/operator.sh" api-check
   checks_done
 }
 

@@ -7,8 +7,16 @@
 # and the Deployment's own environment and arguments. ceph-csi's pods, which the operator then
 # generates, still cannot run here: no kubelet, and no ceph-csi binary is served.
 #
-# Usage: lab/operator.sh build|up|down|status|env|pause|resume
+# The operator's csi.ceph.io/v1 API (its nested Go module github.com/ceph/ceph-csi-operator/api)
+# is not served by the Go proxy at any version. kube-ceph writes those types itself, from the
+# CRD schemas of the release's install.yaml, in lab/go/kube/ceph-csi-operator-api; the wrapper
+# module's go.mod replaces the api module with it. api-check proves them faithful.
+#
+# Usage: lab/operator.sh build|up|down|status|env|pause|resume|api-check|api-gen
 #   build   build the operator of lab/go/kube/ceph-csi-operator/go.mod into the cache
+#   api-check  the API types against the release: controller-gen's CRDs of them equal
+#           install.yaml's (descriptions aside), and the committed deepcopy file is current
+#   api-gen regenerate the API module's zz_generated.deepcopy.go with controller-gen
 #   up      build if needed, start the supervisor (idempotent); the Kubernetes lab must be up
 #   down    stop the supervisor and the operator
 #   status  print state
@@ -17,10 +25,6 @@
 #           KUBE_CEPH_LAB_OPERATOR_KUBECONFIG, the kubeconfig the operator runs with
 #   pause   stop the operator and keep it stopped (fault injection: a controller that is gone)
 #   resume  let the supervisor start it again
-#
-# Environment:
-#   KUBE_CEPH_GO_SOURCES  sources the Go proxy lacks (default: ../shared/go-sources next to
-#                         the repository); the operator's nested api module is taken from there
 set -euo pipefail
 
 LOG_TAG=operator.sh
@@ -32,9 +36,10 @@ REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 MOD_DIR="$SCRIPT_DIR/go/kube/ceph-csi-operator"
 OPERATOR_MODULE=github.com/ceph/ceph-csi-operator
 OPERATOR_VERSION="$(modver "$MOD_DIR/go.mod" "$OPERATOR_MODULE")"
-OPERATOR_BIN="$LAB_CACHE/ceph-csi-operator-$OPERATOR_VERSION/bin"
-GO_SOURCES="${KUBE_CEPH_GO_SOURCES:-$REPO/../shared/go-sources}"
-API_SOURCE="$GO_SOURCES/ceph-csi-operator-api-$OPERATOR_VERSION"
+API_DIR="$SCRIPT_DIR/go/kube/ceph-csi-operator-api"
+CONTROLLER_GEN_DIR="$SCRIPT_DIR/go/kube/controller-gen"
+CONTROLLER_GEN_VERSION="$(modver "$CONTROLLER_GEN_DIR/go.mod" sigs.k8s.io/controller-tools)"
+CONTROLLER_GEN="$LAB_CACHE/controller-gen-$CONTROLLER_GEN_VERSION/bin/controller-gen"
 BUILD_LOCK_FILE="$LAB_CACHE/operator-build.lock"
 
 DATA_DIR="$LAB_HOME/data/operator"
@@ -54,27 +59,76 @@ use_local_go
 export GONOSUMDB="github.com/ceph/*"
 
 # ---------------------------------------------------------------- build
+# What the binary is built from besides the release: the API module's sources and the wrapper
+# module. Their digest keys the cache, so a change to the types builds the operator again.
+api_digest() {
+  # No module: "missing", so that commands other than build (down, status) still run.
+  [[ -d "$API_DIR" ]] || { echo missing; return 0; }
+  (cd "$SCRIPT_DIR/go/kube" &&
+    find ceph-csi-operator-api ceph-csi-operator -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
+      ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12
+}
+OPERATOR_BIN="$LAB_CACHE/ceph-csi-operator-$OPERATOR_VERSION-api-$(api_digest)/bin"
+
+need_api_module() {
+  [[ -f "$API_DIR/go.mod" && -f "$API_DIR/v1/zz_generated.deepcopy.go" ]] ||
+    die "no API module in $API_DIR (go.mod and v1/zz_generated.deepcopy.go): the operator's github.com/ceph/ceph-csi-operator/api is not served by the Go proxy, and $MOD_DIR/go.mod replaces it with that folder; restore it from git (git checkout -- lab/go/kube/ceph-csi-operator-api)"
+  grep -q "^replace github.com/ceph/ceph-csi-operator/api => ../ceph-csi-operator-api" "$MOD_DIR/go.mod" ||
+    die "$MOD_DIR/go.mod does not replace github.com/ceph/ceph-csi-operator/api with ../ceph-csi-operator-api: the Go proxy serves no version of that module"
+}
+
 cmd_build() {
+  need_api_module
   with_build_lock "$BUILD_LOCK_FILE"
   if [[ -x "$OPERATOR_BIN/ceph-csi-operator" ]]; then
     log "ceph-csi-operator $OPERATOR_VERSION cached in $OPERATOR_BIN"
     return 0
   fi
-  # The module's zip leaves out its nested api module, and the proxy refuses the version its
-  # go.mod names: take it from the sources kept for that, in a copy of the wrapper module.
-  local build t0=$SECONDS
-  build="$(mktemp -d)"
-  rm_at_exit "$build"
-  cp "$MOD_DIR"/go.mod "$MOD_DIR"/go.sum "$MOD_DIR"/tools.go "$build/"
-  if [[ -f "$API_SOURCE/go.mod" ]]; then
-    (cd "$build" && go mod edit -replace "$OPERATOR_MODULE/api=$(cd "$API_SOURCE" && pwd)")
-  else
-    log "no $API_SOURCE: building with $OPERATOR_MODULE/api from the Go proxy"
-  fi
-  log "building ceph-csi-operator $OPERATOR_VERSION -> $OPERATOR_BIN (about 10 min cold)"
-  gobuild "$build" "$OPERATOR_BIN" "" "ceph-csi-operator=$OPERATOR_MODULE/cmd" ||
-    die "could not build ceph-csi-operator $OPERATOR_VERSION: its api module is neither in $API_SOURCE nor served by the Go proxy"
+  local t0=$SECONDS
+  log "building ceph-csi-operator $OPERATOR_VERSION with kube-ceph's API types -> $OPERATOR_BIN (about 10 min cold)"
+  gobuild "$MOD_DIR" "$OPERATOR_BIN" "" "ceph-csi-operator=$OPERATOR_MODULE/cmd" ||
+    die "could not build ceph-csi-operator $OPERATOR_VERSION (its output is above)"
   log "ceph-csi-operator built in $((SECONDS - t0))s"
+}
+
+# controller-gen, at the version the release's CRDs were generated with (their annotation).
+build_controller_gen() {
+  with_build_lock "$LAB_CACHE/controller-gen-build.lock"
+  [[ -x "$CONTROLLER_GEN" ]] && return 0
+  log "building controller-gen $CONTROLLER_GEN_VERSION -> $(dirname "$CONTROLLER_GEN")"
+  gobuild "$CONTROLLER_GEN_DIR" "$(dirname "$CONTROLLER_GEN")" "" \
+    "controller-gen=sigs.k8s.io/controller-tools/cmd/controller-gen"
+}
+
+# The deepcopy functions are generated, and committed so that the build needs no generator.
+generate_deepcopy() { # module-dir
+  (cd "$1" && GOFLAGS=-mod=readonly "$CONTROLLER_GEN" object paths=./...)
+}
+
+cmd_api_gen() {
+  need_api_module
+  build_controller_gen
+  generate_deepcopy "$API_DIR"
+  log "regenerated $API_DIR/v1/zz_generated.deepcopy.go"
+}
+
+# Faithfulness of the types: the schema test (v1/schema_test.go) runs controller-gen crd over
+# them and compares all five CRDs with install.yaml's; then a fresh deepcopy in a copy of the
+# module must equal the committed one.
+cmd_api_check() {
+  need_api_module
+  build_controller_gen
+  local manifest copy
+  manifest="$(manifest_path)"
+  (cd "$API_DIR" && CONTROLLER_GEN="$CONTROLLER_GEN" OPERATOR_INSTALL_YAML="$manifest" \
+    GOFLAGS=-mod=readonly go test -count=1 -v ./v1/) || return 1
+  copy="$(mktemp -d)"
+  rm_at_exit "$copy"
+  cp -r "$API_DIR/." "$copy/"
+  generate_deepcopy "$copy" || return 1
+  diff -u "$API_DIR/v1/zz_generated.deepcopy.go" "$copy/v1/zz_generated.deepcopy.go" ||
+    { log "v1/zz_generated.deepcopy.go is stale: lab/operator.sh api-gen"; return 1; }
+  log "the API types match ceph-csi-operator $OPERATOR_VERSION's CRDs, and their deepcopy is current"
 }
 
 # The release's install.yaml, from the module cache (downloaded by the build if missing).
@@ -213,6 +267,8 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  api-check) cmd_api_check ;;
+  api-gen) cmd_api_gen ;;
   supervise) need_kube; cmd_supervise ;;
   pause) mkdir -p "$RUN_DIR"; touch "$PAUSE_FILE"; stop_operator ;;
   resume) rm -f "$PAUSE_FILE" ;;

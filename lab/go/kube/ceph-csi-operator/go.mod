@@ -1,5 +1,8 @@
-// Wrapper module: lab/operator.sh builds github.com/ceph/ceph-csi-operator/cmd from it, adding
-// a replace of the operator's api module to ../shared/go-sources (the proxy lacks it).
+// Wrapper module: lab/operator.sh builds github.com/ceph/ceph-csi-operator/cmd from it, as
+// released. The Go proxy serves no version of the operator's nested api module, so the replace
+// at the end points it at ../ceph-csi-operator-api: the csi.ceph.io/v1 types written by
+// kube-ceph from the release's CRD schemas, which `lab/operator.sh api-check` keeps equal to
+// install.yaml's CRDs.
 module kube-ceph.local/lab/ceph-csi-operator
 
 go 1.26.0
@@ -101,3 +104,7 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.3.2 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
 )
+
+// kube-ceph's own API types (see the top of this file).
+replace github.com/ceph/ceph-csi-operator/api => ../ceph-csi-operator-api
+
