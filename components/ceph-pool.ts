@@ -88,15 +88,29 @@ const ADOPT_EXISTING = `
 const TAG_NEW = `  ceph osd pool application enable "$POOL" rbd >&2
   ceph osd pool application set "$POOL" rbd "$OWNER_KEY" "$OWNER" >&2
 `;
-/** pg_num fixed, or handed to the autoscaler. */
-const PLACEMENT = `if [ -n "$PG_NUM" ]; then
+/**
+ * pg_num as config sets it, or, unset, handed to the autoscaler, but only on a pool this stack
+ * created: an adopted pool's placement is its owner's, and kube-ceph changes it only where the
+ * user set pgNum (which the preview then shows, as the script's PG_NUM).
+ */
+function placement(pgNum: number | undefined): string {
+    // With pgNum set, the text is the earlier release's to the byte (its else is never taken),
+    // so a stack that sets pgNum upgrades with no change to its pool's command.
+    return pgNum !== undefined ? `if [ -n "$PG_NUM" ]; then
   ceph osd pool set "$POOL" pg_autoscale_mode off >&2
   ceph osd pool set "$POOL" pg_num "$PG_NUM" >&2
   ceph osd pool set "$POOL" pgp_num "$PG_NUM" >&2
 else
   ceph osd pool set "$POOL" pg_autoscale_mode on >&2
 fi
+` : `owner=$(ceph osd pool application get "$POOL" rbd "$OWNER_KEY" 2>/dev/null || true)
+if [ "$owner" = "$OWNER" ]; then
+  ceph osd pool set "$POOL" pg_autoscale_mode on >&2
+else
+  echo "leaving the placement of adopted pool $POOL as it is (owner: \${owner:-none}); set its pgNum to change it" >&2
+fi
 `;
+}
 /** The script's one line of stdout: whether this stack created the pool. */
 const REPORT_ORIGIN = `owner=$(ceph osd pool application get "$POOL" rbd "$OWNER_KEY" 2>/dev/null || true)
 if [ "$owner" = "$OWNER" ]; then origin=created; else origin=adopted; fi
@@ -138,7 +152,7 @@ if ceph osd pool ls | grep -qxF -- "$POOL"; then${ADOPT_EXISTING}else
   ceph osd pool create "$POOL" \${PG_NUM:+"$PG_NUM"} \${PG_NUM:+"$PG_NUM"} >&2
 ${TAG_NEW}fi
 rbd pool init "$POOL" >&2
-${PLACEMENT}if [ -n "$REPLICAS" ]; then
+${placement(args.pgNum)}if [ -n "$REPLICAS" ]; then
   ceph osd pool set "$POOL" size "$REPLICAS" --yes-i-really-mean-it >&2
 fi
 ${REPORT_ORIGIN}`);
@@ -175,7 +189,7 @@ ceph osd pool set "$POOL" allow_ec_overwrites true >&2
 if ! rados -p "$POOL" stat rbd_info >/dev/null 2>&1; then
   printf 'overwrite validated' | rados -p "$POOL" put rbd_info - >&2
 fi
-${PLACEMENT}${REPORT_ORIGIN}`);
+${placement(args.pgNum)}${REPORT_ORIGIN}`);
 }
 
 /**

@@ -50,6 +50,31 @@ test.serial("an existing pool is adopted, never claimed, and delete keeps it", a
     t.truthy(poolDetail(name), "an adopted pool must survive delete");
 });
 
+test.serial("an adopted pool keeps its owner's placement and size when config sets neither; an explicit pgNum is applied", async (t) => {
+    const name = uniqueName("tkeep");
+    t.teardown(() => dropPool(name));
+    ceph("osd", "pool", "create", name, "8");
+    ceph("osd", "pool", "set", name, "pg_autoscale_mode", "off");
+    const sizeBefore = poolDetail(name).size;
+    const args = { name, deletionPolicy: "retain" as const, owner: OWNER };
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "adopted", pool: name });
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "adopted", pool: name });
+    t.is(poolDetail(name).pg_autoscale_mode, "off", "kube-ceph must not hand an adopted pool to the autoscaler");
+    t.is(poolDetail(name).pg_num_target, 8);
+    t.is(poolDetail(name).size, sizeBefore);
+    // A key the user sets is the exception: it is applied.
+    await onMon(poolEnsureScript({ ...args, pgNum: 16 }));
+    t.is(poolDetail(name).pg_num_target, 16);
+});
+
+test.serial("a pool this stack created goes to the autoscaler when config sets no pgNum", async (t) => {
+    const name = uniqueName("tauto");
+    t.teardown(() => dropPool(name));
+    const args = { name, deletionPolicy: "delete" as const, owner: OWNER };
+    t.deepEqual(JSON.parse(await onMon(poolEnsureScript(args))), { origin: "created", pool: name });
+    t.is(poolDetail(name).pg_autoscale_mode, "on");
+});
+
 test.serial("a pool used by another application is refused", async (t) => {
     const name = uniqueName("tfs");
     t.teardown(() => dropPool(name));

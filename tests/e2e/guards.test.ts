@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { rbdClientCaps } from "../../components/ceph-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { cleanupStack, createCsiVolume, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
+import { cleanupStack, createCsiVolume, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
 
@@ -81,14 +81,21 @@ test.serial("a volume on its way out (Released under reclaimPolicy Delete, as wh
     t.false(poolExists(pool));
 });
 
-test.serial("an adopted pool survives destroy even under deletionPolicy delete", async (t) => {
-    const config = guardConfig("adopt");
-    const pool = String(config.pool.name);
+test.serial("an adopted pool keeps its owner's placement and survives destroy even under deletionPolicy delete", async (t) => {
+    const base = guardConfig("adopt");
+    const pool = String(base.pool.name);
+    // No pgNum in config: the pool's placement is its owner's to keep.
+    const config = { ...base, pool: { name: pool, deletionPolicy: "delete" } };
     ceph("osd", "pool", "create", pool, "8");
+    ceph("osd", "pool", "set", pool, "pg_autoscale_mode", "off");
+    const sizeBefore = poolDetail(pool).size;
     const stack = await labStack(`e2eadopt${id}`, config);
     t.teardown(() => cleanupStack(t, stack, { pools: [pool] }));
     const up = await stack.up(quiet);
     t.is(up.outputs.poolOrigin.value, "adopted");
+    t.is(poolDetail(pool).pg_autoscale_mode, "off", "an adopted pool must not be handed to the autoscaler");
+    t.is(poolDetail(pool).pg_num_target, 8);
+    t.is(poolDetail(pool).size, sizeBefore);
     await stack.destroy(quiet);
     t.true(poolExists(pool));
 });
