@@ -32,7 +32,6 @@ LOG_TAG=operator.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 MOD_DIR="$SCRIPT_DIR/go/kube/ceph-csi-operator"
 OPERATOR_MODULE=github.com/ceph/ceph-csi-operator
 OPERATOR_VERSION="$(modver "$MOD_DIR/go.mod" "$OPERATOR_MODULE")"
