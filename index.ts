@@ -11,6 +11,7 @@ import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from ".
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
 import { imagesFor } from "./components/images";
+import { pinnedKubeconfig } from "./components/kubernetes-client";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
@@ -75,14 +76,24 @@ function preflightFailure(error: unknown): pulumi.RunError {
     return error instanceof PreflightError ? new pulumi.RunError(error.message) : new pulumi.RunError(`kube-ceph preflight: ${(error as Error).message}`);
 }
 
-/** `kubernetes:kubeconfig` when the stack sets it; kube-ceph's own reads use the same cluster as the kubernetes provider. */
-const kubeconfig = new pulumi.Config("kubernetes").get("kubeconfig");
+/**
+ * The kubeconfig of kube-ceph's own reads and dynamic providers: the cluster the kubernetes
+ * provider writes to, by the same `kubernetes:*` keys (kubeconfig, context, cluster).
+ */
+function kubernetesTarget(): string | undefined {
+    const k8sConfig = new pulumi.Config("kubernetes");
+    try {
+        return pinnedKubeconfig({ kubeconfig: k8sConfig.get("kubeconfig"), context: k8sConfig.get("context"), cluster: k8sConfig.get("cluster") });
+    } catch (error) {
+        throw new pulumi.RunError((error as Error).message);
+    }
+}
 
 /**
  * Reads what the plan depends on, skipping what config overrides or turned-off checks make
  * unnecessary. The Ceph and the Kubernetes read run at once: every preview waits for both.
  */
-async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPrivateKey: string): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
+async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPrivateKey: string, kubeconfig: string | undefined): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
     const cephRequest = {
         discovery: config.ceph.fsid === undefined,
         health: config.preflight.health !== "off",
@@ -134,6 +145,7 @@ export = async (reader: LiveReader = liveReader) => {
     for (const host of config.ceph.hosts.filter((h) => h.hostKey === undefined)) {
         pulumi.log.warn(`kube-ceph:ceph.hosts: ${host.host} has no hostKey, so any key it presents is accepted; pin it with: ssh-keyscan -p ${host.port} -t ed25519 ${host.host}`);
     }
+    const kubeconfig = kubernetesTarget();
 
     // 2. Live reads and preflight: the cluster as it is now, refused before any change; and
     // ceph-csi-operator's install manifest, when it installs ceph-csi.
@@ -142,7 +154,7 @@ export = async (reader: LiveReader = liveReader) => {
     let operatorManifest: OperatorManifest | undefined;
     try {
         [live, operatorManifest] = await Promise.all([
-            readLiveState(reader, config, sshPrivateKey),
+            readLiveState(reader, config, sshPrivateKey, kubeconfig),
             viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
         ]);
         if (live.ceph?.health !== undefined) {

@@ -209,7 +209,12 @@ export interface CephStorageArgs {
     provisioner: CephStorageProvisioner;
     /** The smoke test, of the first class; none when unset. */
     smokeTest?: SmokeTestSettings;
-    /** The kubeconfig of kube-ceph's own Kubernetes reads, when not the default one. */
+    /**
+     * The kubeconfig of kube-ceph's own Kubernetes reads (the VolumeGuard, the smoke test's and
+     * the operator's checks), when not the default one's current context. It must name the
+     * cluster the component's kubernetes resources go to: with an explicit kubernetes provider,
+     * pass that provider's kubeconfig, pinned to its context with `pinnedKubeconfig`.
+     */
     kubeconfig?: string;
     /**
      * Names these children had at the top level of the stack, newest first, in a program that

@@ -28,6 +28,8 @@ export { OPERATOR_MANIFEST_URL, readOperatorManifest } from "./ceph-csi-operator
 export type { OperatorManifest } from "./ceph-csi-operator";
 export { defaultImage, imagesFor } from "./images";
 export { liveReader } from "./live-reader";
+export { pinnedKubeconfig } from "./kubernetes-client";
+export type { KubernetesTarget } from "./kubernetes-client";
 export type { LiveReader } from "./live-reader";
 export { clientMonitorAddresses } from "./ceph-reading";
 export { checkHealth, checkKernels, kernelRequirements, PreflightError } from "./preflight";

@@ -1,7 +1,9 @@
 // The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { rbdClientCaps } from "../../components/ceph-client";
+import { loadKubeConfig } from "../../components/kubernetes-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
@@ -62,6 +64,40 @@ test.serial("destroy stops before the pool, user and Secrets while a PersistentV
     t.notThrows(() => execFileSync("kubectl", ["get", "secret", "-n", String(config.provisioner.namespace), `ceph-${String(config.client.name)}-csi-rbd`], { stdio: "pipe" }), "Secret kept");
     execFileSync("kubectl", ["delete", "pv", pvName]);
     await stack.destroy(quiet);
+    t.false(poolExists(pool));
+});
+
+test.serial("kubernetes:context picks the cluster of kube-ceph's own reads: with a decoy as the kubeconfig's current context, preview, up and destroy work, and the VolumeGuard still blocks destroy while a PersistentVolume uses the pool", async (t) => {
+    const config = guardConfig("ctx");
+    const pool = String(config.pool.name);
+    const pvName = `pvc-e2e-ctx-${id}`;
+    // The lab's kubeconfig, with a decoy (an unreachable loopback port) as its current context.
+    const lab = loadKubeConfig(readFileSync(process.env.KUBECONFIG!, "utf8"));
+    const labContext = lab.getContextObject(lab.getCurrentContext())!;
+    const decoy = loadKubeConfig(undefined);
+    decoy.loadFromOptions({
+        clusters: [...lab.getClusters(), { name: "decoy", server: "https://127.0.0.1:1", skipTLSVerify: false }],
+        users: lab.getUsers(),
+        contexts: [...lab.getContexts(), { name: "decoy", cluster: "decoy", user: labContext.user }],
+        currentContext: "decoy",
+    });
+    const stack = await labStack(`e2ectx${id}`, config);
+    t.teardown(() => cleanupStack(t, stack, {
+        restore: { [`delete PersistentVolume ${pvName}`]: () => execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]) },
+        pools: [pool],
+    }));
+    await stack.setConfig("kubernetes:kubeconfig", { value: decoy.exportConfig(), secret: true });
+    await stack.setConfig("kubernetes:context", { value: labContext.name });
+
+    await stack.preview(quiet);
+    const fsid = String((await stack.up(quiet)).outputs.clusterId.value);
+    await stack.preview({ ...quiet, expectNoChanges: true });
+    createCsiVolume({ name: pvName, fsid, pool, storageClassName: String(config.storageClass.name), reclaimPolicy: "Retain", suffix: "ctx" });
+    const error = await t.throwsAsync(stack.destroy(quiet));
+    t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName}`));
+    t.true(poolExists(pool), "pool kept");
+    execFileSync("kubectl", ["delete", "pv", pvName]);
+    t.is((await stack.destroy(quiet)).summary.result, "succeeded");
     t.false(poolExists(pool));
 });
 
