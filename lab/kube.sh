@@ -333,24 +333,30 @@ etcd_healthy() {
   curl -fsS --max-time 2 "http://$HOST:$ETCD_PORT/health" | grep -q '"health":"true"'
 }
 
+# One request to the lab's apiserver as its admin: path, then any further curl arguments.
+admin_api() {
+  local path="$1"
+  shift
+  curl -sS --max-time 3 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key" \
+    "$@" "https://$HOST:$APISERVER_PORT$path"
+}
+
 apiserver_ready() {
   [[ -f "$PKI_DIR/admin.crt" ]] || return 1
-  [[ "$(curl -sS --max-time 3 --cacert "$PKI_DIR/ca.crt" \
-        --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key" \
-        "https://$HOST:$APISERVER_PORT/readyz" 2>/dev/null)" == ok ]]
+  [[ "$(admin_api /readyz 2>/dev/null)" == ok ]]
 }
 
 # /readyz can pass before a restarted apiserver serves the CustomResourceDefinitions it
 # already holds, and a client that reads discovery then (the kubernetes provider caches it for
 # its whole run) reports "no matches for kind". Ready here means every served version of
 # every CRD in etcd is listed in discovery.
+CRDS_PATH=/apis/apiextensions.k8s.io/v1/customresourcedefinitions
 crds_served() {
-  local api=(curl -sS --max-time 3 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key")
   local crds group version plural
-  crds="$("${api[@]}" "https://$HOST:$APISERVER_PORT/apis/apiextensions.k8s.io/v1/customresourcedefinitions" 2>/dev/null)" || return 1
+  crds="$(admin_api "$CRDS_PATH" 2>/dev/null)" || return 1
   while read -r group version plural; do
     [[ -n "$group" ]] || continue
-    "${api[@]}" "https://$HOST:$APISERVER_PORT/apis/$group/$version" 2>/dev/null |
+    admin_api "/apis/$group/$version" 2>/dev/null |
       jq -e --arg p "$plural" 'any(.resources[]?; .name == $p)' >/dev/null || return 1
   done < <(jq -r '.items[]? | .spec.group as $g | .spec.names.plural as $p | .spec.versions[] | select(.served) | "\($g) \(.name) \($p)"' <<<"$crds")
 }
@@ -361,15 +367,13 @@ crds_served() {
 # CRDs at start; on a control plane of one apiserver nothing updates it, where an HA one's
 # other apiservers would establish it. Any update queues it again: an annotation, here.
 establish_stuck_crds() {
-  local api=(curl -sS --max-time 3 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key")
   local name
   while read -r name; do
     [[ -n "$name" ]] || continue
     log "CRD $name has its names accepted but is not established: annotating it so the apiserver establishes it"
-    "${api[@]}" -X PATCH -H 'Content-Type: application/merge-patch+json' \
-      --data "{\"metadata\":{\"annotations\":{\"lab.kube-ceph/apiserver-restarted\":\"$(date +%s)\"}}}" \
-      "https://$HOST:$APISERVER_PORT/apis/apiextensions.k8s.io/v1/customresourcedefinitions/$name" >/dev/null || return 1
-  done < <("${api[@]}" "https://$HOST:$APISERVER_PORT/apis/apiextensions.k8s.io/v1/customresourcedefinitions" |
+    admin_api "$CRDS_PATH/$name" -X PATCH -H 'Content-Type: application/merge-patch+json' \
+      --data "{\"metadata\":{\"annotations\":{\"lab.kube-ceph/apiserver-restarted\":\"$(date +%s)\"}}}" >/dev/null || return 1
+  done < <(admin_api "$CRDS_PATH" |
     jq -r '.items[]? | select(any(.status.conditions[]?; .type == "NamesAccepted" and .status == "True"))
       | select(any(.status.conditions[]?; .type == "Established" and .status == "True") | not) | .metadata.name')
 }
