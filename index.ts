@@ -16,8 +16,10 @@ import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
 import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
+import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
+import { stackOwner } from "./components/ceph-pool";
 import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
-import { CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
+import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
  * The names the previous releases gave CephStorage's children at the top level of the stack,
@@ -103,7 +105,8 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
         userKeys: cephEntities(config.client.name, config.storageClasses.map(classUserOwner)),
     };
-    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap;
+    // The users' owner records are always read: whether the stack may touch a user is decided at preview.
+    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap || cephRequest.userKeys.length > 0;
     const kubernetesRequest = {
         version: config.provisioner.kind !== "csi",
         selfLink: config.provisioner.kind === "external",
@@ -240,6 +243,21 @@ export = async (reader: LiveReader = liveReader) => {
     } catch (error) {
         throw new pulumi.RunError((error as Error).message);
     }
+    // Whose Ceph users these are: the stack's own, adopted, or someone else's, which is refused here.
+    const users = stackUsers(config.client.name, config.storageClasses, separateNodeUsers);
+    let ownership: UserOwnership;
+    try {
+        ownership = checkUserOwnership(users, { caps: live.ceph?.userCaps ?? {}, owners: live.ceph?.userOwners ?? {} }, stackOwner(), config.client.adoptUsers,
+            { users: previous.users, deployed: previous.provisionerKind !== undefined });
+    } catch (error) {
+        throw preflightFailure(error);
+    }
+    if (ownership.claimed.length > 0) {
+        pulumi.log.warn(
+            `kube-ceph: Ceph user(s) ${ownership.claimed.join(", ")} exist without an owner record, as users made by a kube-ceph release before owner records have. ` +
+                "This update records this stack as their owner; a user command refuses any such user that is not in this stack's state.",
+        );
+    }
     const clusterId = config.ceph.fsid ?? live.ceph!.fsid!;
     const monitors = config.ceph.monitors ? clientMonitorAddresses(monitorsFromConfig(config.ceph.monitors)).sort() : clientMonitorAddresses(live.ceph!.monitors!);
     const monHost = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
@@ -269,6 +287,7 @@ export = async (reader: LiveReader = liveReader) => {
         // the plan knows them at preview time, so a change to a user's command (its script, its
         // caps) does not show its Secrets, and the classes that name them, as changing.
         userKeys: Object.fromEntries(Object.entries(live.ceph?.userKeys ?? {}).map(([entity, key]) => [entity.replace(/^client\./, ""), pulumi.secret(key)])),
+        adoptedUsers: ownership.adopted,
         provisioner: provisionerInstall(config.provisioner, operatorManifest),
         smokeTest: config.smokeTest.enabled ? config.smokeTest : undefined,
         kubeconfig,
@@ -280,6 +299,8 @@ export = async (reader: LiveReader = liveReader) => {
         cephUser: storage.cephUser,
         // Only a stack whose RBD node plugin has its own user writes it (the others' outputs stay as
         // they were), by name: a CephFS-only stack records it too, for the RBD classes it may get.
+        // Every user the stack made or adopted: the next run's ownership check reads it back.
+        [CEPH_USERS_OUTPUT]: users.map((u) => u.entity),
         ...(separateNodeUsers ? { [NODE_USER_OUTPUT]: `client.${rbdUserName(config.client.name, undefined, "node")}` } : {}),
         clusterId,
         monitors,

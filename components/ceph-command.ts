@@ -13,6 +13,11 @@ export interface CephCommandArgs {
      * whatever `logging` says (a user's key is read by CephUserKey instead).
      */
     ensure: string;
+    /**
+     * The ensure script for an object already in this stack's state, when it must differ (a
+     * user's claims a user made before owner records); unset, the ensure script.
+     */
+    update?: string;
     /** Idempotent script that removes the object (or refuses, failing the destroy). */
     remove: string;
     /** The Ceph name of the object: a new name is a new object, so it forces a replacement. */
@@ -24,7 +29,7 @@ export function cephCommand(name: string, args: CephCommandArgs, parent: pulumi.
     return args.connection.queue((after) => new command.remote.Command(name, {
         connection: args.connection.host.args,
         create: args.ensure,
-        update: args.ensure,
+        update: args.update ?? args.ensure,
         delete: args.remove,
         triggers: [args.identity],
         // The previous release's user command printed the key: that old stdout must not travel back to the host.

@@ -2,6 +2,7 @@
 // read-only script run on a mon host (discovery, health, CRUSH tunables, a user's key) and
 // the parsers of its answer. No I/O here: mon-reader.ts carries the script over SSH.
 import type { CephHost } from "./config";
+import { CephCaps, USER_OWNER_PREFIX } from "./ceph-client";
 import { remoteScript } from "./shell-script";
 
 /** One monitor as `ceph mon dump` reports it. */
@@ -48,6 +49,10 @@ export interface CephReading {
     mgrModules?: string[];
     /** The requested users' keys, by entity, of those that exist; handle them as secrets. */
     userKeys?: Record<string, string>;
+    /** The requested users' caps, by entity, of those that exist. */
+    userCaps?: Record<string, CephCaps>;
+    /** Every user owner record on the cluster (see userOwnerRecord), by entity. */
+    userOwners?: Record<string, string>;
     /** The MDS map: each filesystem's active MDS count, and the standby MDS daemons. */
     mdsMap?: MdsMap;
     /** For each pool asked about that exists: up to 5 of its RBD objects (`<namespace>/<object>`); empty when it holds none. */
@@ -103,6 +108,11 @@ export function cephReadScript(request: CephReadRequest): string {
     if (request.mdsMap) {
         jobs.push(["fsmap", "ceph fs dump -f json 2>/dev/null"]);
     }
+    const users = request.userKeys ?? [];
+    if (users.length > 0) {
+        // Every user's owner record in one ceph process: the keys under the prefix, as a JSON object.
+        jobs.push(["owners", 'ceph config-key dump "$OWNER_PREFIX"']);
+    }
     const poolData = request.poolData ?? [];
     if (poolData.length > 0) {
         // rados lists every namespace; five objects are enough to name, and grep stops the listing
@@ -124,7 +134,6 @@ export function cephReadScript(request: CephReadRequest): string {
     for (const [name, command] of jobs) {
         lines.push(`${command} >"$dir/${name}" &`, `pid_${name}=$!`);
     }
-    const users = request.userKeys ?? [];
     for (const [name] of jobs) {
         // Under set -e a failed reading ends the script with its status; its stderr is already out.
         lines.push(`wait "$pid_${name}"`);
@@ -140,6 +149,7 @@ export function cephReadScript(request: CephReadRequest): string {
     users.forEach((_, i) => lines.push(`printf '%s %s\\n%s\\n' "$SECTION" user_${i} "$user_${i}"`));
     return remoteScript({
         SECTION,
+        ...(users.length > 0 ? { OWNER_PREFIX: USER_OWNER_PREFIX } : {}),
         ...Object.fromEntries(users.map((entity, i) => [`USER_ENTITY_${i}`, entity])),
         ...Object.fromEntries(poolData.map((pool, i) => [`DATA_POOL_${i}`, pool])),
     }, lines.join("\n"));
@@ -164,6 +174,22 @@ function splitSections(stdout: string): Record<string, unknown> {
 export function parseUserKey(answer: unknown): string | undefined {
     const key = Array.isArray(answer) ? (answer[0] as { key?: unknown } | undefined)?.key : undefined;
     return typeof key === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? key : undefined;
+}
+
+/** The caps of `ceph auth get <user> -f json`, or undefined for no such user. */
+export function parseUserCaps(answer: unknown): CephCaps | undefined {
+    const entry = Array.isArray(answer) ? (answer[0] as { caps?: Record<string, unknown> } | undefined) : undefined;
+    if (entry === undefined) {
+        return undefined;
+    }
+    const caps = Object.fromEntries(Object.entries(entry.caps ?? {}).filter(([type, value]) => ["mon", "osd", "mgr", "mds"].includes(type) && typeof value === "string"));
+    return { mon: "", osd: "", ...caps } as CephCaps;
+}
+
+/** The owner records of `ceph config-key dump <prefix>`, by entity. */
+export function parseUserOwners(dump: unknown): Record<string, string> {
+    return Object.fromEntries(Object.entries((dump ?? {}) as Record<string, unknown>).flatMap(([key, value]) =>
+        key.startsWith(USER_OWNER_PREFIX) && typeof value === "string" ? [[key.slice(USER_OWNER_PREFIX.length), value.trim()]] : []));
 }
 
 /** Monitors from `ceph mon dump -f json`, sorted by name so plans are stable. */
@@ -288,6 +314,11 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
             const key = parseUserKey(sections[`user_${i}`]);
             return key !== undefined ? [[entity, key]] : [];
         }));
+        reading.userCaps = Object.fromEntries(request.userKeys.flatMap((entity, i) => {
+            const caps = parseUserKey(sections[`user_${i}`]) !== undefined ? parseUserCaps(sections[`user_${i}`]) : undefined;
+            return caps !== undefined ? [[entity, caps]] : [];
+        }));
+        reading.userOwners = request.userKeys.length > 0 ? parseUserOwners(sections.owners) : {};
     }
     return reading;
 }

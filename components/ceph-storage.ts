@@ -7,7 +7,7 @@
 // program's job (index.ts), done before anything is declared.
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageKey } from "./config";
-import { CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
+import { CephCaps, CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
 import { CephClientProfile } from "./ceph-client-profile";
 import { cephfsUserName, classUserOwner, rbdUserName, userClashes } from "./ceph-user-names";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
@@ -205,6 +205,13 @@ export interface CephStorageArgs {
      * without them a key comes from its user once the command has run.
      */
     userKeys?: Record<string, pulumi.Input<string>>;
+    /**
+     * Users that existed before this instance and that it adopts, by name without `client.`, with
+     * their caps as the cluster holds them now (see checkUserOwnership). Each only gains the caps
+     * its classes need and is never deleted. Every other user is the instance's own: created by
+     * it, and refused at apply time if someone else made it.
+     */
+    adoptedUsers?: Record<string, CephCaps>;
     /** How the provisioner is installed. */
     provisioner: CephStorageProvisioner;
     /** The smoke test, of the first class; none when unset. */
@@ -378,6 +385,12 @@ export class CephStorage extends pulumi.ComponentResource {
             const known = args.userKeys?.[userName] ?? (userName === args.clientName ? args.clientKey : undefined);
             return known !== undefined ? pulumi.secret(known) : user.key;
         };
+        // A user's name and ownership: this stack's own, or adopted with the caps it has now.
+        const user = (userName: string) => ({
+            name: userName,
+            owner: stackOwner(),
+            ...(args.adoptedUsers?.[userName] !== undefined ? { adoptedCaps: args.adoptedUsers[userName] } : {}),
+        });
         const poolNames = Object.keys(args.pools).sort();
         const pools = new Map(poolNames.map((poolName) => [poolName, new CephPool(`${name}-pool-${poolName}`, {
             connection: lane,
@@ -389,7 +402,7 @@ export class CephStorage extends pulumi.ComponentResource {
         // its groups' users.
         const hasRbd = rbdSpecs.length > 0;
         const client = hasRbd
-            ? new CephClient(`${name}-client`, { connection: lane, name: args.clientName, caps: rbdClientCaps(poolNames) }, child("client", { dependsOn: [...pools.values()] }))
+            ? new CephClient(`${name}-client`, { connection: lane, ...user(args.clientName), caps: rbdClientCaps(poolNames) }, child("client", { dependsOn: [...pools.values()] }))
             : undefined;
 
         // The provisioner and the namespace its Secrets go to. Through ceph-csi-operator, the
@@ -409,7 +422,7 @@ export class CephStorage extends pulumi.ComponentResource {
             args.separateNodeUsers === true
                 ? new CephClient(`${name}-rbd-node-client${tenant !== undefined ? `-${tenant}` : ""}`, {
                       connection: nodeLane,
-                      name: rbdUserName(args.clientName, tenant, "node"),
+                      ...user(rbdUserName(args.clientName, tenant, "node")),
                       caps: rbdClientCaps(userPools, tenant, "node"),
                   }, { parent: this, dependsOn })
                 : undefined;
@@ -448,7 +461,7 @@ export class CephStorage extends pulumi.ComponentResource {
             const tenantPools = [...new Set(tenantClasses.flatMap((c) => [c.pool, ...(c.dataPool !== undefined ? [c.dataPool] : [])]))].sort();
             const tenantClient = new CephClient(`${name}-client-${tenant}`, {
                 connection: lane,
-                name: rbdUserName(args.clientName, tenant, "provisioner"),
+                ...user(rbdUserName(args.clientName, tenant, "provisioner")),
                 caps: rbdClientCaps(tenantPools, tenant),
             }, { parent: this, dependsOn: namespaces });
             const tenantNodeClient = nodeUser(tenantPools, tenant, namespaces);
@@ -551,13 +564,13 @@ export class CephStorage extends pulumi.ComponentResource {
             // The users first and the groups after them: destroy (or the group's last class leaving)
             // then reaches a group's delete, which refuses while a subvolume is in it, before the
             // users and Secrets that reach the subvolume go. Caps name paths, not the group itself.
-            const user = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
+            const groupUser = (role: "provisioner" | "node") => new CephClient(`${name}-cephfs-${role}-${group}`, {
                 connection: groupLane,
-                name: cephfsUserName(args.clientName, group, role),
+                ...user(cephfsUserName(args.clientName, group, role)),
                 caps: cephfsClientCaps(role, groupFilesystems, group, groupNamespace),
             }, { parent: this });
-            const provisionerUser = user("provisioner");
-            const nodeUser = user("node");
+            const provisionerUser = groupUser("provisioner");
+            const nodeUser = groupUser("node");
             const groups = groupFilesystems.map((fs) => new CephfsSubvolumeGroup(`${name}-cephfs-group-${fs}/${group}`, {
                 connection: groupLane,
                 filesystem: fs,

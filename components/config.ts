@@ -153,6 +153,9 @@ const clientSchema = z.strictObject({
         .default("kube"),
     // Unset, index.ts decides from the stack's history (see nodeUsersFor in stack-history.ts).
     separateNodeUsers: z.boolean({ error: "must be true or false" }).optional(),
+    // Existing users, made by someone else, that the stack may use as they are (see checkUserOwnership).
+    adoptUsers: z.array(z.string().regex(/^client\.[A-Za-z0-9_.-]{1,63}$/, { error: "must be a Ceph user name with its 'client.' prefix, such as client.kube" })
+        .refine((n) => n !== "client.admin", { error: "must not be client.admin: kube-ceph never hands client.admin to Kubernetes" }), { error: "must be a list of Ceph user names" }).default([]),
 });
 
 /** What every StorageClass says, RBD or CephFS, besides where its volumes go. */

@@ -13,6 +13,8 @@ export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZX
 export const FAKE_CEPH_KEY = "AQBfakefakefakefakefakeTESTONLYCEPHKEY==";
 /** What the user command prints: the SHA-256 hex of the key, as sha256sum prints it. */
 export const FAKE_CEPH_KEY_DIGEST = createHash("sha256").update(FAKE_CEPH_KEY).digest("hex");
+/** stackOwner() under the mocks below (organization, project kube-ceph, stack unit). */
+export const UNIT_STACK_OWNER = "organization.kube-ceph.unit";
 export const FSID = "9f2c3a5e-1111-4c4c-8888-0123456789ab";
 
 export interface Recorded {
@@ -80,8 +82,13 @@ export function fakeReader(
                 reading.poolData = Object.fromEntries(request.poolData.map((pool) => [pool, ceph.poolData?.[pool] ?? []]));
             }
             // A user exists only when the test says so (ceph.userKeys); then the reader returns its key.
+            // Its caps are the test's (ceph.userCaps) or plain RBD ones, and its owner record names this
+            // stack unless the test gives the records (ceph.userOwners).
             if (request.userKeys !== undefined) {
-                reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity) => (ceph.userKeys?.[entity] !== undefined ? [[entity, ceph.userKeys[entity]]] : [])));
+                const existing = request.userKeys.filter((entity) => ceph.userKeys?.[entity] !== undefined);
+                reading.userKeys = Object.fromEntries(existing.map((entity) => [entity, ceph.userKeys![entity]]));
+                reading.userCaps = Object.fromEntries(existing.map((entity) => [entity, ceph.userCaps?.[entity] ?? { mon: "profile rbd", osd: "profile rbd pool=mypool" }]));
+                reading.userOwners = ceph.userOwners ?? Object.fromEntries(existing.map((entity) => [entity, UNIT_STACK_OWNER]));
             }
             return reading;
         },

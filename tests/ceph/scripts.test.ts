@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientDeleteScript, clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
+import { clientDeleteScript, clientEnsureScript, rbdClientCaps, userOwnerRecord } from "../../components/ceph-client";
 import { erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
 import { userKeyScript } from "../../components/ceph-user-key";
 import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
@@ -111,8 +111,8 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
     const name = uniqueName("tuser");
     const pool = uniqueName("tcaps");
     t.teardown(() => ceph("auth", "rm", `client.${name}`));
-    const digest1 = (await onMon(clientEnsureScript({ name, caps: rbdClientCaps([pool]) }))).trim();
-    const digest2 = (await onMon(clientEnsureScript({ name, caps: rbdClientCaps([pool]) }))).trim();
+    const digest1 = (await onMon(clientEnsureScript({ name, owner: OWNER, caps: rbdClientCaps([pool]) }))).trim();
+    const digest2 = (await onMon(clientEnsureScript({ name, owner: OWNER, caps: rbdClientCaps([pool]) }))).trim();
     const key = ceph("auth", "get-key", `client.${name}`).trim();
     t.regex(key, /^[A-Za-z0-9+/]+=*$/);
     // The digest of the key, never the key: a failed command's stdout lands in the provider's error.
@@ -121,7 +121,7 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
     t.is(digest2, digest1, "a rerun must not rotate the key");
     const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
     t.deepEqual(caps(), rbdClientCaps([pool]));
-    t.is((await onMon(clientEnsureScript({ name, caps: rbdClientCaps([`${pool}-b`]) }))).trim(), digest1, "a caps change keeps the key");
+    t.is((await onMon(clientEnsureScript({ name, owner: OWNER, caps: rbdClientCaps([`${pool}-b`]) }))).trim(), digest1, "a caps change keeps the key");
     t.deepEqual(caps(), rbdClientCaps([`${pool}-b`]));
     t.is(ceph("auth", "get-key", `client.${name}`).trim(), key, "a caps change keeps the key");
     // What CephUserKey reads afterwards is the key itself, matching the digest.
@@ -130,10 +130,76 @@ test.serial("user ensure creates least-privilege caps, prints only the key's SHA
 
 test.serial("user delete removes the user and is safe to repeat", async (t) => {
     const name = uniqueName("tuser");
-    await onMon(clientEnsureScript({ name, caps: rbdClientCaps(["x"]) }));
-    await onMon(clientDeleteScript({ name, caps: rbdClientCaps(["x"]) }));
-    await onMon(clientDeleteScript({ name, caps: rbdClientCaps(["x"]) }));
+    const user = { name, owner: OWNER, caps: rbdClientCaps(["x"]) };
+    await onMon(clientEnsureScript(user));
+    t.is(ceph("config-key", "get", userOwnerRecord(`client.${name}`)).trim(), OWNER, "the owner record is written with the user");
+    await onMon(clientDeleteScript(user));
+    await onMon(clientDeleteScript(user));
     t.false(ceph("auth", "ls").includes(`client.${name}`));
+    t.false(ceph("config-key", "ls").includes(userOwnerRecord(`client.${name}`)), "the owner record goes with the user");
+});
+
+/** Removes a test user and its owner record, whatever state the test left them in. */
+function dropUser(name: string): void {
+    for (const args of [["auth", "rm", `client.${name}`], ["config-key", "rm", userOwnerRecord(`client.${name}`)]]) {
+        try {
+            ceph(...args);
+        } catch {
+            // Already gone.
+        }
+    }
+}
+
+test.serial("a user someone else made is refused on create, caps untouched, and never deleted; another stack's user is refused even on update", async (t) => {
+    const name = uniqueName("tforeign");
+    t.teardown(() => dropUser(name));
+    ceph("auth", "get-or-create", `client.${name}`, "mon", "allow r");
+    const user = { name, owner: OWNER, caps: rbdClientCaps(["x"]) };
+    const error = await t.throwsAsync(onMon(clientEnsureScript(user, "create")));
+    t.regex(error!.message, new RegExp(`refusing to take over Ceph user client\\.${name}: it exists and this stack did not make it; .*kube-ceph:client\\.name, or adopt it with kube-ceph:client\\.adoptUsers`));
+    const caps = () => cephJson<any[]>("auth", "get", `client.${name}`)[0].caps;
+    t.deepEqual(caps(), { mon: "allow r" });
+    await onMon(clientDeleteScript(user));
+    t.deepEqual(caps(), { mon: "allow r" }, "delete keeps a user this stack did not make");
+    // Another stack's record: refused on create and on update, and delete keeps it.
+    ceph("config-key", "set", userOwnerRecord(`client.${name}`), "organization.kube-ceph.other");
+    for (const phase of ["create", "update"] as const) {
+        const refused = await t.throwsAsync(onMon(clientEnsureScript(user, phase)));
+        t.regex(refused!.message, new RegExp(`refusing to touch Ceph user client\\.${name}: it belongs to kube-ceph stack organization\\.kube-ceph\\.other`));
+    }
+    await onMon(clientDeleteScript(user));
+    t.deepEqual(caps(), { mon: "allow r" });
+});
+
+test.serial("an adopted user gains only the caps it lacks, keeps its key, and delete keeps it and drops only the adoption record", async (t) => {
+    const name = uniqueName("tadopt");
+    t.teardown(() => dropUser(name));
+    ceph("auth", "get-or-create", `client.${name}`, "mon", "allow r", "osd", "allow rw pool=theirs");
+    const key = ceph("auth", "get-key", `client.${name}`).trim();
+    const user = { name, owner: OWNER, caps: rbdClientCaps(["x"]), adoptedCaps: { mon: "allow r", osd: "allow rw pool=theirs" } };
+    await onMon(clientEnsureScript(user, "create"));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${name}`)[0].caps, { mon: "allow r, profile rbd", osd: "allow rw pool=theirs, profile rbd pool=x", mgr: "profile rbd pool=x" });
+    t.is(ceph("auth", "get-key", `client.${name}`).trim(), key);
+    t.is(ceph("config-key", "get", userOwnerRecord(`client.${name}`)).trim(), `${OWNER} adopted`);
+    await onMon(clientDeleteScript(user));
+    t.is(ceph("auth", "get-key", `client.${name}`).trim(), key, "an adopted user is never deleted");
+    t.false(ceph("config-key", "ls").includes(userOwnerRecord(`client.${name}`)));
+});
+
+test.serial("update claims a user made before owner records (already in the stack's state); a run cut after the record finds its own user", async (t) => {
+    const name = uniqueName("tlegacy");
+    t.teardown(() => dropUser(name));
+    ceph("auth", "get-or-create", `client.${name}`, "mon", "profile rbd");
+    const user = { name, owner: OWNER, caps: rbdClientCaps(["x"]) };
+    await onMon(clientEnsureScript(user, "update"));
+    t.is(ceph("config-key", "get", userOwnerRecord(`client.${name}`)).trim(), OWNER);
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${name}`)[0].caps, rbdClientCaps(["x"]));
+    // Cut between the record and the create: the next create finds the record and makes the user.
+    ceph("auth", "rm", `client.${name}`);
+    await onMon(clientEnsureScript(user, "create"));
+    t.deepEqual(cephJson<any[]>("auth", "get", `client.${name}`)[0].caps, rbdClientCaps(["x"]));
+    await onMon(clientDeleteScript(user));
+    t.false(ceph("auth", "ls").includes(`client.${name}`), "this stack's own user goes on delete");
 });
 
 test.serial("a run cut between creating the pool and tagging it is recognised as this stack's own on the next run", async (t) => {

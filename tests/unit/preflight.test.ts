@@ -103,10 +103,12 @@ test("parsers read the JSON shapes ceph prints", (t) => {
 test("the live read is one script with one ceph process per reading, run at once; the fsid comes from the monmap; the key never goes to a file", (t) => {
     const script = cephReadScript({ discovery: true, health: true, tunables: true, userKeys: ["client.kube", "client.kube-rbd-node"] });
     const background = script.split("\n").filter((l) => /^ceph .*&$/.test(l)).map((l) => l.replace(/ >.*$/, ""));
-    t.deepEqual(background, ["ceph mon dump -f json 2>/dev/null", "ceph health detail -f json", "ceph osd crush show-tunables -f json"]);
-    t.is((script.match(/\bceph /g) ?? []).length, 5, "no other ceph process");
+    // The users' owner records are one more reading, for every user at once.
+    t.deepEqual(background, ["ceph mon dump -f json 2>/dev/null", "ceph health detail -f json", "ceph osd crush show-tunables -f json", 'ceph config-key dump "$OWNER_PREFIX"']);
+    t.regex(script, /OWNER_PREFIX=kube-ceph\/user-owner\/\n/);
+    t.is((script.match(/\bceph /g) ?? []).length, 6, "no other ceph process");
     // One `ceph auth get` per user, after the readings' waits: a lost quorum has ended the script by then.
-    t.regex(script, /wait "\$pid_tunables"\nuser_0=\$\(ceph auth get "\$USER_ENTITY_0" -f json 2>\/dev\/null \|\| echo '\[\]'\)\nuser_1=\$\(ceph auth get "\$USER_ENTITY_1" -f json/);
+    t.regex(script, /wait "\$pid_owners"\nuser_0=\$\(ceph auth get "\$USER_ENTITY_0" -f json 2>\/dev\/null \|\| echo '\[\]'\)\nuser_1=\$\(ceph auth get "\$USER_ENTITY_1" -f json/);
     t.notRegex(script, /user[^\n]*>"\$dir/, "the key is not written to the temporary directory");
     t.is(cephReadScript({ discovery: false, health: true, tunables: false }).match(/\bceph /g)?.length, 1);
     // The mgr modules are one more background reading in the same round trip.

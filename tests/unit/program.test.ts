@@ -284,13 +284,16 @@ test.serial("preflight: the source's 4.4 kernel against jewel tunables stops the
     t.deepEqual(declaredBefore(error), []);
 });
 
-test.serial("fsid and monitors from config skip discovery and are used as given", async (t) => {
-    const reader = fakeReader();
+test.serial("fsid and monitors from config skip discovery and are used as given; the one Ceph read left is the users' ownership", async (t) => {
+    const fake = fakeReader();
+    const requests: Parameters<typeof fake.reader.readCeph>[2][] = [];
+    const reader = { reads: fake.reads, reader: { ...fake.reader, readCeph: (...args: Parameters<typeof fake.reader.readCeph>) => (requests.push(args[2]), fake.reader.readCeph(...args)) } };
     const run = await runProgram(baseConfig({
         ceph: { hosts: ["127.0.0.11"], fsid: "00000000-1111-2222-3333-444444444444", monitors: ["127.0.0.13:6789", "127.0.0.12:6789"] },
         preflight: { health: "off", kernels: "off" },
     }), reader);
-    t.is(reader.reads.ceph, 0);
+    t.is(reader.reads.ceph, 1);
+    t.like(requests[0], { discovery: false, health: false, tunables: false, mgrModules: false, userKeys: ["client.kube", "client.kube-rbd-node"] });
     t.is(reader.reads.kubernetes, 0);
     t.is(run.outputs.clusterId, "00000000-1111-2222-3333-444444444444");
     t.deepEqual(run.outputs.monitors, ["127.0.0.12:6789", "127.0.0.13:6789"]);
