@@ -10,7 +10,7 @@ import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
 import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
-import { imagesFor } from "./components/images";
+import { imagesFor, smokeTestImage } from "./components/images";
 import { pinnedKubeconfig } from "./components/kubernetes-client";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
@@ -289,7 +289,7 @@ export = async (reader: LiveReader = liveReader) => {
         userKeys: Object.fromEntries(Object.entries(live.ceph?.userKeys ?? {}).map(([entity, key]) => [entity.replace(/^client\./, ""), pulumi.secret(key)])),
         adoptedUsers: ownership.adopted,
         provisioner: provisionerInstall(config.provisioner, operatorManifest),
-        smokeTest: config.smokeTest.enabled ? config.smokeTest : undefined,
+        smokeTest: config.smokeTest.enabled ? { ...config.smokeTest, image: smokeTestImage(config.smokeTest.image, config.provisioner) } : undefined,
         kubeconfig,
         previousNames: PREVIOUS_NAMES[config.provisioner.kind],
     });

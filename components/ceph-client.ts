@@ -239,7 +239,7 @@ export class CephClient extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: after }));
         if (args.adoptedCaps !== undefined) {
             // The preview says what adoption does to the caps, in words as well as in the script's diff.
-            pulumi.log.info(adoptionNote(`client.${args.name}`, args.adoptedCaps, args.caps), this);
+            pulumi.log.warn(adoptionNote(`client.${args.name}`, args.adoptedCaps, args.caps), this);
         }
         this.name = pulumi.output(args.name);
         this.key = pulumi.secret(userKey.key);

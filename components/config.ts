@@ -292,9 +292,12 @@ const smokeTestSchema = z.strictObject({
     namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).default("default"),
     claimName: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).default("ceph-test-claim"),
     size: z.string().regex(QUANTITY, { error: "must be a Kubernetes quantity with a unit, such as 5Gi or 500Mi (5GB is not one)" }).default("5Gi"),
-    image: z.string().regex(IMAGE, { error: "must be a container image reference such as busybox:1.32.0" }).default("busybox:1.32.0"),
+    // Unset, the pinned busybox of images.ts, under kube-ceph:provisioner.registry when that is set.
+    image: z.string().regex(IMAGE, { error: "must be a container image reference such as docker.io/library/busybox:1.37.0" }).optional(),
     // false checks only that the claim binds to a real volume: for clusters (or a lab) where no pod can run.
     pod: z.boolean({ error: "must be true or false" }).default(true),
+    // true leaves the pod that succeeded in place (until destroy), to look at; unset, it is removed.
+    keepPod: z.boolean({ error: "must be true or false" }).default(false),
     timeoutSeconds: z.number().int({ error: "must be a whole number of seconds" })
         .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
 });

@@ -52,10 +52,20 @@ export function imageFor(key: ImageKey, provisioner: KubeCephConfig["provisioner
         return override;
     }
     const image = defaultImage(key, provisioner);
-    if (image === undefined || provisioner.registry === undefined) {
-        return image;
-    }
-    return `${provisioner.registry}/${image.slice(image.indexOf("/") + 1)}`;
+    return image !== undefined ? mirrored(image, provisioner.registry) : undefined;
+}
+
+/** `image` with its registry host replaced by `registry`, when one is configured. */
+function mirrored(image: string, registry: string | undefined): string {
+    return registry === undefined ? image : `${registry}/${image.slice(image.indexOf("/") + 1)}`;
+}
+
+/** The smoke test's pod image: a pinned busybox, with a POSIX shell and nothing else it needs. */
+export const SMOKE_TEST_IMAGE = "docker.io/library/busybox:1.37.0";
+
+/** The smoke test's image: kube-ceph:smokeTest.image when set, else the pinned one, mirrored like the provisioner's. */
+export function smokeTestImage(image: string | undefined, provisioner: Pick<KubeCephConfig["provisioner"], "registry">): string {
+    return image ?? mirrored(SMOKE_TEST_IMAGE, provisioner.registry);
 }
 
 /** Every image this provisioner runs, by key. */

@@ -10,10 +10,12 @@ export interface SmokeTestArgs {
     claimName: string;
     /** Requested size, a Kubernetes quantity. */
     size: string;
-    /** Image with a POSIX shell (busybox). */
+    /** Image with a POSIX shell (busybox), pinned; kube-ceph:provisioner.registry mirrors the default. */
     image: string;
     /** false: check only that the claim binds to a provisioned volume (no pod can run there). */
     pod: boolean;
+    /** Leave the pod in place after it succeeded (it is removed with the stack); unset, it is removed at once. */
+    keepPod?: boolean;
     /** How long the claim (and the pod) may take before the run fails with what their events say. */
     timeoutSeconds: number;
     /**
@@ -29,15 +31,53 @@ export interface SmokeTestArgs {
 export const SMOKE_FILE = "/data/kube-ceph-smoke-test";
 export const SMOKE_TOKEN = "kube-ceph wrote this through RBD";
 
-/** Shell run in the pod: write, sync, read back, and only then mark itself ready. */
+/** Shell run in the pod: write, sync, read back; its exit status is the verdict. */
 export function smokeTestCommand(): string {
     return [
         `printf '%s\\n' '${SMOKE_TOKEN}' > ${SMOKE_FILE}`,
         "sync",
         `grep -qxF '${SMOKE_TOKEN}' ${SMOKE_FILE}`,
-        "touch /tmp/verified",
-        "exec tail -f /dev/null",
     ].join(" && ");
+}
+
+/** The user the pod runs as: nobody, so that it passes Pod Security's "restricted" profile. */
+export const SMOKE_UID = 65534;
+
+/**
+ * The smoke test's pod: it writes its file to the claim, reads it back and exits 0, or fails.
+ * It passes Pod Security's "restricted" profile (not root, the runtime's default seccomp profile,
+ * no privilege escalation, no capabilities) and writes nowhere but the volume, which fsGroup
+ * makes its group's.
+ */
+export function smokeTestPod(name: string, namespace: string, claimName: string, image: string) {
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace, labels: { "app.kubernetes.io/name": "kube-ceph-smoke-test" } },
+        spec: {
+            restartPolicy: "Never",
+            securityContext: {
+                runAsNonRoot: true,
+                runAsUser: SMOKE_UID,
+                runAsGroup: SMOKE_UID,
+                fsGroup: SMOKE_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [{
+                name: "verify",
+                image,
+                command: ["sh", "-c", smokeTestCommand()],
+                volumeMounts: [{ name: "data", mountPath: "/data" }],
+                securityContext: {
+                    allowPrivilegeEscalation: false,
+                    capabilities: { drop: ["ALL"] },
+                    readOnlyRootFilesystem: true,
+                    runAsNonRoot: true,
+                },
+            }],
+            volumes: [{ name: "data", persistentVolumeClaim: { claimName } }],
+        },
+    };
 }
 
 /** One Kubernetes event about the claim or the pod, as the diagnosis quotes it. */
@@ -82,8 +122,10 @@ export function smokeTestFailure(waitingFor: string, timeoutSeconds: number, eve
 interface CheckProps {
     namespace: string;
     claimName: string;
-    /** Absent when only the claim is checked. */
-    podName?: string;
+    /** The pod to run once the claim is bound (smokeTestPod); absent when only the claim is checked. */
+    pod?: ReturnType<typeof smokeTestPod>;
+    /** Leave the pod after it succeeded. */
+    keepPod?: boolean;
     timeoutSeconds: number;
     /** The claim's uid: a new claim is checked again. */
     claimUid: string;
@@ -99,14 +141,66 @@ const checkProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, _olds: CheckProps, news: CheckProps) {
         return { outs: { ...news, ...(await verify(news)) } };
     },
+    // A kept pod goes with the stack (it mounts the claim, which goes next); a removed one is already gone.
+    async delete(_id: string, props: CheckProps) {
+        if (props.pod !== undefined) {
+            await removePod(props);
+        }
+    },
 };
 
-/** Waits for the claim to bind (and the pod to be Ready); on timeout fails with the events of both. */
+/** What the API server said, from its Status body when it sent one. */
+function apiErrorMessage(error: unknown): string {
+    const body = (error as { body?: unknown }).body;
+    if (typeof body === "string") {
+        try {
+            return (JSON.parse(body) as { message?: string }).message ?? body;
+        } catch {
+            return body;
+        }
+    }
+    return (error as Error).message;
+}
+
+/** Deletes the smoke test's pod and waits until it is gone; a pod that is not there is fine. */
+async function removePod(props: CheckProps): Promise<void> {
+    const { core } = coreApi(props.kubeconfig);
+    const ref = { name: props.pod!.metadata.name, namespace: props.namespace };
+    const gone = (error: unknown) => (error as { code?: number }).code === 404;
+    try {
+        await core.deleteNamespacedPod({ ...ref, gracePeriodSeconds: 0 });
+    } catch (error) {
+        if (gone(error)) {
+            return;
+        }
+        throw error;
+    }
+    for (let i = 0; i < 60; i++) {
+        try {
+            await core.readNamespacedPod(ref);
+        } catch (error) {
+            if (gone(error)) {
+                return;
+            }
+            throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+}
+
+/**
+ * Waits for the claim to bind; then, with a pod, runs it (a pod left by an earlier run is
+ * replaced), waits for it to succeed and removes it unless asked to keep it. On a timeout or a
+ * failed pod, fails with the events of both.
+ */
 async function verify(props: CheckProps): Promise<{ volume: string; image: string }> {
     const { core, server } = coreApi(props.kubeconfig);
     const deadline = Date.now() + props.timeoutSeconds * 1000;
     const claimRef = `claim ${props.namespace}/${props.claimName}`;
+    const podName = props.pod?.metadata.name;
     let waitingFor = `${claimRef} is not Bound`;
+    let podStarted = false;
+    let refused: string | undefined;
     for (;;) {
         try {
             const claim = await core.readNamespacedPersistentVolumeClaim({ name: props.claimName, namespace: props.namespace });
@@ -114,27 +208,50 @@ async function verify(props: CheckProps): Promise<{ volume: string; image: strin
                 const volumeName = claim.spec.volumeName;
                 const volume = await core.readPersistentVolume({ name: volumeName });
                 const image = volume.spec?.rbd ? `${volume.spec.rbd.pool}/${volume.spec.rbd.image}` : `${volume.spec?.csi?.volumeAttributes?.pool}/${volume.spec?.csi?.volumeAttributes?.imageName}`;
-                if (props.podName === undefined) {
+                if (props.pod === undefined) {
                     return { volume: volumeName, image };
                 }
-                const pod = await core.readNamespacedPod({ name: props.podName, namespace: props.namespace });
-                if ((pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True")) {
+                if (!podStarted) {
+                    await removePod(props);
+                    try {
+                        await core.createNamespacedPod({ namespace: props.namespace, body: props.pod });
+                    } catch (error) {
+                        // Admission (Pod Security among it) refused it: no wait can change that.
+                        refused = apiErrorMessage(error);
+                        break;
+                    }
+                    podStarted = true;
+                }
+                const pod = await core.readNamespacedPod({ name: podName!, namespace: props.namespace });
+                const phase = pod.status?.phase;
+                if (phase === "Succeeded") {
+                    if (props.keepPod !== true) {
+                        await removePod(props);
+                    }
                     return { volume: volumeName, image };
                 }
-                waitingFor = `pod ${props.namespace}/${props.podName} is not Ready (it writes and reads back ${SMOKE_FILE} on ${claimRef}, Bound to ${volumeName})`;
+                if (phase === "Failed") {
+                    const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
+                    waitingFor = `pod ${props.namespace}/${podName} failed (exit ${terminated?.exitCode ?? "unknown"}${terminated?.reason ? `, ${terminated.reason}` : ""}): it could not write and read back ${SMOKE_FILE} on ${claimRef}, Bound to ${volumeName}`;
+                    break;
+                }
+                waitingFor = `pod ${props.namespace}/${podName} has not finished (${phase ?? "no phase"}; it writes and reads back ${SMOKE_FILE} on ${claimRef}, Bound to ${volumeName})`;
             } else {
                 waitingFor = `${claimRef} is ${claim.status?.phase ?? "without a phase"}, not Bound`;
             }
         } catch (error) {
-            waitingFor = `${claimRef} could not be read at ${server} (${(error as Error).message})`;
+            waitingFor = `${claimRef} could not be read at ${server} (${apiErrorMessage(error)})`;
         }
         if (Date.now() > deadline) {
             break;
         }
         await new Promise((resolve) => setTimeout(resolve, 2000));
     }
+    if (refused !== undefined) {
+        throw new Error(`kube-ceph smoke test: the API server at ${server} refused pod ${props.namespace}/${podName}: ${refused}`);
+    }
     const events: SmokeEvent[] = [];
-    for (const [kind, name] of [["PersistentVolumeClaim", props.claimName], ["Pod", props.podName]] as const) {
+    for (const [kind, name] of [["PersistentVolumeClaim", props.claimName], ["Pod", podName]] as const) {
         if (name === undefined) {
             continue;
         }
@@ -157,10 +274,10 @@ class SmokeTestCheck extends pulumi.dynamic.Resource {
 }
 
 /**
- * A claim on the new StorageClass and, unless `pod` is false, a pod that writes a file to it
- * and reads it back; the pod turns Ready only after the read-back matched. The check waits
- * for both itself (the two objects skip the kubernetes provider's own wait), so that a
- * timeout reports what the claim's and the pod's events say instead of only that it timed out.
+ * A claim on the new StorageClass and, unless `pod` is false, a pod that writes a file to it,
+ * reads it back and exits. The check waits for the claim (which skips the kubernetes
+ * provider's own wait), then runs the pod itself and removes it once it succeeded, so no pod
+ * stays behind; a timeout reports what the claim's and the pod's events say.
  */
 export class SmokeTest extends pulumi.ComponentResource {
     /** What was verified. */
@@ -170,41 +287,25 @@ export class SmokeTest extends pulumi.ComponentResource {
         super("kube-ceph:kubernetes:SmokeTest", name, {}, opts);
         const namespace = ownedNamespace(name, args.namespace, this);
         // The check below waits and diagnoses; the provider's own wait would fail first, saying less.
-        const skipAwait = { "pulumi.com/skipAwait": "true" };
         const claim = new k8s.core.v1.PersistentVolumeClaim(`${name}-claim`, {
-            metadata: { name: args.claimName, namespace, annotations: skipAwait },
+            metadata: { name: args.claimName, namespace, annotations: { "pulumi.com/skipAwait": "true" } },
             spec: {
                 accessModes: ["ReadWriteOnce"],
                 storageClassName: args.storageClassName,
                 resources: { requests: { storage: args.size } },
             },
         }, { parent: this });
-        const pod = args.pod
-            ? new k8s.core.v1.Pod(`${name}-pod`, {
-                  metadata: { name: `${args.claimName}-pod`, namespace, annotations: skipAwait },
-                  spec: {
-                      restartPolicy: "Never",
-                      containers: [{
-                          name: "verify",
-                          image: args.image,
-                          command: ["sh", "-c", smokeTestCommand()],
-                          volumeMounts: [{ name: "data", mountPath: "/data" }],
-                          readinessProbe: { exec: { command: ["test", "-f", "/tmp/verified"] }, periodSeconds: 2 },
-                      }],
-                      volumes: [{ name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } }],
-                  },
-              }, { parent: this })
-            : undefined;
+        const podName = `${args.claimName}-pod`;
         const check = new SmokeTestCheck(`${name}-check`, {
             namespace: args.namespace,
             claimName: args.claimName,
-            ...(pod ? { podName: pod.metadata.name } : {}),
+            ...(args.pod ? { pod: smokeTestPod(podName, args.namespace, args.claimName, args.image), keepPod: args.keepPod === true } : {}),
             timeoutSeconds: args.timeoutSeconds,
             claimUid: claim.metadata.uid,
             ...(args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {}),
-        }, { parent: this, dependsOn: pod ? [claim, pod] : [claim] });
-        this.result = pod
-            ? pulumi.interpolate`claim ${args.namespace}/${args.claimName} Bound to ${check.volume} (RBD image ${check.image}); pod ${pod.metadata.name} wrote and read back ${SMOKE_FILE}`
+        }, { parent: this, dependsOn: [claim] });
+        this.result = args.pod
+            ? pulumi.interpolate`claim ${args.namespace}/${args.claimName} Bound to ${check.volume} (RBD image ${check.image}); pod ${podName} wrote and read back ${SMOKE_FILE}${args.keepPod === true ? " (kept: kube-ceph:smokeTest.keepPod)" : " and was removed"}`
             : pulumi.interpolate`claim ${args.namespace}/${args.claimName} Bound to ${check.volume} (RBD image ${check.image}); no pod run (kube-ceph:smokeTest.pod is false)`;
         this.registerOutputs({ result: this.result });
     }

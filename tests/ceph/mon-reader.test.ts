@@ -2,6 +2,7 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { readCeph } from "../../components/mon-reader";
+import { userOwnerRecord } from "../../components/ceph-client";
 import { ceph, cephJson, labHost, labPrivateKey, MONS, rbd, SSH_PORT } from "../../lab/lab";
 import { dropPool, escapeRegExp, onMon, uniqueName } from "../lab";
 
@@ -28,15 +29,20 @@ test.serial("the same round trip reads the mgr modules that are on: Pacific runs
     t.is(reading.health!.status, "HEALTH_OK", "the other readings are still there");
 });
 
-test.serial("the same read returns an existing user's key, and none for a user that does not exist", async (t) => {
+test.serial("the same read returns an existing user's key, caps and owner record, and none for a user that does not exist", async (t) => {
     const user = `client.livekey${process.pid}`;
-    ceph("auth", "get-or-create", user, "mon", "profile rbd");
-    t.teardown(() => void ceph("auth", "rm", user));
+    ceph("auth", "get-or-create", user, "mon", "profile rbd", "osd", "profile rbd pool=a");
+    ceph("config-key", "set", userOwnerRecord(user), "organization.kube-ceph.reader adopted");
+    t.teardown(() => void (ceph("auth", "rm", user), ceph("config-key", "rm", userOwnerRecord(user))));
     const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKeys: [user, `client.nosuch${process.pid}`] });
     t.deepEqual(reading.userKeys, { [user]: ceph("auth", "get-key", user).trim() });
+    t.deepEqual(reading.userCaps, { [user]: { mon: "profile rbd", osd: "profile rbd pool=a" } });
+    t.is(reading.userOwners![user], "organization.kube-ceph.reader adopted");
+    t.false(`client.nosuch${process.pid}` in reading.userOwners!);
     t.is(reading.fsid, cephJson<{ fsid: string }>("fsid").fsid, "the other readings are still there");
     const none = await readCeph([labHost()], labPrivateKey(), { ...ALL, userKeys: [`client.nosuch${process.pid}`] });
     t.deepEqual(none.userKeys, {});
+    t.deepEqual(none.userCaps, {});
     t.is(none.health!.status, "HEALTH_OK");
 });
 

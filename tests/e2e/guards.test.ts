@@ -2,11 +2,11 @@
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { rbdClientCaps } from "../../components/ceph-client";
+import { rbdClientCaps, userOwnerRecord } from "../../components/ceph-client";
 import { loadKubeConfig } from "../../components/kubernetes-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { cleanupStack, createCsiVolume, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
+import { cleanupStack, createCsiVolume, escapeRegExp, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
 
@@ -134,6 +134,51 @@ test.serial("an adopted pool keeps its owner's placement and survives destroy ev
     t.is(poolDetail(pool).size, sizeBefore);
     await stack.destroy(quiet);
     t.true(poolExists(pool));
+});
+
+test.serial("a Ceph user someone else made is refused at preview; adopted, it only gains the caps it lacks and outlives destroy; a second stack is refused the first one's users", async (t) => {
+    const config = guardConfig("user");
+    const user = `client.${String(config.client.name)}`;
+    const pool = String(config.pool.name);
+    // Made by someone else: its caps and key are theirs.
+    ceph("auth", "get-or-create", user, "mon", "allow r", "osd", "allow r pool=theirs");
+    const key = ceph("auth", "get-key", user).trim();
+    const stack = await labStack(`e2euser${id}`, config);
+    const second = guardConfig("user2", { client: { name: String(config.client.name), adoptUsers: [user] } });
+    const other = await labStack(`e2euser2${id}`, second);
+    t.teardown(async () => {
+        await other.workspace.removeStack(other.name, { force: true });
+        await cleanupStack(t, stack, { pools: [pool, String(second.pool.name)] });
+        ceph("auth", "rm", user);
+        // The adoption record goes with destroy; a test that failed before it leaves it behind.
+        ceph("config-key", "rm", userOwnerRecord(user));
+    });
+    const refused = await t.throwsAsync(stack.preview(quiet));
+    t.true(refused!.message.includes(`Ceph user ${user} already exists and this stack did not make it`), refused!.message);
+    t.true(refused!.message.includes("kube-ceph:client.adoptUsers"), refused!.message);
+    t.false(poolExists(pool), "nothing was created");
+
+    await writeConfig(stack, guardConfig("user", { client: { name: String(config.client.name), adoptUsers: [user] } }));
+    const preview = await stack.preview({ ...quiet, diff: true });
+    t.true(preview.stdout.includes(`Ceph user ${user} is adopted (kube-ceph never deletes it); its caps go from mon "allow r" osd "allow r pool=theirs" to `), preview.stdout);
+    await stack.up(quiet);
+    const caps = cephJson<any[]>("auth", "get", user)[0].caps;
+    const wanted = rbdClientCaps([pool]);
+    t.deepEqual(caps, { mon: `allow r, ${wanted.mon}`, osd: `allow r pool=theirs, ${wanted.osd}`, mgr: wanted.mgr });
+    t.is(ceph("auth", "get-key", user).trim(), key, "an adopted user keeps its key");
+    // The node user did not exist: it is this stack's own, recorded as such.
+    const nodeUser = `client.${String(config.client.name)}-rbd-node`;
+    t.regex(ceph("config-key", "get", userOwnerRecord(nodeUser)), new RegExp(`\\.e2euser${id}$`));
+
+    // Another stack with the same user names: refused, adoptUsers or not, naming the first stack.
+    const claimed = await t.throwsAsync(other.preview(quiet));
+    t.regex(claimed!.message, new RegExp(`Ceph user ${escapeRegExp(user)} belongs to kube-ceph stack [^ ]*\\.e2euser${id}:`));
+    t.regex(claimed!.message, new RegExp(`Ceph user ${escapeRegExp(nodeUser)} belongs to kube-ceph stack [^ ]*\\.e2euser${id}:`));
+    t.false(poolExists(String(second.pool.name)), "nothing was created");
+
+    await stack.destroy(quiet);
+    t.is(ceph("auth", "get-key", user).trim(), key, "destroy keeps an adopted user");
+    t.false(ceph("auth", "ls").includes(nodeUser), "destroy removes the stack's own user");
 });
 
 test.serial("the source's 4.4 kernel fails the run against jewel tunables, and passes after `ceph osd crush tunables hammer`", async (t) => {

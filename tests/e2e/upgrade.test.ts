@@ -3,7 +3,8 @@
 // made against the old install (its clusterID, its Secret) must come out untouched and still
 // resolvable; nothing that holds data is replaced or deleted (that release declared the graph at
 // the top level of the stack: the same switch proves the names those resources keep under the
-// component). The previous release, whose component made one class, upgrades with no step at all.
+// component). The previous release, whose component made one class, upgrades with one step: its
+// Ceph user's command, in place, which records the stack as the user's owner.
 import test from "ava";
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
@@ -11,7 +12,9 @@ import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
-import { cephJson } from "../../lab/lab";
+import { userOwnerRecord } from "../../components/ceph-client";
+import { OWNER_KEY } from "../../components/ceph-pool";
+import { ceph, cephJson } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, kubectlJson, quiet } from "../lab";
 
 /** The last release before ceph-csi-operator that landed on main (stop 14). */
@@ -123,17 +126,18 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     t.true(steps.length > 0, "the preview reported no steps");
     t.deepEqual(steps.map(disallowedStep).filter((reason) => reason !== undefined), [], preview.stdout);
     t.true(warnings.some((w) => w.includes("ceph-csi moves from kube-ceph's own manifests to ceph-csi-operator in this update")), warnings.join("\n"));
-    // What holds data, or what volumes name, neither moves nor changes.
-    for (const [type, name] of [
-        ["kubernetes:core/v1:Namespace", "kube-ceph-ceph-csi-namespace"],
-        ["kubernetes:core/v1:Secret", "kube-ceph-rbd-secrets-csi"],
-        ["kubernetes:storage.k8s.io/v1:StorageClass", `kube-ceph-rbd-class-up-${id}-class`],
-        ["command:remote:Command", `kube-ceph-pool-up${id}-pool`],
-        ["command:remote:Command", "kube-ceph-client-user"],
-        ["pulumi-nodejs:dynamic/kube-ceph:CephUserKey", "kube-ceph-client-key"],
+    // What holds data, or what volumes name, neither moves nor changes; the user's command is
+    // updated in place (it records the stack as the user's owner), and with it the read of its key.
+    for (const [type, name, op] of [
+        ["kubernetes:core/v1:Namespace", "kube-ceph-ceph-csi-namespace", "same"],
+        ["kubernetes:core/v1:Secret", "kube-ceph-rbd-secrets-csi", "same"],
+        ["kubernetes:storage.k8s.io/v1:StorageClass", `kube-ceph-rbd-class-up-${id}-class`, "same"],
+        ["command:remote:Command", `kube-ceph-pool-up${id}-pool`, "same"],
+        ["command:remote:Command", "kube-ceph-client-user", "update"],
+        ["pulumi-nodejs:dynamic/kube-ceph:CephUserKey", "kube-ceph-client-key", "update"],
     ]) {
         const step = steps.find((s) => s.type === type && s.urn.endsWith(`::${name}`));
-        t.is(step?.op, "same", `${type} ${name}: ${step?.op ?? "not in the plan"}`);
+        t.is(step?.op, op, `${type} ${name}: ${step?.op ?? "not in the plan"}`);
     }
 
     // The switch, in one up, in the right order: the old CSIDriver goes before the Driver is made,
@@ -164,6 +168,7 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     t.is(secretAfter.metadata.uid, secretBefore.metadata.uid);
     t.deepEqual(secretAfter.data, secretBefore.data);
     t.is(kubectlJson("get", "namespace", NAMESPACE).metadata.uid, namespaceBefore.metadata.uid);
+    t.is(userOwner(`up${id}`), poolOwner(`up${id}`), "the user made by the earlier release now has this stack's owner record");
     const csiConfig = JSON.parse(kubectlJson("get", "configmap", "-n", OPERATOR_NAMESPACE, "ceph-csi-config").data["config.json"]);
     t.true(csiConfig.some((c: { clusterID: string }) => c.clusterID === after.spec.csi.volumeAttributes.clusterID), JSON.stringify(csiConfig));
     // kube-ceph's old workloads are gone, the operator's are there.
@@ -176,11 +181,11 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
 });
 
 /**
- * A one-class stack of `commit`, run through the operator, upgrades to this program with no
- * change to any resource: `created` lists the only steps allowed, records in the state that
- * make nothing anywhere.
+ * A one-class stack of `commit`, run through the operator, upgrades to this program changing no
+ * resource but its Ceph user's command, updated in place to record the stack as the user's owner
+ * (and, in the preview only, the read of its key, which waits for that command's output).
  */
-const upgradesUnchanged = test.macro(async (t, commit: string, created: (stack: string) => string[]) => {
+const upgradesUnchanged = test.macro(async (t, commit: string) => {
     const previous = releaseProgram(commit);
     const stackName = `e2ezero${commit.slice(0, 6)}${id}`;
     const pool = `zero${commit.slice(0, 6)}${id}`;
@@ -199,6 +204,8 @@ const upgradesUnchanged = test.macro(async (t, commit: string, created: (stack: 
         rmSync(previous, { recursive: true, force: true });
     });
     t.is((await old.up(quiet)).summary.result, "succeeded");
+    t.is(userOwner(pool), undefined, "the earlier release records no owner of its user");
+    const keyBefore = ceph("auth", "get-key", `client.${pool}`).trim();
 
     copyFileSync(join(previous, `Pulumi.${stackName}.yaml`), join(REPO, `Pulumi.${stackName}.yaml`));
     current = await labStack(stackName, config, REPO);
@@ -206,21 +213,36 @@ const upgradesUnchanged = test.macro(async (t, commit: string, created: (stack: 
     const onEvent = (event: EngineEvent) => {
         const step = event.resourcePreEvent?.metadata;
         if (step !== undefined && step.op !== "same" && step.op !== "read") {
-            changed.push(`${step.op} ${step.urn}`);
+            changed.push(`${step.op} ${step.urn.split("::").pop()}`);
         }
     };
     // Every resource of the previous release is the same one, under its new name.
     const preview = await current.preview({ ...quiet, diff: true, onEvent });
-    const expected = created(stackName).map((urn) => `create ${urn}`);
-    t.deepEqual(changed, expected, preview.stdout);
+    t.deepEqual(changed, ["update kube-ceph-client-user", "update kube-ceph-client-key"], preview.stdout);
     // (The read is the program's StackReference to its own outputs.)
-    t.deepEqual(preview.changeSummary, { ...(expected.length > 0 ? { create: expected.length } : {}), read: 1, same: preview.changeSummary.same }, preview.stdout);
+    t.deepEqual(preview.changeSummary, { update: 2, read: 1, same: preview.changeSummary.same }, preview.stdout);
     t.true(preview.changeSummary.same! > 80, preview.stdout);
     changed.length = 0;
     const up = await current.up({ ...quiet, onEvent });
     t.is(up.summary.result, "succeeded");
-    t.deepEqual(changed, expected);
+    t.deepEqual(changed, ["update kube-ceph-client-user"]);
+    t.is(userOwner(pool), poolOwner(pool), "the upgrade records this stack as its user's owner");
+    t.is(ceph("auth", "get-key", `client.${pool}`).trim(), keyBefore, "the user's key is the same");
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });
 
-test.serial("a one-class stack of the previous release (stop 17, no CephFS) upgrades to this one changing nothing", upgradesUnchanged, PREVIOUS_RELEASE, () => []);
+/** The user's owner record, or undefined when it has none. */
+function userOwner(user: string): string | undefined {
+    try {
+        return ceph("config-key", "get", userOwnerRecord(`client.${user}`)).trim();
+    } catch {
+        return undefined;
+    }
+}
+
+/** The stack identity kube-ceph tagged the pool with. */
+function poolOwner(pool: string): string {
+    return ceph("osd", "pool", "application", "get", pool, "rbd", OWNER_KEY).trim();
+}
+
+test.serial("a one-class stack of the previous release (stop 17, no CephFS) upgrades to this one changing only its user's owner record, in place", upgradesUnchanged, PREVIOUS_RELEASE);

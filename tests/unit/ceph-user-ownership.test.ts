@@ -108,6 +108,7 @@ test.serial("program: a user that exists without this stack's record stops the r
     const user = byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-client-user")!;
     t.regex(user.inputs.create, /ADOPT=yes\n/);
     t.regex(user.inputs.create, /MON_CAPS='allow r, profile rbd'\n/);
+    t.true(run.warnings.some((w) => /^Ceph user client\.kube is adopted \(kube-ceph never deletes it\); its caps go from mon "allow r"/.test(w)), run.warnings.join("\n"));
     t.deepEqual(run.outputs.cephUsers, ["client.kube", "client.kube-rbd-node"]);
     // The node user did not exist: it is the stack's own.
     t.notRegex(byType(run, "command:remote:Command").find((c) => c.name === "kube-ceph-rbd-node-client-user")!.inputs.create, /ADOPT=yes/);

@@ -21,7 +21,9 @@ test("defaults follow the source write-up's names", (t) => {
     t.is(config.provisioner.kind, "csi");
     t.is(config.smokeTest.claimName, "ceph-test-claim");
     t.is(config.smokeTest.size, "5Gi");
-    t.is(config.smokeTest.image, "busybox:1.32.0");
+    // Unset: the pinned image of images.ts, mirrored with the provisioner's registry (program tests).
+    t.is(config.smokeTest.image, undefined);
+    t.false(config.smokeTest.keepPod);
     t.deepEqual(config.ceph.hosts, [{ host: "127.0.0.11", port: 22, user: "root" }]);
     t.is(config.preflight.health, "ok");
     t.is(config.preflight.kernels, "check");
@@ -247,7 +249,7 @@ const UNKNOWN: [string, (c: Record<string, any>) => void, string, string[]][] = 
         ["cephCsiOperator", "cephcsi", "csiAddons", "csiAttacher", "csiNodeDriverRegistrar", "csiProvisioner", "csiResizer", "csiSnapshotMetadata", "csiSnapshotter", "rbdProvisioner"]],
     ["provisioner", (c) => (c.provisioner = { namspace: "x" }), "kube-ceph:provisioner.namspace", ["awaitRollout", "images", "install", "kind", "namespace", "operator", "registry"]],
     ["provisioner.operator", (c) => (c.provisioner = { install: "operator", operator: { manifests: "x" } }), "kube-ceph:provisioner.operator.manifests", ["logVerbosity", "manifest", "timeoutSeconds"]],
-    ["smoke test", (c) => (c.smokeTest = { pods: false }), "kube-ceph:smokeTest.pods", ["claimName", "enabled", "image", "namespace", "pod", "size", "timeoutSeconds"]],
+    ["smoke test", (c) => (c.smokeTest = { pods: false }), "kube-ceph:smokeTest.pods", ["claimName", "enabled", "image", "keepPod", "namespace", "pod", "size", "timeoutSeconds"]],
 ];
 
 for (const [where, mutate, key, known] of UNKNOWN) {

@@ -311,32 +311,42 @@ test.serial("a host without a pinned key gets a warning naming ssh-keyscan; a pi
     t.is((await unwrap(command.inputs.connection)).value.hostKey, pinned);
 });
 
-test.serial("smoke test: claim on the class and a pod that is Ready only after a read-back, waited for by a check that can explain a timeout", async (t) => {
+test.serial("smoke test: a claim on the class and a restricted pod that the check runs, waits for and removes; the pinned image follows the registry", async (t) => {
     const run = await runProgram(baseConfig());
     const claim = byType(run, "kubernetes:core/v1:PersistentVolumeClaim")[0];
     t.is((await unwrap(claim.inputs.spec)).value.resources.requests.storage, "5Gi");
     // The class by name from config, not its output: a replaced class must not replace the claim.
     t.is(claim.inputs.spec.storageClassName, "ceph-storageclass");
-    const pod = byType(run, "kubernetes:core/v1:Pod")[0];
-    const spec = (await unwrap(pod.inputs.spec)).value;
-    t.is(spec.containers[0].image, "busybox:1.32.0");
-    t.regex(spec.containers[0].command[2], /grep -qxF .* && touch \/tmp\/verified/);
-    t.deepEqual(spec.containers[0].readinessProbe.exec.command, ["test", "-f", "/tmp/verified"]);
-    // The check waits for both (and reads their events on a timeout); the provider's own wait would say less.
-    for (const object of [claim, pod]) {
-        t.is((await unwrap(object.inputs.metadata)).value.annotations["pulumi.com/skipAwait"], "true");
-    }
+    // The check waits for the claim (and reads its events on a timeout); the provider's own wait would say less.
+    t.is((await unwrap(claim.inputs.metadata)).value.annotations["pulumi.com/skipAwait"], "true");
+    // No pod is declared: the check runs it and removes it once it succeeded.
+    t.is(byType(run, "kubernetes:core/v1:Pod").length, 0);
     const check = byType(run, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0];
-    t.deepEqual([...check.dependsOn].sort(), ["kube-ceph-smoke-test-claim", "kube-ceph-smoke-test-pod"]);
-    t.is((await unwrap(check.inputs.podName)).value, "ceph-test-claim-pod");
+    t.deepEqual([...check.dependsOn].sort(), ["kube-ceph-smoke-test-claim"]);
+    const pod = (await unwrap(check.inputs.pod)).value;
+    t.is(pod.metadata.name, "ceph-test-claim-pod");
+    t.is(pod.spec.restartPolicy, "Never");
+    t.is(pod.spec.containers[0].image, "docker.io/library/busybox:1.37.0");
+    t.regex(pod.spec.containers[0].command[2], /sync && grep -qxF '[^']+' \/data\/kube-ceph-smoke-test$/, "it exits with the read-back's verdict");
+    t.deepEqual(pod.spec.securityContext, { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
+    t.deepEqual(pod.spec.containers[0].securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true, runAsNonRoot: true });
+    t.is((await unwrap(check.inputs.keepPod)).value, false);
     t.is((await unwrap(check.inputs.timeoutSeconds)).value, 300);
-    t.regex(String(run.outputs.smokeTest), /^claim default\/ceph-test-claim Bound to pvc-0000 \(RBD image mypool\/kubernetes-dynamic-pvc-0000\); pod ceph-test-claim-pod wrote and read back/);
+    t.regex(String(run.outputs.smokeTest), /^claim default\/ceph-test-claim Bound to pvc-0000 \(RBD image mypool\/kubernetes-dynamic-pvc-0000\); pod ceph-test-claim-pod wrote and read back \/data\/kube-ceph-smoke-test and was removed$/);
+
+    // The registry that mirrors the provisioner's images mirrors the smoke test's; an explicit image wins.
+    const mirrored = await runProgram(baseConfig({ provisioner: { registry: "mirror.example:5000" }, smokeTest: { keepPod: true } }));
+    const mirroredPod = (await unwrap(byType(mirrored, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0].inputs.pod)).value;
+    t.is(mirroredPod.spec.containers[0].image, "mirror.example:5000/library/busybox:1.37.0");
+    t.regex(String(mirrored.outputs.smokeTest), /\(kept: kube-ceph:smokeTest\.keepPod\)$/);
+    const explicit = await runProgram(baseConfig({ provisioner: { registry: "mirror.example:5000" }, smokeTest: { image: "registry.internal/tools/busybox:1.36.1" } }));
+    t.is((await unwrap(byType(explicit, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0].inputs.pod)).value.spec.containers[0].image, "registry.internal/tools/busybox:1.36.1");
 
     const claimOnly = await runProgram(baseConfig({ smokeTest: { pod: false, timeoutSeconds: 60 } }));
     t.is(byType(claimOnly, "kubernetes:core/v1:Pod").length, 0);
     const onlyCheck = byType(claimOnly, "pulumi-nodejs:dynamic/kube-ceph:SmokeTestCheck")[0];
     t.deepEqual(onlyCheck.dependsOn, ["kube-ceph-smoke-test-claim"]);
-    t.is(onlyCheck.inputs.podName, undefined);
+    t.is(onlyCheck.inputs.pod, undefined);
     t.is((await unwrap(onlyCheck.inputs.timeoutSeconds)).value, 60);
     t.regex(String(claimOnly.outputs.smokeTest), /no pod run \(kube-ceph:smokeTest\.pod is false\)/);
 
