@@ -220,7 +220,8 @@ export interface CephStorageArgs {
      * The kubeconfig of kube-ceph's own Kubernetes reads (the VolumeGuard, the smoke test's and
      * the operator's checks), when not the default one's current context. It must name the
      * cluster the component's kubernetes resources go to: with an explicit kubernetes provider,
-     * pass that provider's kubeconfig, pinned to its context with `pinnedKubeconfig`.
+     * pass that provider's kubeconfig, pinned to its context with `pinnedKubeconfig`. Required
+     * with an explicit kubernetes provider: a provider does not say which cluster it writes to.
      */
     kubeconfig?: string;
     /**
@@ -364,6 +365,14 @@ export class CephStorage extends pulumi.ComponentResource {
     constructor(name: string, args: CephStorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kube-ceph:index:CephStorage", name, {}, opts);
         checkClasses(name, args);
+        // The reads that decide whether destroy is safe must go where the resources go.
+        if (this.getProvider("kubernetes::") !== undefined && args.kubeconfig === undefined) {
+            throw new Error(
+                `CephStorage ${name} was given a kubernetes provider but no kubeconfig: kube-ceph's own reads (the VolumeGuard that keeps destroy from deleting what volumes use, ` +
+                    "the smoke test's and the operator's checks) would go to the default kubeconfig's current context, which may be another cluster. " +
+                    "Pass the provider's kubeconfig as args.kubeconfig, pinned to its context with pinnedKubeconfig({ kubeconfig, context }).",
+            );
+        }
         const rbdSpecs = args.storageClasses.filter((c): c is RbdClassSpec => !isCephfsClass(c));
         const cephfsSpecs = args.storageClasses.filter(isCephfsClass);
         const previous = (child: CephStorageChild): pulumi.Alias[] =>

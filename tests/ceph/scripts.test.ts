@@ -266,7 +266,7 @@ test.serial("one user's caps name both pools: it makes, writes and reads an imag
     const ec = { name: data, erasureCoded: { k: 2, m: 1, failureDomain: "osd" }, deletionPolicy: "delete" as const, owner: OWNER };
     await onMon(poolEnsureScript({ name: meta, deletionPolicy: "delete", owner: OWNER }));
     await onMon(poolEnsureScript(ec));
-    await onMon(clientEnsureScript({ name: user, caps: rbdClientCaps([data, meta]) }));
+    await onMon(clientEnsureScript({ name: user, owner: OWNER, caps: rbdClientCaps([data, meta]) }));
     t.deepEqual(cephJson<any[]>("auth", "get", `client.${user}`)[0].caps, rbdClientCaps([data, meta]));
     const key = ceph("auth", "get-key", `client.${user}`).trim();
 

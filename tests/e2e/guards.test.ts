@@ -1,7 +1,9 @@
 // The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
 import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { rbdClientCaps, userOwnerRecord } from "../../components/ceph-client";
 import { loadKubeConfig } from "../../components/kubernetes-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
@@ -9,6 +11,22 @@ import { ceph, cephJson, rbd } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, escapeRegExp, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
+/** A program that passes CephStorage an explicit kubernetes provider, as a user's own program may. */
+const EXPLICIT_PROVIDER_PROGRAM = join(__dirname, "explicit-provider");
+
+/** The lab's kubeconfig with a decoy (an unreachable loopback port) as its current context, and the lab's context name. */
+function decoyKubeconfig(): { kubeconfig: string; labContext: string } {
+    const lab = loadKubeConfig(readFileSync(process.env.KUBECONFIG!, "utf8"));
+    const labContext = lab.getContextObject(lab.getCurrentContext())!;
+    const decoy = loadKubeConfig(undefined);
+    decoy.loadFromOptions({
+        clusters: [...lab.getClusters(), { name: "decoy", server: "https://127.0.0.1:1", skipTLSVerify: false }],
+        users: lab.getUsers(),
+        contexts: [...lab.getContexts(), { name: "decoy", cluster: "decoy", user: labContext.user }],
+        currentContext: "decoy",
+    });
+    return { kubeconfig: decoy.exportConfig(), labContext: labContext.name };
+}
 
 const guardConfig = (suffix: string, extra: Parameters<typeof labConfig>[0] = {}) =>
     labConfig({
@@ -71,28 +89,56 @@ test.serial("kubernetes:context picks the cluster of kube-ceph's own reads: with
     const config = guardConfig("ctx");
     const pool = String(config.pool.name);
     const pvName = `pvc-e2e-ctx-${id}`;
-    // The lab's kubeconfig, with a decoy (an unreachable loopback port) as its current context.
-    const lab = loadKubeConfig(readFileSync(process.env.KUBECONFIG!, "utf8"));
-    const labContext = lab.getContextObject(lab.getCurrentContext())!;
-    const decoy = loadKubeConfig(undefined);
-    decoy.loadFromOptions({
-        clusters: [...lab.getClusters(), { name: "decoy", server: "https://127.0.0.1:1", skipTLSVerify: false }],
-        users: lab.getUsers(),
-        contexts: [...lab.getContexts(), { name: "decoy", cluster: "decoy", user: labContext.user }],
-        currentContext: "decoy",
-    });
+    const { kubeconfig: decoy, labContext } = decoyKubeconfig();
     const stack = await labStack(`e2ectx${id}`, config);
     t.teardown(() => cleanupStack(t, stack, {
         restore: { [`delete PersistentVolume ${pvName}`]: () => execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]) },
         pools: [pool],
     }));
-    await stack.setConfig("kubernetes:kubeconfig", { value: decoy.exportConfig(), secret: true });
-    await stack.setConfig("kubernetes:context", { value: labContext.name });
+    await stack.setConfig("kubernetes:kubeconfig", { value: decoy, secret: true });
+    await stack.setConfig("kubernetes:context", { value: labContext });
 
     await stack.preview(quiet);
     const fsid = String((await stack.up(quiet)).outputs.clusterId.value);
     await stack.preview({ ...quiet, expectNoChanges: true });
     createCsiVolume({ name: pvName, fsid, pool, storageClassName: String(config.storageClass.name), reclaimPolicy: "Retain", suffix: "ctx" });
+    const error = await t.throwsAsync(stack.destroy(quiet));
+    t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName}`));
+    t.true(poolExists(pool), "pool kept");
+    execFileSync("kubectl", ["delete", "pv", pvName]);
+    t.is((await stack.destroy(quiet)).summary.result, "succeeded");
+    t.false(poolExists(pool));
+});
+
+test.serial("an explicit kubernetes provider passed to CephStorage picks the cluster of kube-ceph's own reads: with a decoy as the default kubeconfig's current context, preview, up and destroy work, and the VolumeGuard still blocks destroy while a PersistentVolume uses the pool", async (t) => {
+    const monitors = cephJson<{ mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] }>("mon", "dump")
+        .mons.flatMap((m) => m.public_addrs.addrvec.filter((a) => a.type === "v1").map((a) => a.addr));
+    const base = guardConfig("prov");
+    const config = guardConfig("prov", { ceph: { ...base.ceph, fsid: cephJson<{ fsid: string }>("fsid").fsid, monitors } });
+    const pool = String(config.pool.name);
+    const pvName = `pvc-e2e-prov-${id}`;
+    const { kubeconfig: decoy, labContext } = decoyKubeconfig();
+    // The default kubeconfig of every process the stack runs is the decoy: only the explicit provider and what CephStorage is told reach the lab.
+    const decoyFile = join(mkdtempSync(join(tmpdir(), "kube-ceph-decoy-")), "kubeconfig");
+    writeFileSync(decoyFile, decoy, { mode: 0o600 });
+    const stack = await labStack(`e2eprov${id}`, config, EXPLICIT_PROVIDER_PROGRAM);
+    stack.workspace.envVars.KUBECONFIG = decoyFile;
+    t.teardown(async () => {
+        stack.workspace.envVars.KUBECONFIG = process.env.KUBECONFIG!;
+        await cleanupStack(t, stack, {
+            restore: { [`delete PersistentVolume ${pvName}`]: () => execFileSync("kubectl", ["delete", "pv", pvName, "--ignore-not-found", "--wait=false"]) },
+            pools: [pool],
+        });
+        rmSync(dirname(decoyFile), { recursive: true, force: true });
+    });
+    await stack.setConfig("explicit:kubeconfig", { value: decoy, secret: true });
+    await stack.setConfig("explicit:context", { value: labContext });
+
+    await stack.preview(quiet);
+    await stack.up(quiet);
+    await stack.preview({ ...quiet, expectNoChanges: true });
+    t.is(kubectlJson("get", "storageclass", String(config.storageClass.name)).metadata.name, String(config.storageClass.name), "the class is on the lab's cluster");
+    createCsiVolume({ name: pvName, fsid: String(config.ceph.fsid), pool, storageClassName: String(config.storageClass.name), reclaimPolicy: "Retain", suffix: "prov" });
     const error = await t.throwsAsync(stack.destroy(quiet));
     t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName}`));
     t.true(poolExists(pool), "pool kept");

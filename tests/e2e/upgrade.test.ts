@@ -6,7 +6,7 @@
 // component). The previous release, whose component made one class, upgrades with one step: its
 // Ceph user's command, in place, which records the stack as the user's owner.
 import test from "ava";
-import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -128,7 +128,7 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     t.true(warnings.some((w) => w.includes("ceph-csi moves from kube-ceph's own manifests to ceph-csi-operator in this update")), warnings.join("\n"));
     // What holds data, or what volumes name, neither moves nor changes; the user's command is
     // updated in place (it records the stack as the user's owner), and with it the read of its key.
-    for (const [type, name, op] of [
+    for (const [type, name, op] of <[string, string, OpType][]>[
         ["kubernetes:core/v1:Namespace", "kube-ceph-ceph-csi-namespace", "same"],
         ["kubernetes:core/v1:Secret", "kube-ceph-rbd-secrets-csi", "same"],
         ["kubernetes:storage.k8s.io/v1:StorageClass", `kube-ceph-rbd-class-up-${id}-class`, "same"],

@@ -2,6 +2,7 @@
 // the aliases that let a stack of the previous releases move under it.
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { CephStorage, CephStorageArgs, RbdClassSpec } from "../../components/ceph-storage";
 import { imagesFor } from "../../components/images";
 import { MonConnection } from "../../components/mon-connection";
@@ -126,4 +127,21 @@ test.serial("CephStorage refuses separateNodeUsers for a kind other than ceph-cs
         return {};
     }));
     t.regex(clash!.message, /CephStorage clash: class t would make Ceph user client\.user-1-rbd-node, as the instance's own user does/);
+});
+
+test.serial("with an explicit kubernetes provider, CephStorage needs its kubeconfig, and its own reads (the VolumeGuard) get exactly that one", async (t) => {
+    const error = await t.throwsAsync(runDeclarations(async () => {
+        const provider = new k8s.Provider("other-cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+        new CephStorage("a", storageArgs(1, monHost(), manifests), { providers: { kubernetes: provider } });
+        return {};
+    }));
+    t.regex(error!.message, /^CephStorage a was given a kubernetes provider but no kubeconfig: kube-ceph's own reads \(the VolumeGuard .*Pass the provider's kubeconfig as args\.kubeconfig, pinned to its context with pinnedKubeconfig/);
+    const pinned = "apiVersion: v1\nkind: Config\ncurrent-context: lab\n";
+    const run = await runDeclarations(async () => {
+        const provider = new k8s.Provider("other-cluster", { kubeconfig: pinned });
+        new CephStorage("a", { ...storageArgs(1, monHost(), manifests), kubeconfig: pinned }, { providers: { kubernetes: provider } });
+        return {};
+    });
+    const guard = run.resources.find((r) => r.type === "pulumi-nodejs:dynamic/kube-ceph:VolumeGuard")!;
+    t.is((await unwrap(guard.inputs.kubeconfig)).value, pinned);
 });

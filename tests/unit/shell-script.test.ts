@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cephfsClientCaps, clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
+import { cephfsClientCaps, clientDeleteScript, clientEnsureScript, rbdClientCaps } from "../../components/ceph-client";
 import { filesystemDeleteScript, filesystemEnsureScript } from "../../components/cephfs-filesystem";
 import { subvolumeGroupDeleteScript, subvolumeGroupEnsureScript } from "../../components/cephfs-subvolume-group";
 import { poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
@@ -53,11 +53,12 @@ test("the Ceph scripts quote hostile names even though config validation would r
             poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value }),
             poolEnsureScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
             poolDeleteScript({ name: value, deletionPolicy: "delete", owner: value, erasureCoded: { k: 2, m: 1, failureDomain: value } }),
-            clientEnsureScript({ name: value, caps: rbdClientCaps([value, value]) }),
-            clientEnsureScript({ name: value, caps: rbdClientCaps([value], value) }),
+            clientEnsureScript({ name: value, owner: value, caps: rbdClientCaps([value, value]), adoptedCaps: { mon: value, osd: value } }),
+            clientDeleteScript({ name: value, owner: value, caps: rbdClientCaps([value]) }),
+            clientEnsureScript({ name: value, owner: value, caps: rbdClientCaps([value], value) }, "update"),
             rbdNamespaceEnsureScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
             rbdNamespaceDeleteScript({ pool: value, namespace: value, deletionPolicy: "delete", owner: value }),
-            clientEnsureScript({ name: value, caps: cephfsClientCaps("node", [value], value) }),
+            clientEnsureScript({ name: value, owner: value, caps: cephfsClientCaps("node", [value], value) }),
             filesystemEnsureScript({ name: value, deletionPolicy: "delete", owner: value }),
             filesystemDeleteScript({ name: value, deletionPolicy: "delete", owner: value }),
             subvolumeGroupEnsureScript({ filesystem: value, group: value, deletionPolicy: "delete", owner: value }),
