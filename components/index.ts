@@ -33,3 +33,6 @@ export type { KubernetesTarget } from "./kubernetes-client";
 export type { LiveReader } from "./live-reader";
 export { clientMonitorAddresses } from "./ceph-reading";
 export { checkHealth, checkKernels, kernelRequirements, PreflightError } from "./preflight";
+export { checkUserOwnership, stackUsers } from "./ceph-user-ownership";
+export type { StackUser, UserOwnership, UsersHistory, UsersOnCluster } from "./ceph-user-ownership";
+export type { CephCaps } from "./ceph-client";

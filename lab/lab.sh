@@ -110,7 +110,7 @@ cmd_down() {
   "$LAB/kube.sh" down || true
   "$LAB/ceph.sh" down || true
   rm -rf "$DATA/pulumi-state"
-  rm -f "$REPO"/Pulumi.lab.yaml "$REPO"/Pulumi.e2e*.yaml "$REPO"/bench/load/Pulumi.*.yaml
+  rm -f "$REPO"/Pulumi.lab.yaml "$REPO"/Pulumi.e2e*.yaml "$REPO"/bench/load/Pulumi.*.yaml "$REPO"/tests/e2e/explicit-provider/Pulumi.*.yaml
   log "lab down"
 }
 
