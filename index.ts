@@ -7,7 +7,7 @@ import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
 import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
-import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
+import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
 import { imagesFor, smokeTestImage } from "./components/images";
@@ -18,7 +18,7 @@ import { MonConnection } from "./components/mon-connection";
 import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
 import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
 import { stackOwner } from "./components/ceph-pool";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -51,11 +51,23 @@ function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operator
             return { kind: "external", namespace, image: images.rbdProvisioner!, awaitRollout };
         case "in-tree":
             return { kind: "in-tree", namespace };
-        case "csi":
-            return provisioner.install === "operator"
-                ? { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, images, logVerbosity: provisioner.operator.logVerbosity, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout }
-                : { kind: "csi", install: "manifests", namespace, images, awaitRollout };
+        case "csi": {
+            const run = { images, logVerbosity: provisioner.operator.logVerbosity, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout };
+            switch (provisioner.install) {
+                case "operator":
+                    return { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, ...run };
+                case "existing-operator":
+                    return { kind: "csi", install: "existing-operator", namespace, operatorNamespace: existingOperator(provisioner).namespace, ...run };
+                case "manifests":
+                    return { kind: "csi", install: "manifests", namespace, images, awaitRollout };
+            }
+        }
     }
+}
+
+/** Where the ceph-csi-operator that someone else manages runs: config, or install.yaml's names. */
+function existingOperator(provisioner: KubeCephConfig["provisioner"]): { namespace: string; deployment: string } {
+    return { namespace: provisioner.operator.namespace ?? OPERATOR_NAMESPACE, deployment: provisioner.operator.deployment ?? OPERATOR_DEPLOYMENT };
 }
 
 /** The RBD classes of the config. */
@@ -113,9 +125,10 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         nodes: config.preflight.kernels === "check",
         snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
         clientProfiles: hasCephfs(config),
+        ...(config.provisioner.kind === "csi" && config.provisioner.install === "existing-operator" ? { existingOperator: existingOperator(config.provisioner) } : {}),
         kubeconfig,
     };
-    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds || kubernetesRequest.clientProfiles;
+    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds || kubernetesRequest.clientProfiles || kubernetesRequest.existingOperator !== undefined;
     const [cephRead, kubernetesRead] = await Promise.allSettled([
         needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
         needKubernetes ? reader.readKubernetes(kubernetesRequest) : Promise.resolve({}),
@@ -175,6 +188,10 @@ export = async (reader: LiveReader = liveReader) => {
             checkCephfsJournals(cephfsClasses, (group) => subvolumeGroupClusterId(fsid, group), live.kubernetes.clientProfiles);
         }
         checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
+        if (live.kubernetes.existingOperator !== undefined) {
+            const { namespace, deployment } = existingOperator(config.provisioner);
+            checkExistingOperator(live.kubernetes.existingOperator, namespace, deployment, `kubectl apply --server-side -f ${OPERATOR_MANIFEST_URL}`);
+        }
         const wantsSnapshots = config.storageClasses.findIndex((c) => c.snapshotClass);
         if (wantsSnapshots >= 0) {
             // The key the stack set: the one-class form's, or the first class of the list that asks.
@@ -225,6 +242,18 @@ export = async (reader: LiveReader = liveReader) => {
         throw new pulumi.RunError(
             `kube-ceph:provisioner.install is "manifests" on a stack whose ceph-csi ceph-csi-operator runs. Going back is not supported: ` +
                 `remove the install key (the operator is the default) or set it to "operator". Nothing was changed.`,
+        );
+    }
+    // An operator changes hands only outside kube-ceph: deleting kube-ceph's install would delete its
+    // CRDs, and with them every Driver and ClientProfile on the cluster, whoever made them.
+    const install = config.provisioner.kind === "csi" ? config.provisioner.install : undefined;
+    if (previousInstall !== undefined && install !== undefined && previousInstall !== install && (previousInstall === "existing-operator" || install === "existing-operator")) {
+        throw new pulumi.RunError(
+            `kube-ceph:provisioner.install is "${install}" on a stack whose ceph-csi was installed with "${previousInstall}". ` +
+                (install === "existing-operator"
+                    ? "Handing kube-ceph's ceph-csi-operator to someone else is not done by kube-ceph: its destroy of the operator's install would delete the CRDs and every Driver and ClientProfile with them. "
+                    : "kube-ceph does not take over an operator that someone else installed: both would own its objects. ") +
+                `Set it back to "${previousInstall}". Nothing was changed.`,
         );
     }
     if (previousInstall === "manifests" && viaOperator) {

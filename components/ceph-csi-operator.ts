@@ -9,8 +9,9 @@ import { CEPH_CSI_TYPE } from "./ceph-csi";
 /** Where ceph-csi-operator publishes the install manifest of the release kube-ceph pins. */
 export const OPERATOR_MANIFEST_URL = `https://raw.githubusercontent.com/ceph/ceph-csi-operator/${OPERATOR_VERSION}/deploy/all-in-one/install.yaml`;
 
-/** The operator's Deployment and container in install.yaml. */
+/** The operator's Deployment and container in install.yaml, and its namespace there. */
 export const OPERATOR_DEPLOYMENT = "ceph-csi-operator-controller-manager";
+export const OPERATOR_NAMESPACE = "ceph-csi-operator-system";
 const OPERATOR_CONTAINER = "manager";
 
 /** A Kubernetes object as install.yaml holds it. */

@@ -22,6 +22,7 @@ import { CephfsSnapshotClass } from "./cephfs-snapshot-class";
 import { CephfsStorageClass, CephfsStorageClassSettings } from "./cephfs-storage-class";
 import { CephfsSubvolumeGroup } from "./cephfs-subvolume-group";
 import { InTreeRbd } from "./in-tree-rbd";
+import { ownedNamespace } from "./kubernetes-common";
 import type { MonConnection } from "./mon-connection";
 import { RbdDriver } from "./rbd-driver";
 import { RbdNamespace } from "./rbd-namespace";
@@ -42,6 +43,29 @@ export interface OperatorInstall {
     /** ceph-csi-operator's install manifest, read by readOperatorManifest before the component is declared. */
     manifest: OperatorManifest;
     /** Every image, after overrides and a registry mirror (see imagesFor). */
+    images: Partial<Record<ImageKey, string>>;
+    /** ceph-csi's log verbosity, 0 to 5. */
+    logVerbosity: number;
+    /** Seconds to wait for the operator to reconcile the Driver, and for it to clean up on delete. */
+    timeoutSeconds: number;
+    /** Wait until the workloads run; off only where no kubelet runs them. */
+    awaitRollout: boolean;
+}
+
+/**
+ * ceph-csi run by a ceph-csi-operator that someone else installed and manages (Rook, GitOps, a
+ * platform team): the instance declares none of the operator's objects (CRDs, RBAC, Deployment),
+ * only what it asks the operator to run (its CephConnection, ClientProfiles and Drivers), and
+ * destroy leaves the operator alone. Preflight checks the operator is there (checkExistingOperator).
+ */
+export interface ExistingOperatorInstall {
+    kind: "csi";
+    install: "existing-operator";
+    /** Namespace of the Secrets the StorageClass names; created (and removed on destroy) unless it is a shared one. */
+    namespace: string;
+    /** Namespace the operator runs in; the Driver and ClientProfiles go there. */
+    operatorNamespace: string;
+    /** Every image ceph-csi runs, after overrides and a registry mirror (see imagesFor). */
     images: Partial<Record<ImageKey, string>>;
     /** ceph-csi's log verbosity, 0 to 5. */
     logVerbosity: number;
@@ -94,7 +118,7 @@ export interface SharedInstall {
 }
 
 /** How the StorageClass's provisioner is installed. */
-export type CephStorageProvisioner = OperatorInstall | ManifestsInstall | ExternalInstall | InTreeInstall | SharedInstall;
+export type CephStorageProvisioner = OperatorInstall | ExistingOperatorInstall | ManifestsInstall | ExternalInstall | InTreeInstall | SharedInstall;
 
 /** One pool of the stack: replicated, or erasure-coded for images' data. */
 export interface CephPoolSpec {
@@ -705,19 +729,24 @@ export class CephStorage extends pulumi.ComponentResource {
                 const csi = new CephCsi(csiName, { namespace: settings.namespace, clusterId: args.clusterId, monitors: args.monitors, images: settings.images, awaitRollout: settings.awaitRollout }, child("provisioner"));
                 return { kind: "csi", namespace: csi.namespace, ready: [csi] };
             }
-            case "operator": {
-                const operator = new CephCsiOperator(csiName, {
-                    secretsNamespace: settings.namespace,
-                    manifest: settings.manifest,
-                    image: settings.images.cephCsiOperator!,
-                    awaitRollout: settings.awaitRollout,
-                }, child("provisioner"));
+            case "operator":
+            case "existing-operator": {
+                // Installed here, or by someone else, whose operator only runs what this instance declares.
+                const operator = settings.install === "operator"
+                    ? new CephCsiOperator(csiName, {
+                          secretsNamespace: settings.namespace,
+                          manifest: settings.manifest,
+                          image: settings.images.cephCsiOperator!,
+                          awaitRollout: settings.awaitRollout,
+                      }, child("provisioner"))
+                    : { namespace: ownedNamespace(csiName, settings.namespace, this), operatorNamespace: pulumi.output(settings.operatorNamespace) };
+                const installed = operator instanceof CephCsiOperator ? [operator] : [];
                 const profile = new CephClientProfile(`${name}-ceph-csi-profile`, {
                     namespace: operator.operatorNamespace,
                     clusterId: args.clusterId,
                     monitors: args.monitors,
                     deleteTimeoutSeconds: settings.timeoutSeconds,
-                }, child("profile", { dependsOn: [operator] }));
+                }, child("profile", { dependsOn: installed }));
                 // What each driver the operator runs is given: the same images, log level and waits.
                 const driverArgs = {
                     namespace: operator.operatorNamespace,
@@ -732,18 +761,19 @@ export class CephStorage extends pulumi.ComponentResource {
                 const driver = args.storageClasses.some((c) => !isCephfsClass(c))
                     ? new RbdDriver(`${name}-rbd-driver`, {
                           ...driverArgs,
-                          // The CSIDriver a manifests install of this stack declared, here or at the top level before.
-                          takesOverCsiDriver: [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))],
-                      }, child("driver", { dependsOn: [operator] }))
+                          // The CSIDriver a manifests install of this stack declared, here or at the top level before
+                          // (a stack moves to existing-operator only from none: index.ts refuses the rest).
+                          takesOverCsiDriver: settings.install === "operator" ? [csiDriverUrn(csiName, this), ...previousAliases.map((alias) => csiDriverUrn(alias.name as string))] : [],
+                      }, child("driver", { dependsOn: installed }))
                     : undefined;
                 // The CephFS driver only for an instance with CephFS classes: it runs its own pods.
                 const cephfsDriver = args.storageClasses.some(isCephfsClass)
-                    ? new CephfsDriver(`${name}-cephfs-driver`, driverArgs, { parent: this, dependsOn: [operator] })
+                    ? new CephfsDriver(`${name}-cephfs-driver`, driverArgs, { parent: this, dependsOn: installed })
                     : undefined;
                 return {
                     kind: "csi",
                     namespace: operator.namespace,
-                    ready: [operator, ...(driver !== undefined ? [driver] : [])],
+                    ready: [...installed, ...(driver !== undefined ? [driver] : [])],
                     operator: { namespace: operator.operatorNamespace, connectionName: profile.connectionName, timeoutSeconds: settings.timeoutSeconds, cephfsDriver },
                 };
             }

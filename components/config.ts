@@ -43,9 +43,11 @@ export type ProvisionerKind = (typeof PROVISIONER_KINDS)[number];
 
 /**
  * How the csi kind installs ceph-csi: `operator` through ceph-csi-operator, the way ceph-csi's
- * maintainers support; `manifests` with kube-ceph's own Deployment and DaemonSet (deprecated).
+ * maintainers support; `existing-operator` through a ceph-csi-operator that someone else installed
+ * and manages (Rook, GitOps, a platform team), of which kube-ceph declares nothing; `manifests`
+ * with kube-ceph's own Deployment and DaemonSet (deprecated).
  */
-export const CSI_INSTALLS = ["manifests", "operator"] as const;
+export const CSI_INSTALLS = ["manifests", "operator", "existing-operator"] as const;
 export type CsiInstall = (typeof CSI_INSTALLS)[number];
 
 /** Images a provisioner may run; each can be overridden one by one or moved by `registry`. */
@@ -277,6 +279,9 @@ const provisionerSchema = z.strictObject({
     operator: z.strictObject({
         // Where install.yaml comes from: the release's published file, a mirror URL or a local path (air-gapped sites).
         manifest: z.string().regex(MANIFEST_SOURCE, { error: "must be an https:// or http:// URL, or a path to a local copy of ceph-csi-operator's deploy/all-in-one/install.yaml" }).optional(),
+        // existing-operator only: where the operator that someone else manages runs (install.yaml's names by default).
+        namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).optional(),
+        deployment: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).optional(),
         // ceph-csi's log verbosity (the Driver's spec.log.verbosity).
         logVerbosity: z.number().int({ error: "must be a whole number from 0 to 5" })
             .min(0, { error: "must be a whole number from 0 to 5" }).max(5, { error: "must be a whole number from 0 to 5" }).default(1),
@@ -586,6 +591,20 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
             allowed: `must be left unset with kube-ceph:provisioner.kind "${provisioner.kind}": it says how the csi kind installs ceph-csi`,
         });
     }
+    // The existing operator's whereabouts, or the manifest kube-ceph installs: one or the other.
+    const existing = provisioner?.kind === "csi" && provisioner.install === "existing-operator";
+    for (const key of existing ? (["manifest"] as const) : (["namespace", "deployment"] as const)) {
+        const value = provisioner?.operator?.[key];
+        if (value !== undefined) {
+            problems.push({
+                key: `${CONFIG_NAMESPACE}:provisioner.operator.${key}`,
+                value,
+                allowed: existing
+                    ? "must be left unset with kube-ceph:provisioner.install \"existing-operator\": kube-ceph installs no operator, so it reads no manifest"
+                    : "must be left unset unless kube-ceph:provisioner.install is \"existing-operator\": it names where an operator that someone else manages runs",
+            });
+        }
+    }
     const client = parsed.client as KubeCephConfig["client"] | undefined;
     if (client?.separateNodeUsers === true && provisioner !== undefined && provisioner.kind !== "csi") {
         problems.push({
@@ -712,7 +731,7 @@ function classProblems(raw: Record<string, unknown>, parsed: Record<string, unkn
     const groupNamespaces = new Map<string, { index: number; radosNamespace: string | undefined }>();
     let defaultClass: number | undefined;
     const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
-    const operatorInstall = provisioner === undefined || (provisioner.kind === "csi" && (provisioner.install ?? "operator") === "operator");
+    const operatorInstall = provisioner === undefined || (provisioner.kind === "csi" && ["operator", "existing-operator"].includes(provisioner.install ?? "operator"));
     // A tenant or a subvolume group whose users' names another's take would share keys with it.
     const clientName = (parsed.client as KubeCephConfig["client"] | undefined)?.name;
     if (clientName !== undefined) {

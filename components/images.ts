@@ -38,7 +38,11 @@ const OPERATOR_IMAGES: Partial<Record<ImageKey, string>> = {
 
 /** The pinned default of `key` for this provisioner, or undefined when it runs no such image. */
 export function defaultImage(key: ImageKey, provisioner: Pick<KubeCephConfig["provisioner"], "kind" | "install">): string | undefined {
-    return provisioner.kind === "csi" && provisioner.install === "operator" ? OPERATOR_IMAGES[key] : MANIFEST_IMAGES[key];
+    if (provisioner.kind === "csi" && provisioner.install === "existing-operator" && key === "cephCsiOperator") {
+        // Someone else runs the operator, with their image.
+        return undefined;
+    }
+    return provisioner.kind === "csi" && provisioner.install !== "manifests" ? OPERATOR_IMAGES[key] : MANIFEST_IMAGES[key];
 }
 
 /**

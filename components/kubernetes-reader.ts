@@ -18,7 +18,20 @@ export interface KubernetesReading {
     snapshotCrds?: string[];
     /** Every ceph-csi-operator ClientProfile, with the rados namespace of its CephFS journal when it sets one. */
     clientProfiles?: ClientProfileReading[];
+    /** An operator that someone else manages: its CRDs' served versions (of those there are), and whether its Deployment is there. */
+    existingOperator?: ExistingOperatorReading;
 }
+
+/** What preflight needs to know of a ceph-csi-operator that kube-ceph did not install. */
+export interface ExistingOperatorReading {
+    /** The served versions of each of OPERATOR_CRDS that exists, by CRD name. */
+    crds: Record<string, string[]>;
+    /** Whether the operator's Deployment exists. */
+    deployment: boolean;
+}
+
+/** The CRDs of the kinds kube-ceph asks ceph-csi-operator to run. */
+export const OPERATOR_CRDS = ["cephconnections.csi.ceph.io", "clientprofiles.csi.ceph.io", "drivers.csi.ceph.io"];
 
 /** What preflight needs of a live ClientProfile. */
 export interface ClientProfileReading {
@@ -43,6 +56,8 @@ export interface KubernetesReadRequest {
     snapshotCrds?: boolean;
     /** Read the ClientProfiles (for the CephFS groups' journal namespaces). */
     clientProfiles?: boolean;
+    /** Read the CRDs and Deployment of an operator that someone else manages. */
+    existingOperator?: { namespace: string; deployment: string };
     /** Contents of kubernetes:kubeconfig when set; otherwise KUBECONFIG or ~/.kube/config. */
     kubeconfig?: string;
 }
@@ -83,6 +98,19 @@ export async function readKubernetes(request: KubernetesReadRequest): Promise<Ku
                 .catch((error: { code?: number }) => (error.code === 404 ? { items: [] } : Promise.reject(error)));
             reading.clientProfiles = ((list as { items?: { metadata?: { name?: string }; spec?: { cephFs?: { radosNamespace?: string } } }[] }).items ?? [])
                 .map((p) => ({ name: p.metadata?.name ?? "", ...(p.spec?.cephFs?.radosNamespace !== undefined ? { cephfsRadosNamespace: p.spec.cephFs.radosNamespace } : {}) }));
+        }
+        if (request.existingOperator !== undefined) {
+            const { namespace, deployment } = request.existingOperator;
+            const notFound = (error: { code?: number }) => (error.code === 404 ? undefined : Promise.reject(error));
+            const crdApi = kubeconfig.makeApiClient(k8s.ApiextensionsV1Api);
+            const [crds, found] = await Promise.all([
+                Promise.all(OPERATOR_CRDS.map((name) => crdApi.readCustomResourceDefinition({ name }).catch(notFound))),
+                kubeconfig.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: deployment, namespace }).catch(notFound),
+            ]);
+            reading.existingOperator = {
+                crds: Object.fromEntries(OPERATOR_CRDS.flatMap((name, i) => (crds[i] !== undefined ? [[name, crds[i]!.spec.versions.filter((v) => v.served).map((v) => v.name)]] : []))),
+                deployment: found !== undefined,
+            };
         }
     } catch (error) {
         throw new Error(`reading the Kubernetes API at ${apiServerOf(kubeconfig)} failed: ${(error as Error).message}`);

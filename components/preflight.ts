@@ -5,7 +5,9 @@
 import * as semver from "semver";
 import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
 import type { CephHealth, CrushTunables, MdsMap, Monitor } from "./ceph-reading";
-import type { ClientProfileReading, KubernetesNode } from "./kubernetes-reader";
+import { CSI_OPERATOR_API } from "./ceph-client-profile";
+import { OPERATOR_VERSION } from "./images";
+import { ClientProfileReading, ExistingOperatorReading, KubernetesNode, OPERATOR_CRDS } from "./kubernetes-reader";
 
 /** Thrown when a preflight check refuses the run; the message says what to do. */
 export class PreflightError extends Error {
@@ -324,5 +326,32 @@ export function checkPoolsLeaving(poolData: Record<string, string[]>): void {
             holding.map(([pool, objects]) => `${pool}: ${imagesFirst(objects).map(describeObject).join(", ")}${objects.length >= 5 ? ", ..." : ""}`).join("; ") + ". " +
             "The Ceph user's caps would drop the pool before anything else, so volumes in it could no longer be attached, and the pool is never deleted while it holds data. " +
             "Delete those images (and their PersistentVolumes) first, or keep the pool in kube-ceph:pools. Nothing was changed.",
+    );
+}
+
+/**
+ * Refuses unless the ceph-csi-operator that someone else manages is there: the CRDs of every kind
+ * kube-ceph declares, each serving the version kube-ceph writes (csi.ceph.io/v1), and the
+ * operator's Deployment. One error names all that is missing and how to install it.
+ */
+export function checkExistingOperator(reading: ExistingOperatorReading, namespace: string, deployment: string, installCommand: string): void {
+    const version = CSI_OPERATOR_API.split("/")[1];
+    const missing = OPERATOR_CRDS.flatMap((crd) => {
+        const served = reading.crds[crd];
+        if (served === undefined) {
+            return [`the CRD ${crd}`];
+        }
+        return served.includes(version) ? [] : [`version ${version} of the CRD ${crd}, which serves ${served.length > 0 ? served.join(", ") : "no version"}`];
+    });
+    if (!reading.deployment) {
+        missing.push(`the operator's Deployment ${namespace}/${deployment}`);
+    }
+    if (missing.length === 0) {
+        return;
+    }
+    throw new PreflightError(
+        `kube-ceph:provisioner.install is "existing-operator", but the cluster lacks ${missing.join(", ")}. ` +
+            `Install ceph-csi-operator ${OPERATOR_VERSION} first (${installCommand}), point kube-ceph:provisioner.operator.namespace and .deployment at the one you run, ` +
+            `or set kube-ceph:provisioner.install to "operator" and kube-ceph installs it. Nothing was changed.`,
     );
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
 import type { CephReading } from "../components/ceph-reading";
-import type { KubernetesReading } from "../components/kubernetes-reader";
+import { KubernetesReading, OPERATOR_CRDS } from "../components/kubernetes-reader";
 import type { LiveReader } from "../components/live-reader";
 import type { PreviousOutputs } from "../components/stack-history";
 
@@ -99,6 +99,8 @@ export function fakeReader(
                 ...(request.nodes ? { nodes: kubernetes.nodes } : {}),
                 ...(request.snapshotCrds ? { snapshotCrds: kubernetes.snapshotCrds ?? [] } : {}),
                 ...(request.clientProfiles ? { clientProfiles: kubernetes.clientProfiles ?? [] } : {}),
+                // An operator someone else runs is there, serving v1, unless the test says otherwise.
+                ...(request.existingOperator ? { existingOperator: kubernetes.existingOperator ?? { crds: Object.fromEntries(OPERATOR_CRDS.map((crd) => [crd, ["v1"]])), deployment: true } } : {}),
             };
         },
         async readPrevious() {
