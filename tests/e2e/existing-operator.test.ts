@@ -20,9 +20,10 @@ const config = labConfig({
     pool: { name: POOL, pgNum: 8, deletionPolicy: "delete" },
     client: { name: POOL },
     storageClass: { name: `e2e-exop-${id}` },
-    // No manifest: kube-ceph installs no operator here.
     provisioner: { namespace: NAMESPACE, install: "existing-operator" },
 });
+// No manifest (the lab's config names its local copy): kube-ceph installs no operator here.
+delete config.provisioner.operator;
 
 /** Whether the operator's Deployment exists. */
 function operatorDeployed(): boolean {
