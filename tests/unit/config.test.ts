@@ -139,11 +139,12 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["provisioner namespace invalid", (c) => (c.provisioner = { namespace: "Ceph_CSI" }), "kube-ceph:provisioner.namespace", /namespace name/],
     ["image with space", (c) => (c.provisioner = { images: { cephcsi: "quay.io/cephcsi/cephcsi:v3 ;x" } }), "kube-ceph:provisioner.images.cephcsi", /image reference/],
     ["unknown image key", (c) => (c.provisioner = { images: { attacher: "x:1" } }), "kube-ceph:provisioner.images.attacher", /not a known key/],
-    ["install unknown", (c) => (c.provisioner = { install: "helm" }), "kube-ceph:provisioner.install", /manifests, operator/],
+    ["install unknown", (c) => (c.provisioner = { install: "helm" }), "kube-ceph:provisioner.install", /must be one of manifests, operator, existing-operator/],
     ["operator install with the external kind", (c) => (c.provisioner = { kind: "external", install: "operator" }), "kube-ceph:provisioner.install", /must be left unset with kube-ceph:provisioner.kind "external"/],
     ["operator manifest with a newline", (c) => (c.provisioner = { install: "operator", operator: { manifest: "a\nb" } }), "kube-ceph:provisioner.operator.manifest", /URL, or a path/],
     ["operator logVerbosity 6", (c) => (c.provisioner = { install: "operator", operator: { logVerbosity: 6 } }), "kube-ceph:provisioner.operator.logVerbosity", /0 to 5/],
     ["operator timeout 5 s", (c) => (c.provisioner = { install: "operator", operator: { timeoutSeconds: 5 } }), "kube-ceph:provisioner.operator.timeoutSeconds", /between 10 and 3600/],
+    ["existing operator namespace not a label", (c) => (c.provisioner = { install: "existing-operator", operator: { namespace: "Rook_Ceph" } }), "kube-ceph:provisioner.operator.namespace", /Kubernetes namespace name/],
     ["size 5GB", (c) => (c.smokeTest = { size: "5GB" }), "kube-ceph:smokeTest.size", /5Gi/],
     ["size without unit", (c) => (c.smokeTest = { size: "5" }), "kube-ceph:smokeTest.size", /quantity/],
     ["smoke enabled as string", (c) => (c.smokeTest = { enabled: "no" }), "kube-ceph:smokeTest.enabled", /true or false/],
@@ -248,7 +249,7 @@ const UNKNOWN: [string, (c: Record<string, any>) => void, string, string[]][] = 
     ["provisioner images", (c) => (c.provisioner = { images: { attacher: "x:1" } }), "kube-ceph:provisioner.images.attacher",
         ["cephCsiOperator", "cephcsi", "csiAddons", "csiAttacher", "csiNodeDriverRegistrar", "csiProvisioner", "csiResizer", "csiSnapshotMetadata", "csiSnapshotter", "rbdProvisioner"]],
     ["provisioner", (c) => (c.provisioner = { namspace: "x" }), "kube-ceph:provisioner.namspace", ["awaitRollout", "images", "install", "kind", "namespace", "operator", "registry"]],
-    ["provisioner.operator", (c) => (c.provisioner = { install: "operator", operator: { manifests: "x" } }), "kube-ceph:provisioner.operator.manifests", ["logVerbosity", "manifest", "timeoutSeconds"]],
+    ["provisioner.operator", (c) => (c.provisioner = { install: "operator", operator: { manifests: "x" } }), "kube-ceph:provisioner.operator.manifests", ["deployment", "logVerbosity", "manifest", "namespace", "timeoutSeconds"]],
     ["smoke test", (c) => (c.smokeTest = { pods: false }), "kube-ceph:smokeTest.pods", ["claimName", "enabled", "image", "keepPod", "namespace", "pod", "size", "timeoutSeconds"]],
 ];
 
