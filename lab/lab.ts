@@ -60,6 +60,12 @@ export function cephJson<T = any>(...args: string[]): T {
     return JSON.parse(ceph(...args, "-f", "json")) as T;
 }
 
+/** The lab cluster's fsid and its mons' msgr v1 addresses, in the monmap's order: what ceph.fsid and ceph.monitors take. */
+export function labCephIdentity(): { fsid: string; monitors: string[] } {
+    const dump = cephJson<{ fsid: string; mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] }>("mon", "dump");
+    return { fsid: dump.fsid, monitors: dump.mons.flatMap((m) => m.public_addrs.addrvec.filter((a) => a.type === "v1").map((a) => a.addr)) };
+}
+
 export function rbd(...args: string[]): string {
     return execFileSync("rbd", ["-c", need(CEPH_CONF), ...args], { encoding: "utf8" });
 }

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { cephJson, MONS, SSH_PORT, sshdPidFile, SSHD_LOG_DIR } from "./lab";
+import { labCephIdentity, MONS, SSH_PORT, sshdPidFile, SSHD_LOG_DIR } from "./lab";
 import { processTable } from "./processes";
 import { labConfig, labStack, REPO } from "./stack";
 
@@ -14,12 +14,10 @@ const sshdLog = (address: string) => join(SSHD_LOG_DIR, `sshd-${address}.log`);
 
 /** The many-instance stack: `instances` pools/users/StorageClasses, all created by it and deleted on destroy. */
 export async function loadStack(stackName: string, instances: number, sessionsPerHost: number, prefix: string): Promise<Stack> {
-    const monitors = cephJson<{ mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] }>("mon", "dump")
-        .mons.flatMap((m) => m.public_addrs.addrvec.filter((a) => a.type === "v1").map((a) => a.addr));
     const base = labConfig();
     const config = labConfig({
         // Discovery is the main program's job; here every session is a remote command.
-        ceph: { ...base.ceph, fsid: cephJson<{ fsid: string }>("fsid").fsid, monitors, sessionsPerHost },
+        ceph: { ...base.ceph, ...labCephIdentity(), sessionsPerHost },
         pool: { name: prefix, pgNum: 8, deletionPolicy: "delete" },
         client: { name: prefix },
         storageClass: { name: prefix },

@@ -1,5 +1,6 @@
 // The refusals that protect data and nodes, shown through real `pulumi up/destroy` runs.
 import test, { ExecutionContext } from "ava";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,12 +8,27 @@ import { dirname, join } from "node:path";
 import { rbdClientCaps, userOwnerRecord } from "../../components/ceph-client";
 import { loadKubeConfig } from "../../components/kubernetes-client";
 import { labConfig, labStack, writeConfig } from "../../lab/stack";
-import { ceph, cephJson, rbd } from "../../lab/lab";
+import { ceph, cephJson, labCephIdentity, rbd } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, escapeRegExp, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
 
 const id = process.pid;
 /** A program that passes CephStorage an explicit kubernetes provider, as a user's own program may. */
 const EXPLICIT_PROVIDER_PROGRAM = join(__dirname, "explicit-provider");
+
+/**
+ * With a stack up, a PersistentVolume on its pool makes destroy fail naming it and keep the pool;
+ * once the volume is gone, destroy completes and the pool (deletionPolicy delete) goes.
+ */
+async function guardBlocksDestroy(t: ExecutionContext, stack: Stack, config: ReturnType<typeof guardConfig>, pvName: string, suffix: string): Promise<void> {
+    const pool = String(config.pool.name);
+    createCsiVolume({ name: pvName, fsid: labCephIdentity().fsid, pool, storageClassName: String(config.storageClass.name), reclaimPolicy: "Retain", suffix });
+    const error = await t.throwsAsync(stack.destroy(quiet));
+    t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName}`));
+    t.true(poolExists(pool), "pool kept");
+    execFileSync("kubectl", ["delete", "pv", pvName]);
+    t.is((await stack.destroy(quiet)).summary.result, "succeeded");
+    t.false(poolExists(pool));
+}
 
 /** The lab's kubeconfig with a decoy (an unreachable loopback port) as its current context, and the lab's context name. */
 function decoyKubeconfig(): { kubeconfig: string; labContext: string } {
@@ -99,22 +115,14 @@ test.serial("kubernetes:context picks the cluster of kube-ceph's own reads: with
     await stack.setConfig("kubernetes:context", { value: labContext });
 
     await stack.preview(quiet);
-    const fsid = String((await stack.up(quiet)).outputs.clusterId.value);
+    await stack.up(quiet);
     await stack.preview({ ...quiet, expectNoChanges: true });
-    createCsiVolume({ name: pvName, fsid, pool, storageClassName: String(config.storageClass.name), reclaimPolicy: "Retain", suffix: "ctx" });
-    const error = await t.throwsAsync(stack.destroy(quiet));
-    t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName}`));
-    t.true(poolExists(pool), "pool kept");
-    execFileSync("kubectl", ["delete", "pv", pvName]);
-    t.is((await stack.destroy(quiet)).summary.result, "succeeded");
-    t.false(poolExists(pool));
+    await guardBlocksDestroy(t, stack, config, pvName, "ctx");
 });
 
 test.serial("an explicit kubernetes provider passed to CephStorage picks the cluster of kube-ceph's own reads: with a decoy as the default kubeconfig's current context, preview, up and destroy work, and the VolumeGuard still blocks destroy while a PersistentVolume uses the pool", async (t) => {
-    const monitors = cephJson<{ mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] }>("mon", "dump")
-        .mons.flatMap((m) => m.public_addrs.addrvec.filter((a) => a.type === "v1").map((a) => a.addr));
     const base = guardConfig("prov");
-    const config = guardConfig("prov", { ceph: { ...base.ceph, fsid: cephJson<{ fsid: string }>("fsid").fsid, monitors } });
+    const config = guardConfig("prov", { ceph: { ...base.ceph, ...labCephIdentity() } });
     const pool = String(config.pool.name);
     const pvName = `pvc-e2e-prov-${id}`;
     const { kubeconfig: decoy, labContext } = decoyKubeconfig();
@@ -138,13 +146,7 @@ test.serial("an explicit kubernetes provider passed to CephStorage picks the clu
     await stack.up(quiet);
     await stack.preview({ ...quiet, expectNoChanges: true });
     t.is(kubectlJson("get", "storageclass", String(config.storageClass.name)).metadata.name, String(config.storageClass.name), "the class is on the lab's cluster");
-    createCsiVolume({ name: pvName, fsid: String(config.ceph.fsid), pool, storageClassName: String(config.storageClass.name), reclaimPolicy: "Retain", suffix: "prov" });
-    const error = await t.throwsAsync(stack.destroy(quiet));
-    t.regex(error!.message, new RegExp(`refusing to delete the Ceph pool "${pool}", its user and its Secrets: 1 PersistentVolume\\(s\\) still use them: ${pvName}`));
-    t.true(poolExists(pool), "pool kept");
-    execFileSync("kubectl", ["delete", "pv", pvName]);
-    t.is((await stack.destroy(quiet)).summary.result, "succeeded");
-    t.false(poolExists(pool));
+    await guardBlocksDestroy(t, stack, config, pvName, "prov");
 });
 
 test.serial("a volume on its way out (Released under reclaimPolicy Delete, as while ceph-csi removes its image) is waited for: destroy holds the pool and user until it is gone", async (t) => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { rbdClientCaps } from "../../components/ceph-client";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
-import { ceph, cephJson, rbd } from "../../lab/lab";
+import { ceph, cephJson, labCephIdentity, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolExists, quiet } from "../lab";
 
 const id = process.pid;
@@ -110,8 +110,7 @@ test.serial("up: the Secrets in a namespace that exists, the write-up's class pa
         t.is(secret.type, "kubernetes.io/rbd");
         t.is(Buffer.from(secret.data.key, "base64").toString(), key, `${name} holds the user's key`);
     }
-    const monitors = cephJson<{ mons: { public_addrs: { addrvec: { type: string; addr: string }[] } }[] }>("mon", "dump")
-        .mons.map((m) => m.public_addrs.addrvec.find((a) => a.type === "v1")!.addr).sort();
+    const monitors = [...labCephIdentity().monitors].sort();
     const sc = kubectlJson("get", "storageclass", CLASS);
     t.is(sc.provisioner, "kubernetes.io/rbd");
     t.deepEqual(sc.parameters, {
