@@ -435,3 +435,21 @@ test.serial("CephFS only: no RBD user, Secret, pool or Driver; the smoke test cl
         storageClasses: [{ name: "shared", type: "cephfs", filesystem: "kcfs" }, { name: "block", pool: "rbd" }] }), fakeReader(healthyCeph({ mgrModules: ["volumes"] }))));
     t.regex(refused!.message, /rbd_support/);
 });
+
+test.serial("stackUsers names exactly the users CephStorage makes: the RBD and node users, each tenant's, each CephFS group's (the cephUsers output)", async (t) => {
+    const run = await runProgram(baseConfig({
+        provisioner: { install: "operator", operator: { manifest: manifestFile } },
+        pools: { rbd: {} },
+        filesystems: { kcfs: { deletionPolicy: "delete" } },
+        storageClasses: [
+            { name: "block", pool: "rbd" },
+            { name: "team-a", pool: "rbd", radosNamespace: "team-a" },
+            { name: "shared", type: "cephfs", filesystem: "kcfs" },
+            { name: "team-b", type: "cephfs", filesystem: "kcfs", subvolumeGroup: "team-b" },
+        ],
+    }));
+    // Every user command's entity: the scripts with PHASE are the users'.
+    const made = byType(run, "command:remote:Command").map((c) => String(c.inputs.create)).filter((s) => /\nPHASE=create\n/.test(s)).map((s) => /\nENTITY=([^\n]+)\n/.exec(s)![1]);
+    t.is(made.length, 8);
+    t.deepEqual([...(run.outputs.cephUsers as string[])].sort(), [...made].sort());
+});
