@@ -178,6 +178,12 @@ osd pool default size = 3
 osd pool default min size = 2
 osd crush chooseleaf type = 0
 mon allow pool delete = true
+# All three OSDs run on one machine while the e2e tier creates and deletes about a hundred
+# pools. An OSD over its placement-group limit withholds new PGs, which then stay
+# "activating" (seen once in CI: a PG inactive for 97 s and a HEALTH_WARN). Ceph's defaults
+# size the limit for real OSDs, not for this churn; the lab raises it well clear.
+mon max pg per osd = 1000
+osd max pg per osd hard ratio = 10
 mon warn on pool no redundancy = false
 mon data avail warn = 2
 mon data avail crit = 1
