@@ -7,7 +7,7 @@ import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
 import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
-import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
+import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorInstallForm, operatorInstallForm, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
 import { imagesFor, smokeTestImage } from "./components/images";
@@ -19,7 +19,7 @@ import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-use
 import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
 import { stackOwner } from "./components/ceph-pool";
 import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
-import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
+import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, OPERATOR_INSTALL_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
  * The names the previous releases gave CephStorage's children at the top level of the stack,
@@ -43,7 +43,7 @@ const PREVIOUS_NAMES: Record<ProvisionerKind, Partial<Record<CephStorageChild, s
 })();
 
 /** kube-ceph:provisioner as CephStorage takes it, with its images resolved. */
-function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operatorManifest: OperatorManifest | undefined): CephStorageProvisioner {
+function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operatorManifest: OperatorManifest | undefined, installForm: OperatorInstallForm): CephStorageProvisioner {
     const images = imagesFor(provisioner);
     const { namespace, awaitRollout } = provisioner;
     switch (provisioner.kind) {
@@ -55,7 +55,7 @@ function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operator
             const run = { images, logVerbosity: provisioner.operator.logVerbosity, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout };
             switch (provisioner.install) {
                 case "operator":
-                    return { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, ...run };
+                    return { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, installForm, ...run };
                 case "existing-operator":
                     return { kind: "csi", install: "existing-operator", namespace, operatorNamespace: existingOperator(provisioner).namespace, ...run };
                 case "manifests":
@@ -264,6 +264,16 @@ export = async (reader: LiveReader = liveReader) => {
                 "Mounted volumes stay mounted; new attach and mount operations wait until the operator's node plugin runs on the node.",
         );
     }
+    // install.yaml as one resource; a stack that declared its objects one by one gets there in two
+    // runs: this one keeps them on delete, the next one leaves them out (see operatorInstallForm).
+    const installForm = operatorInstallForm(previousInstall, previous.operatorInstall);
+    if (viaOperator && installForm === "config-group-retiring") {
+        pulumi.log.warn(
+            "kube-ceph: ceph-csi-operator's install.yaml becomes one resource, kube-ceph:index:CephCsiOperatorInstall, in two updates. " +
+                "This one applies it as that resource and marks its ~50 objects, declared one by one until now, to be kept on delete. " +
+                "The next one leaves those entries out of the stack, shown as deletes marked [retain]: nothing is deleted from the cluster.",
+        );
+    }
     // ceph-csi's RBD node plugin logs in as users of its own, without the provisioner's mgr caps:
     // on new stacks, and where the config asks for it (see nodeUsersFor).
     let separateNodeUsers: boolean;
@@ -317,7 +327,7 @@ export = async (reader: LiveReader = liveReader) => {
         // caps) does not show its Secrets, and the classes that name them, as changing.
         userKeys: Object.fromEntries(Object.entries(live.ceph?.userKeys ?? {}).map(([entity, key]) => [entity.replace(/^client\./, ""), pulumi.secret(key)])),
         adoptedUsers: ownership.adopted,
-        provisioner: provisionerInstall(config.provisioner, operatorManifest),
+        provisioner: provisionerInstall(config.provisioner, operatorManifest, installForm),
         smokeTest: config.smokeTest.enabled ? { ...config.smokeTest, image: smokeTestImage(config.smokeTest.image, config.provisioner) } : undefined,
         kubeconfig,
         previousNames: PREVIOUS_NAMES[config.provisioner.kind],
@@ -337,6 +347,8 @@ export = async (reader: LiveReader = liveReader) => {
         poolOrigin: storage.poolOrigin,
         [PROVISIONER_KIND_OUTPUT]: config.provisioner.kind,
         ...(config.provisioner.kind === "csi" ? { [CSI_INSTALL_OUTPUT]: config.provisioner.install } : {}),
+        // Written once the install is done, so that a run that fails before leaves the last form recorded.
+        ...(viaOperator && storage.operatorInstallForm !== undefined ? { [OPERATOR_INSTALL_OUTPUT]: storage.operatorInstallForm } : {}),
         smokeTest: config.smokeTest.enabled ? storage.smokeTestResult : "disabled (kube-ceph:smokeTest.enabled is false)",
         [STORAGE_CLASS_OUTPUT]: storage.storageClassName,
         // Only the many-class form writes these: a one-class stack's outputs stay as they were.

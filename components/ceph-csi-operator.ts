@@ -1,99 +1,33 @@
-import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { parseAllDocuments } from "yaml";
-import { OPERATOR_VERSION } from "./images";
-import { ownedNamespace, rolloutAnnotations } from "./kubernetes-common";
+import { ownedNamespace } from "./kubernetes-common";
 import { CEPH_CSI_TYPE } from "./ceph-csi";
+import { CephCsiOperatorInstall, objectRef } from "./ceph-csi-operator-install";
+import { OPERATOR_DEPLOYMENT, OperatorManifest, operatorObjects } from "./ceph-csi-operator-manifest";
 
-/** Where ceph-csi-operator publishes the install manifest of the release kube-ceph pins. */
-export const OPERATOR_MANIFEST_URL = `https://raw.githubusercontent.com/ceph/ceph-csi-operator/${OPERATOR_VERSION}/deploy/all-in-one/install.yaml`;
-
-/** The operator's Deployment and container in install.yaml, and its namespace there. */
-export const OPERATOR_DEPLOYMENT = "ceph-csi-operator-controller-manager";
-export const OPERATOR_NAMESPACE = "ceph-csi-operator-system";
-const OPERATOR_CONTAINER = "manager";
-
-/** A Kubernetes object as install.yaml holds it. */
-export interface ManifestObject {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [key: string]: unknown };
-    [key: string]: unknown;
-}
-
-/** What kube-ceph needs to know about one install manifest, read once per run. */
-export interface OperatorManifest {
-    /** Where it was read from, for messages. */
-    source: string;
-    objects: ManifestObject[];
-    /** The namespace the operator runs in, and where its Driver and ClientProfiles must live. */
-    namespace: string;
-    /** The image install.yaml runs the operator with. */
-    image: string;
-}
-
-/** Reads install.yaml from an http(s) URL or a local path (air-gapped sites point at a copy). */
-export async function readOperatorManifest(source: string): Promise<OperatorManifest> {
-    let text: string;
-    if (/^https?:\/\//.test(source)) {
-        const response = await fetch(source).catch((error: Error) => {
-            throw new Error(`could not fetch ${source} (${error.message}); air-gapped sites set kube-ceph:provisioner.operator.manifest to a mirror URL or a local copy`);
-        });
-        if (!response.ok) {
-            throw new Error(`could not fetch ${source}: HTTP ${response.status}; set kube-ceph:provisioner.operator.manifest to a mirror URL or a local copy`);
-        }
-        text = await response.text();
-    } else {
-        try {
-            text = fs.readFileSync(source, "utf8");
-        } catch (error) {
-            throw new Error(`could not read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), set as kube-ceph:provisioner.operator.manifest`);
-        }
-    }
-    return parseOperatorManifest(source, text);
-}
+export * from "./ceph-csi-operator-manifest";
 
 /**
- * The objects of install.yaml, and the namespace and image of its operator Deployment. A
- * manifest without exactly one such Deployment is not one kube-ceph knows how to run.
+ * How install.yaml's objects are declared. `one-resource`: one CephCsiOperatorInstall keyed by the
+ * manifest's digest. `config-group`: each object on its own, in a ConfigGroup, as releases before
+ * it did. `config-group-retiring`: both, with the ConfigGroup's objects kept on delete, so that
+ * the next run can leave them out without deleting anything (a stack of those releases moves to
+ * `one-resource` this way, in two runs).
  */
-export function parseOperatorManifest(source: string, text: string): OperatorManifest {
-    // Plain YAML, field names as written: a typed client model would rename some (`default`).
-    const documents = parseAllDocuments(text);
-    const broken = Array.isArray(documents) ? documents.find((d) => d.errors.length > 0) : undefined;
-    if (!Array.isArray(documents) || broken !== undefined) {
-        throw new Error(`${source} is not YAML: ${broken?.errors[0].message.split("\n")[0] ?? "no documents"}`);
-    }
-    const objects = documents.map((d) => d.toJS({ maxAliasCount: -1 })).filter((o): o is ManifestObject => o !== null && typeof o === "object");
-    const deployments = objects.filter((o) => o.kind === "Deployment" && o.metadata?.name === OPERATOR_DEPLOYMENT);
-    const container = deployments.length === 1 ? operatorContainer(deployments[0]) : undefined;
-    if (container === undefined || deployments[0].metadata.namespace === undefined) {
-        throw new Error(`${source} is not a ceph-csi-operator install manifest: it has no Deployment ${OPERATOR_DEPLOYMENT} with a "${OPERATOR_CONTAINER}" container in a namespace`);
-    }
-    return { source, objects, namespace: deployments[0].metadata.namespace, image: container.image };
-}
-
-function operatorContainer(deployment: ManifestObject): { image: string } | undefined {
-    const containers = (deployment.spec as { template?: { spec?: { containers?: { name: string; image: string }[] } } } | undefined)?.template?.spec?.containers ?? [];
-    return containers.find((c) => c.name === OPERATOR_CONTAINER);
-}
+export const OPERATOR_INSTALL_FORMS = ["one-resource", "config-group", "config-group-retiring"] as const;
+export type OperatorInstallForm = (typeof OPERATOR_INSTALL_FORMS)[number];
 
 /**
- * install.yaml as kube-ceph applies it: the operator's image set to `image` (a pin or a mirror),
- * and its Deployment not awaited where no kubelet can run it. Everything else as published.
+ * The form a stack's operator install takes this run, from what its last run recorded: a stack
+ * with install.yaml's objects declared one by one (operator install, no form recorded) retires
+ * them first; every other stack, new ones included, has the one resource.
  */
-export function operatorObjects(manifest: OperatorManifest, image: string, awaitRollout: boolean): ManifestObject[] {
-    return manifest.objects.map((object) => {
-        if (object.kind !== "Deployment" || object.metadata.name !== OPERATOR_DEPLOYMENT) {
-            return object;
-        }
-        const copy = structuredClone(object);
-        operatorContainer(copy)!.image = image;
-        const annotations = { ...(copy.metadata.annotations ?? {}), ...rolloutAnnotations(awaitRollout) };
-        copy.metadata = { ...copy.metadata, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
-        return copy;
-    });
+export function operatorInstallForm(previousInstall: string | undefined, previousForm: string | undefined): OperatorInstallForm {
+    if (previousInstall === "operator" && (previousForm === undefined || previousForm === "config-group")) {
+        return "config-group-retiring";
+    }
+    return "one-resource";
 }
 
 export interface CephCsiOperatorArgs {
@@ -109,7 +43,20 @@ export interface CephCsiOperatorArgs {
     image: string;
     /** Wait for the operator's Deployment to become ready; off only where no kubelet runs it. */
     awaitRollout: boolean;
+    /**
+     * How install.yaml's objects are declared (see OPERATOR_INSTALL_FORMS). Unset: `config-group`,
+     * what a CephStorage of an earlier release has in its state; `one-resource` there would delete
+     * and re-create the operator's CRDs, and with them every Driver and ClientProfile.
+     */
+    form?: OperatorInstallForm;
+    /** How long the one-resource install waits for the CRDs and, with awaitRollout, the operator. */
+    timeoutSeconds: number;
+    /** The cluster kube-ceph's own reads use (`kubernetes:kubeconfig`), when set. */
+    kubeconfig?: string;
 }
+
+/** Keeps a resource on delete: the retiring ConfigGroup's objects stay in the cluster when it goes. */
+const keptOnDelete: pulumi.ResourceTransform = (args) => ({ props: args.props, opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }) });
 
 /**
  * ceph-csi-operator, installed from its published install.yaml: its namespace, CRDs, RBAC and
@@ -122,6 +69,8 @@ export class CephCsiOperator extends pulumi.ComponentResource {
     public readonly operatorNamespace: pulumi.Output<string>;
     /** The operator Deployment's name. */
     public readonly deployment: pulumi.Output<string>;
+    /** How install.yaml's objects were declared. */
+    public readonly form: pulumi.Output<OperatorInstallForm>;
 
     constructor(name: string, args: CephCsiOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         // A stack that ran kube-ceph's own manifests had a CephCsi of this name, or of one of its
@@ -132,13 +81,30 @@ export class CephCsiOperator extends pulumi.ComponentResource {
             .filter((alias): alias is pulumi.Alias => typeof alias === "object" && !pulumi.Output.isInstance(alias))
             .map((alias) => ({ ...alias, type: CEPH_CSI_TYPE }));
         super("kube-ceph:kubernetes:CephCsiOperator", name, {}, { ...opts, aliases: [...aliases, ...asCephCsi, { type: CEPH_CSI_TYPE }] });
-        const install = new k8s.yaml.v2.ConfigGroup(`${name}-install`, {
-            objs: operatorObjects(args.manifest, args.image, args.awaitRollout),
-        }, { parent: this });
+        const form = args.form ?? "config-group";
+        const objects = operatorObjects(args.manifest, args.image, args.awaitRollout);
+        // retainOnDelete (retiring): the next run leaves these entries out, and the objects must stay.
+        const group = form === "one-resource"
+            ? undefined
+            : new k8s.yaml.v2.ConfigGroup(`${name}-install`, { objs: objects }, { parent: this, ...(form === "config-group-retiring" ? { transforms: [keptOnDelete] } : {}) });
+        const install = form === "config-group"
+            ? undefined
+            : new CephCsiOperatorInstall(`${name}-operator-install`, {
+                  source: args.manifest.source,
+                  readFrom: /^https?:\/\//.test(args.manifest.source) ? args.manifest.source : path.resolve(args.manifest.source),
+                  digest: args.manifest.digest,
+                  image: args.image,
+                  awaitRollout: args.awaitRollout,
+                  timeoutSeconds: args.timeoutSeconds,
+                  objects: objects.map(objectRef),
+                  ...(args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {}),
+              }, { parent: this, ...(group !== undefined ? { dependsOn: [group] } : {}) });
         this.namespace = ownedNamespace(name, args.secretsNamespace, this);
         // Known once the whole install is (CRDs first): what is declared in that namespace waits for it.
-        this.operatorNamespace = install.resources.apply(() => args.manifest.namespace);
-        this.deployment = install.resources.apply(() => OPERATOR_DEPLOYMENT);
-        this.registerOutputs({ namespace: this.namespace, operatorNamespace: this.operatorNamespace, deployment: this.deployment });
+        const done: pulumi.Output<unknown> = install !== undefined ? install.digest : group!.resources;
+        this.operatorNamespace = done.apply(() => args.manifest.namespace);
+        this.deployment = done.apply(() => OPERATOR_DEPLOYMENT);
+        this.form = done.apply(() => form);
+        this.registerOutputs({ namespace: this.namespace, operatorNamespace: this.operatorNamespace, deployment: this.deployment, form: this.form });
     }
 }

@@ -12,7 +12,7 @@ import { CephClientProfile } from "./ceph-client-profile";
 import { cephfsUserName, classUserOwner, rbdUserName, userClashes } from "./ceph-user-names";
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
-import { CephCsiOperator, OperatorManifest } from "./ceph-csi-operator";
+import { CephCsiOperator, OperatorInstallForm, OperatorManifest } from "./ceph-csi-operator";
 import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
 import { CephfsDriver } from "./cephfs-driver";
 import { CephfsFilesystem } from "./cephfs-filesystem";
@@ -50,6 +50,12 @@ export interface OperatorInstall {
     timeoutSeconds: number;
     /** Wait until the workloads run; off only where no kubelet runs them. */
     awaitRollout: boolean;
+    /**
+     * How install.yaml's objects are declared (see OPERATOR_INSTALL_FORMS); operatorInstallForm
+     * picks it from the stack's last run. Unset: `config-group`, which a CephStorage of an earlier
+     * release has in its state. A new instance should set `one-resource`: its previews are faster.
+     */
+    installForm?: OperatorInstallForm;
 }
 
 /**
@@ -291,6 +297,8 @@ interface ProvisionerDeclared {
      * and the CephFS driver when the instance has CephFS classes.
      */
     operator?: { namespace: pulumi.Output<string>; connectionName: pulumi.Output<string>; timeoutSeconds: number; cephfsDriver?: CephfsDriver };
+    /** How the operator's install.yaml was declared, once it is installed: only when this instance installs it. */
+    installForm?: pulumi.Output<OperatorInstallForm>;
 }
 
 /** The children named per pool or class now, and what the one-class release appended to the instance's name for them. */
@@ -381,6 +389,8 @@ export class CephStorage extends pulumi.ComponentResource {
     public readonly secretsNamespace: pulumi.Output<string>;
     /** The smoke test's result, or why there is none. */
     public readonly smokeTestResult: pulumi.Output<string>;
+    /** How ceph-csi-operator's install.yaml was declared, once installed; undefined unless this instance installs the operator. */
+    public readonly operatorInstallForm: pulumi.Output<OperatorInstallForm> | undefined;
     /** The clusterID the class and its provisioner use. */
     public readonly clusterId: string;
     /** What a SharedInstall waits for: the provisioner, and the operator's Driver when there is one. */
@@ -441,7 +451,7 @@ export class CephStorage extends pulumi.ComponentResource {
         // The provisioner and the namespace its Secrets go to. Through ceph-csi-operator, the
         // operator is installed first; the ClientProfile (named after the clusterID) and the
         // Driver follow, and the Driver waits until the operator has reconciled both.
-        const { kind, namespace, ready, operator } = this.declareProvisioner(name, args, child, previous("provisioner"));
+        const { kind, namespace, ready, operator, installForm } = this.declareProvisioner(name, args, child, previous("provisioner"));
         this.provisionerReady = ready;
 
         // The node plugin's own users, with the same pools (and namespace) but no mgr caps, when
@@ -685,6 +695,7 @@ export class CephStorage extends pulumi.ComponentResource {
         this.cephNodeUser = nodeClient !== undefined ? pulumi.interpolate`client.${nodeClient.name}` : pulumi.output(undefined);
         this.secretsNamespace = namespace;
         this.smokeTestResult = smokeTest?.result ?? pulumi.output("disabled");
+        this.operatorInstallForm = installForm;
         this.registerOutputs({
             storageClassName: this.storageClassName,
             storageClassNames: this.storageClassNames,
@@ -697,6 +708,7 @@ export class CephStorage extends pulumi.ComponentResource {
             secretsNamespace: this.secretsNamespace,
             smokeTestResult: this.smokeTestResult,
             clusterId: this.clusterId,
+            ...(installForm !== undefined ? { operatorInstallForm: installForm } : {}),
         });
     }
 
@@ -738,6 +750,9 @@ export class CephStorage extends pulumi.ComponentResource {
                           manifest: settings.manifest,
                           image: settings.images.cephCsiOperator!,
                           awaitRollout: settings.awaitRollout,
+                          form: settings.installForm,
+                          timeoutSeconds: settings.timeoutSeconds,
+                          kubeconfig: args.kubeconfig,
                       }, child("provisioner"))
                     : { namespace: ownedNamespace(csiName, settings.namespace, this), operatorNamespace: pulumi.output(settings.operatorNamespace) };
                 const installed = operator instanceof CephCsiOperator ? [operator] : [];
@@ -775,6 +790,7 @@ export class CephStorage extends pulumi.ComponentResource {
                     namespace: operator.namespace,
                     ready: [...installed, ...(driver !== undefined ? [driver] : [])],
                     operator: { namespace: operator.operatorNamespace, connectionName: profile.connectionName, timeoutSeconds: settings.timeoutSeconds, cephfsDriver },
+                    ...(operator instanceof CephCsiOperator ? { installForm: operator.form } : {}),
                 };
             }
         }

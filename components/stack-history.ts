@@ -19,6 +19,9 @@ export const STORAGE_CLASSES_OUTPUT = "storageClassNames";
 /** Every Ceph user the stack made or adopted: the users' ownership check reads it back. */
 export const CEPH_USERS_OUTPUT = "cephUsers";
 
+/** How install.yaml's objects are declared (OperatorInstallForm): written once the install is done. */
+export const OPERATOR_INSTALL_OUTPUT = "operatorInstall";
+
 /** The RBD node plugin's own Ceph user: written only by stacks that have one, so its presence marks them. */
 export const NODE_USER_OUTPUT = "cephNodeUser";
 
@@ -39,6 +42,8 @@ export interface PreviousOutputs {
     nodeUser?: string;
     /** Every Ceph user the stack had; undefined for a new stack and one from a release before owner records. */
     users?: string[];
+    /** How the operator's install.yaml was declared; undefined before the one-resource install. */
+    operatorInstall?: string;
 }
 
 /**
@@ -68,12 +73,13 @@ export async function readPrevious(): Promise<PreviousOutputs> {
         const details = await self.getOutputDetails(name);
         return typeof details.value === "string" ? details.value : undefined;
     };
-    const [pool, provisionerKind, csiInstall, storageClass, classes, pools, nodeUser, users] = await Promise.all([
+    const [pool, provisionerKind, csiInstall, storageClass, classes, pools, nodeUser, users, operatorInstall] = await Promise.all([
         text(POOL_OUTPUT), text(PROVISIONER_KIND_OUTPUT), text(CSI_INSTALL_OUTPUT), text(STORAGE_CLASS_OUTPUT),
         self.getOutputDetails(STORAGE_CLASSES_OUTPUT), self.getOutputDetails(POOLS_OUTPUT), text(NODE_USER_OUTPUT), self.getOutputDetails(CEPH_USERS_OUTPUT),
+        text(OPERATOR_INSTALL_OUTPUT),
     ]);
     const manyClasses = classes.value !== undefined || classes.secretValue !== undefined;
     const poolNames = manyClasses && typeof pools.value === "object" && pools.value !== null ? Object.keys(pools.value) : pool !== undefined ? [pool] : undefined;
     const userList = Array.isArray(users.value) ? users.value.filter((u): u is string => typeof u === "string") : undefined;
-    return { pool, provisionerKind, csiInstall, storageClass, manyClasses, pools: poolNames, ...(nodeUser !== undefined ? { nodeUser } : {}), ...(userList !== undefined ? { users: userList } : {}) };
+    return { pool, provisionerKind, csiInstall, storageClass, manyClasses, pools: poolNames, ...(nodeUser !== undefined ? { nodeUser } : {}), ...(userList !== undefined ? { users: userList } : {}), ...(operatorInstall !== undefined ? { operatorInstall } : {}) };
 }

@@ -159,12 +159,12 @@ test.serial("a registry mirror and a log level change the Driver in place, and t
         },
     });
     // The image set is a new ConfigMap (the provider replaces changed ConfigMaps); the Driver, the
-    // operator's Deployment and the readiness check change in place; nothing else moves.
+    // operator's install (its image) and the readiness check change in place; nothing else moves.
     t.deepEqual(planned.sort(), [
         "create-replacement kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
         "delete-replaced kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
         "replace kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
-        "update kubernetes:apps/v1:Deployment kube-ceph-ceph-csi-install:ceph-csi-operator-system/ceph-csi-operator-controller-manager",
+        "update pulumi-nodejs:dynamic/kube-ceph:CephCsiOperatorInstall kube-ceph-ceph-csi-operator-install",
         "update kubernetes:csi.ceph.io/v1:Driver kube-ceph-rbd-driver-driver",
         "update pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness kube-ceph-rbd-driver-ready",
     ].sort());

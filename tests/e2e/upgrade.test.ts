@@ -180,10 +180,27 @@ test.serial("a stack on the previous release's manifests moves to ceph-csi-opera
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });
 
+/** The uid of every object install.yaml made, by kind and name: the same uids mean nothing was made again. */
+function operatorObjectUids(): Record<string, string> {
+    const uids: Record<string, string> = {};
+    for (const [kind, namespaced] of [["crd", false], ["namespace", false], ["clusterrole", false], ["clusterrolebinding", false], ["deployment", true], ["serviceaccount", true], ["role", true], ["rolebinding", true]] as const) {
+        const list = kubectlJson<{ items: { metadata: { name: string; uid: string } }[] }>("get", kind, ...(namespaced ? ["-n", OPERATOR_NAMESPACE] : []), "-o", "json");
+        for (const item of list.items) {
+            if (kind !== "namespace" || item.metadata.name === OPERATOR_NAMESPACE) {
+                uids[`${kind}/${item.metadata.name}`] = item.metadata.uid;
+            }
+        }
+    }
+    return uids;
+}
+
 /**
  * A one-class stack of `commit`, run through the operator, upgrades to this program changing no
- * resource but its Ceph user's command, updated in place to record the stack as the user's owner
- * (and, in the preview only, the read of its key, which waits for that command's output).
+ * resource that holds data. The first run applies install.yaml as the one resource and marks the
+ * objects the release declared one by one as kept on delete; the second leaves them out of the
+ * stack, and every object of the operator stays the very same object. The only other step is the
+ * Ceph user's command, updated in place to record the stack as the user's owner (and, in the
+ * preview only, the read of its key, which waits for that command's output).
  */
 const upgradesUnchanged = test.macro(async (t, commit: string) => {
     const previous = releaseProgram(commit);
@@ -206,6 +223,8 @@ const upgradesUnchanged = test.macro(async (t, commit: string) => {
     t.is((await old.up(quiet)).summary.result, "succeeded");
     t.is(userOwner(pool), undefined, "the earlier release records no owner of its user");
     const keyBefore = ceph("auth", "get-key", `client.${pool}`).trim();
+    const uidsBefore = operatorObjectUids();
+    t.true(Object.keys(uidsBefore).filter((k) => k.startsWith("crd/")).length >= 5, JSON.stringify(uidsBefore));
 
     copyFileSync(join(previous, `Pulumi.${stackName}.yaml`), join(REPO, `Pulumi.${stackName}.yaml`));
     current = await labStack(stackName, config, REPO);
@@ -218,16 +237,34 @@ const upgradesUnchanged = test.macro(async (t, commit: string) => {
     };
     // Every resource of the previous release is the same one, under its new name.
     const preview = await current.preview({ ...quiet, diff: true, onEvent });
-    t.deepEqual(changed, ["update kube-ceph-client-user", "update kube-ceph-client-key"], preview.stdout);
+    t.deepEqual(changed.sort(), ["create kube-ceph-ceph-csi-operator-install", "update kube-ceph-client-key", "update kube-ceph-client-user"], preview.stdout);
     // (The read is the program's StackReference to its own outputs.)
-    t.deepEqual(preview.changeSummary, { update: 2, read: 1, same: preview.changeSummary.same }, preview.stdout);
+    t.deepEqual(preview.changeSummary, { create: 1, update: 2, read: 1, same: preview.changeSummary.same }, preview.stdout);
     t.true(preview.changeSummary.same! > 80, preview.stdout);
     changed.length = 0;
     const up = await current.up({ ...quiet, onEvent });
     t.is(up.summary.result, "succeeded");
-    t.deepEqual(changed, ["update kube-ceph-client-user"]);
+    t.deepEqual(changed.sort(), ["create kube-ceph-ceph-csi-operator-install", "update kube-ceph-client-user"]);
     t.is(userOwner(pool), poolOwner(pool), "the upgrade records this stack as its user's owner");
     t.is(ceph("auth", "get-key", `client.${pool}`).trim(), keyBefore, "the user's key is the same");
+    t.deepEqual(operatorObjectUids(), uidsBefore, "applying install.yaml as one resource made no object again");
+
+    // The second run: the objects declared one by one leave the stack, kept in the cluster.
+    const steps: StepEventMetadata[] = [];
+    const collect = (event: EngineEvent) => {
+        const step = event.resourcePreEvent?.metadata;
+        if (step !== undefined && step.op !== "same" && step.op !== "read") {
+            steps.push(step);
+        }
+    };
+    const second = await current.preview({ ...quiet, onEvent: collect });
+    const leaving = steps.filter((s) => s.op === "delete" && s.urn.includes("kubernetes:yaml/v2:ConfigGroup"));
+    t.true(leaving.length >= 40, second.stdout);
+    t.deepEqual(steps.filter((s) => !leaving.includes(s)).map((s) => `${s.op} ${s.urn.split("::").pop()}`), [], second.stdout);
+    steps.length = 0;
+    t.is((await current.up({ ...quiet, onEvent: collect })).summary.result, "succeeded");
+    t.true(steps.every((s) => s.op === "delete" && s.urn.includes("kubernetes:yaml/v2:ConfigGroup")), steps.map((s) => `${s.op} ${s.urn}`).join("\n"));
+    t.deepEqual(operatorObjectUids(), uidsBefore, "leaving the kept entries out deleted no object");
     await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });
 
@@ -245,4 +282,4 @@ function poolOwner(pool: string): string {
     return ceph("osd", "pool", "application", "get", pool, "rbd", OWNER_KEY).trim();
 }
 
-test.serial("a one-class stack of the previous release (stop 17, no CephFS) upgrades to this one changing only its user's owner record, in place", upgradesUnchanged, PREVIOUS_RELEASE);
+test.serial("a one-class stack of the previous release (stop 17, no CephFS) upgrades in two runs: install.yaml becomes one resource with every operator object kept as it is, and its user gains its owner record in place", upgradesUnchanged, PREVIOUS_RELEASE);

@@ -2,11 +2,13 @@
 // and the plan the program declares with it (under mocks; the lab tier runs the real operator).
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
-import { OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
+import { OPERATOR_DEPLOYMENT, operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
+import { droppedObjects, installOrder, refName } from "../../components/ceph-csi-operator-install";
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
 import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
 import { imageSetData } from "../../components/ceph-csi-driver";
@@ -138,8 +140,13 @@ test("only the CSIDriver the operator made for this very Driver counts as its le
 
 test.serial("operator install: the plan installs the manifest, names the ClientProfile after the clusterID in the operator's namespace, and waits for the operator before the class", async (t) => {
     const run = await runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile, logVerbosity: 2 } } }));
-    const [install] = byType(run, "kubernetes:yaml/v2:ConfigGroup");
-    t.is(install.inputs.objs.length, 3);
+    // A new stack: install.yaml as one resource keyed by its digest, no object declared one by one.
+    t.deepEqual(byType(run, "kubernetes:yaml/v2:ConfigGroup"), []);
+    const [install] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephCsiOperatorInstall");
+    t.deepEqual(install.inputs.objects.map(refName), ["Namespace op-system", "CustomResourceDefinition clientprofiles.csi.ceph.io", "Deployment op-system/ceph-csi-operator-controller-manager"]);
+    t.is(install.inputs.digest, createHash("sha256").update(MANIFEST).digest("hex"));
+    t.is(install.inputs.source, manifestFile);
+    t.is(run.outputs.operatorInstall, "one-resource");
     const [connection] = byType(run, "kubernetes:csi.ceph.io/v1:CephConnection");
     const [profile] = byType(run, "kubernetes:csi.ceph.io/v1:ClientProfile");
     const [driver] = byType(run, "kubernetes:csi.ceph.io/v1:Driver");
@@ -156,7 +163,7 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     for (const resource of [connection, profile, driver]) {
         const dependencies: Set<pulumi.Resource> = await (pulumi.output(resource.inputs.metadata).apply((m) => m.namespace) as any).resources();
         const names = await Promise.all([...dependencies].map((r) => new Promise((resolve) => r.urn.apply((u) => resolve(u.split("::").pop())))));
-        t.deepEqual(names, ["kube-ceph-ceph-csi-install"], `${resource.name} waits for the install`);
+        t.deepEqual(names, ["kube-ceph-ceph-csi-operator-install"], `${resource.name} waits for the install`);
     }
     t.true(driver.dependsOn.includes("kube-ceph-rbd-driver-leftovers"));
     const [readiness] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness");
@@ -168,6 +175,49 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     // The hand-written driver is not declared, and the Secrets stay in provisioner.namespace.
     t.deepEqual(byType(run, "kube-ceph:kubernetes:CephCsi"), []);
     t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map((n) => value(n.inputs.metadata.name))), ["ceph-csi"]);
+});
+
+test("install form: a stack whose objects were declared one by one retires them first; every other stack has the one resource", (t) => {
+    t.is(operatorInstallForm(undefined, undefined), "one-resource", "a new stack");
+    t.is(operatorInstallForm("manifests", undefined), "one-resource", "a stack moving from kube-ceph's own manifests");
+    t.is(operatorInstallForm("operator", undefined), "config-group-retiring", "a stack of a release before the one resource");
+    t.is(operatorInstallForm("operator", "config-group"), "config-group-retiring");
+    t.is(operatorInstallForm("operator", "config-group-retiring"), "one-resource", "the run after the retiring one");
+    t.is(operatorInstallForm("operator", "one-resource"), "one-resource");
+});
+
+test("install order: namespaces, then CRDs, then the rest as the manifest has them; an update drops what the new manifest left out", (t) => {
+    const refs = [
+        { apiVersion: "v1", kind: "ServiceAccount", name: "sa", namespace: "op" },
+        { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: "a.csi.ceph.io" },
+        { apiVersion: "v1", kind: "Namespace", name: "op" },
+        { apiVersion: "apps/v1", kind: "Deployment", name: "d", namespace: "op" },
+        { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: "b.csi.ceph.io" },
+    ];
+    t.deepEqual(installOrder(refs).map(refName), ["Namespace op", "CustomResourceDefinition a.csi.ceph.io", "CustomResourceDefinition b.csi.ceph.io", "ServiceAccount op/sa", "Deployment op/d"]);
+    t.deepEqual(droppedObjects(refs, refs.slice(1)).map(refName), ["ServiceAccount op/sa"]);
+    t.deepEqual(droppedObjects(refs, refs), []);
+});
+
+test.serial("a stack of a release that declared install.yaml's objects one by one keeps them in a ConfigGroup whose objects stay on delete, and applies the one resource after it", async (t) => {
+    const run = await runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } }), fakeReader(healthyCeph(), undefined, { provisionerKind: "csi", csiInstall: "operator", pool: "mypool" }));
+    const [group] = byType(run, "kubernetes:yaml/v2:ConfigGroup");
+    t.is(group.name, "kube-ceph-ceph-csi-install", "the same ConfigGroup as before, so its objects stay the same resources");
+    t.is((group.inputs.objs as unknown[]).length, 3);
+    const keep = (group.opts as pulumi.ComponentResourceOptions).transforms ?? [];
+    t.is(keep.length, 1);
+    const kept = await keep[0]({ type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "x", props: {}, opts: {}, custom: true });
+    t.true(kept !== undefined && kept.opts.retainOnDelete === true, "each object of the ConfigGroup is kept on delete");
+    const [install] = byType(run, "pulumi-nodejs:dynamic/kube-ceph:CephCsiOperatorInstall");
+    t.deepEqual(install.dependsOn, ["kube-ceph-ceph-csi-install"]);
+    t.is(run.outputs.operatorInstall, "config-group-retiring");
+    t.true(run.warnings.some((w) => /in two updates/.test(w) && /nothing is deleted from the cluster/.test(w)), run.warnings.join("\n"));
+
+    const next = await runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } }), fakeReader(healthyCeph(), undefined, { provisionerKind: "csi", csiInstall: "operator", operatorInstall: "config-group-retiring", pool: "mypool" }));
+    t.deepEqual(byType(next, "kubernetes:yaml/v2:ConfigGroup"), [], "the next run leaves the kept objects out");
+    t.is(byType(next, "pulumi-nodejs:dynamic/kube-ceph:CephCsiOperatorInstall").length, 1);
+    t.is(next.outputs.operatorInstall, "one-resource");
+    t.false(next.warnings.some((w) => /in two updates/.test(w)));
 });
 
 const operatorConfig = () => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } });
