@@ -166,6 +166,10 @@ export = async (reader: LiveReader = liveReader) => {
     // 2. Live reads and preflight: the cluster as it is now, refused before any change; and
     // ceph-csi-operator's install manifest, when it installs ceph-csi.
     const viaOperator = config.provisioner.kind === "csi" && config.provisioner.install === "operator";
+    // The stack's own last outputs (step 3 uses them), read from the backend while the live reads
+    // wait on the network. Handled here too, so a refusal below is not reported as its rejection.
+    const previousRead = reader.readPrevious();
+    previousRead.catch(() => undefined);
     let live: { ceph?: CephReading; kubernetes: KubernetesReading };
     let operatorManifest: OperatorManifest | undefined;
     try {
@@ -213,7 +217,7 @@ export = async (reader: LiveReader = liveReader) => {
     }
     // A new pool name on a live stack is a new pool: existing volumes stay in the old one. (In
     // the many-class form a pool leaves the map instead, and its guard and delete keep its data.)
-    const previous = await reader.readPrevious();
+    const previous = await previousRead;
     const previousPool = previous.pool;
     if (config.form === "one-class" && !previous.manyClasses && previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
         throw new pulumi.RunError(
