@@ -121,7 +121,9 @@ async function applyInstall(props: InstallProps, before: ObjectRef[]): Promise<v
     const waiting = async (what: string, missing: () => Promise<string | undefined>) => {
         let last: string | undefined;
         for (;;) {
-            last = await missing().catch((error: Error) => `its read failed (${error.message})`);
+            // A read that fails (the API unreachable, access denied) fails the run at once, as the
+            // kubernetes provider does: only an object that is there but not ready yet is waited for.
+            last = await missing();
             if (last === undefined) {
                 return;
             }
