@@ -177,6 +177,8 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map((n) => value(n.inputs.metadata.name))), ["ceph-csi"]);
 });
 
+const operatorConfig = () => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } });
+
 test("install form: a stack whose objects were declared one by one retires them first; every other stack has the one resource", (t) => {
     t.is(operatorInstallForm(undefined, undefined), "one-resource", "a new stack");
     t.is(operatorInstallForm("manifests", undefined), "one-resource", "a stack moving from kube-ceph's own manifests");
@@ -200,7 +202,7 @@ test("install order: namespaces, then CRDs, then the rest as the manifest has th
 });
 
 test.serial("a stack of a release that declared install.yaml's objects one by one keeps them in a ConfigGroup whose objects stay on delete, and applies the one resource after it", async (t) => {
-    const run = await runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } }), fakeReader(healthyCeph(), undefined, { provisionerKind: "csi", csiInstall: "operator", pool: "mypool" }));
+    const run = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { provisionerKind: "csi", csiInstall: "operator", pool: "mypool" }));
     const [group] = byType(run, "kubernetes:yaml/v2:ConfigGroup");
     t.is(group.name, "kube-ceph-ceph-csi-install", "the same ConfigGroup as before, so its objects stay the same resources");
     t.is((group.inputs.objs as unknown[]).length, 3);
@@ -213,14 +215,12 @@ test.serial("a stack of a release that declared install.yaml's objects one by on
     t.is(run.outputs.operatorInstall, "config-group-retiring");
     t.true(run.warnings.some((w) => /in two updates/.test(w) && /nothing is deleted from the cluster/.test(w)), run.warnings.join("\n"));
 
-    const next = await runProgram(baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } }), fakeReader(healthyCeph(), undefined, { provisionerKind: "csi", csiInstall: "operator", operatorInstall: "config-group-retiring", pool: "mypool" }));
+    const next = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { provisionerKind: "csi", csiInstall: "operator", operatorInstall: "config-group-retiring", pool: "mypool" }));
     t.deepEqual(byType(next, "kubernetes:yaml/v2:ConfigGroup"), [], "the next run leaves the kept objects out");
     t.is(byType(next, "pulumi-nodejs:dynamic/kube-ceph:CephCsiOperatorInstall").length, 1);
     t.is(next.outputs.operatorInstall, "one-resource");
     t.false(next.warnings.some((w) => /in two updates/.test(w)));
 });
-
-const operatorConfig = () => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } });
 
 test.serial("a stack on kube-ceph's manifests moves to the operator: a warning says what happens, the namespace and the old CSIDriver are taken over", async (t) => {
     const run = await runProgram(operatorConfig(), fakeReader(healthyCeph(), undefined, { pool: "mypool", provisionerKind: "csi" }));
