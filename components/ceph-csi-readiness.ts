@@ -155,7 +155,9 @@ async function awaitReconciled(props: ReadinessProps): Promise<{ controller: str
                 [workload("Deployment", deployment), workload("DaemonSet", daemonSet)],
             );
         } catch (error) {
-            missing = `the API at ${apiServerOf(config)} could not be read (${(error as Error).message})`;
+            // An API that cannot be read (gone, or access denied) fails the run at once, as the
+            // kubernetes provider does; only what the operator has not done yet is waited for.
+            throw new Error(`kube-ceph could not read ${props.driverName}'s reconciliation at ${apiServerOf(config)}: ${(error as Error).message}`);
         }
         if (missing === undefined) {
             return names;
