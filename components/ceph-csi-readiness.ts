@@ -97,8 +97,24 @@ interface ReadinessProps extends ReadinessExpectation {
     kubeconfig?: string;
 }
 
+/** What the check expects; a change of any of these runs it again. */
+const EXPECTED: (keyof ReadinessExpectation)[] = ["namespace", "driverName", "driverUid", "clusterId", "pluginImage", "logVerbosity", "awaitRollout"];
+
+/**
+ * The expectations that differ between two runs. The timeout, the kubeconfig's credentials and
+ * kube-ceph's own code are left out: a check that passed for the same Driver, image and settings
+ * passes again, so a new release of kube-ceph shows no step for it in the preview.
+ */
+export function changedExpectations(olds: Partial<ReadinessExpectation>, news: ReadinessExpectation): (keyof ReadinessExpectation)[] {
+    return EXPECTED.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+}
+
 // Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
 const readinessProvider: pulumi.dynamic.ResourceProvider = {
+    async diff(_id: string, olds: ReadinessProps, news: ReadinessProps) {
+        // Never a replacement: the check has nothing to delete, so running it again is an update.
+        return { changes: changedExpectations(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
+    },
     async create(inputs: ReadinessProps) {
         return { id: `${inputs.namespace}/${inputs.driverName}/${inputs.clusterId}`, outs: { ...inputs, ...(await awaitReconciled(inputs)) } };
     },

@@ -166,6 +166,8 @@ run_tier() { # name command...
   printf 'tier %-8s %3d passed, %d failed, %d skipped (%ds)%s\n' \
     "$name" "$pass" "$fail" "$skip" "$((SECONDS - started))" "$note" | tee -a "$DATA/tiers.txt"
   PASSED=$((PASSED + pass)); FAILED=$((FAILED + fail)); SKIPPED=$((SKIPPED + skip))
+  # The titles of what failed, repeated after the summary: a long run's log may be cut.
+  { grep -E '^\s*(✘|◌)|Timed out while running' "$out" || true; } | sed "s/^ */  $name: /" >>"$DATA/failed-tests.txt"
 }
 
 # The sum of the "N test(s) WORD" lines in FILE (a tier may run more than one runner).
@@ -313,6 +315,7 @@ cmd_test() {
   cmd_up
   eval "$(lab_env)"
   : >"$DATA/tiers.txt"
+  : >"$DATA/failed-tests.txt"
   [[ ${KUBE_CEPH_K8S130:-1} == 0 ]] || start_k8s130_build
   run_tier static static_tier
   run_tier unit npx ava tests/unit
@@ -341,6 +344,10 @@ cmd_test() {
   run_tier lab lab_tier
   echo
   cat "$DATA/tiers.txt"
+  if [[ -s "$DATA/failed-tests.txt" ]]; then
+    echo "failed, or still running at a timeout:"
+    cat "$DATA/failed-tests.txt"
+  fi
   echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
   [[ $FAILED -eq 0 ]]
 }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
+import { changedExpectations, missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
 import { OPERATOR_DEPLOYMENT, operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
 import { droppedObjects, installOrder, refName } from "../../components/ceph-csi-operator-install";
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
@@ -129,6 +129,16 @@ for (const [name, args, expected] of READINESS) {
         }
     });
 }
+
+test("readiness runs again only when what it expects changes: not for a new timeout, kubeconfig or release of kube-ceph", (t) => {
+    const same = { ...WANT, timeoutSeconds: 300, kubeconfig: "a", __provider: "old code" };
+    t.deepEqual(changedExpectations(same, { ...WANT, timeoutSeconds: 600, kubeconfig: "b", __provider: "new code" } as ReadinessExpectation), []);
+    t.deepEqual(changedExpectations(same, { ...WANT, pluginImage: "cephcsi:2", logVerbosity: 3 }), ["pluginImage", "logVerbosity"]);
+    t.deepEqual(changedExpectations({ ...WANT, driverUid: "u0" }, WANT), ["driverUid"]);
+    // A state from a release that did not record a field runs the check once more.
+    const { awaitRollout: _unrecorded, ...earlier } = WANT;
+    t.deepEqual(changedExpectations(earlier, WANT), ["awaitRollout"]);
+});
 
 test("only the CSIDriver the operator made for this very Driver counts as its leftover", (t) => {
     const own = { [OWNER_ANNOTATION]: JSON.stringify({ Namespace: "op", Name: "rbd.csi.ceph.com" }) };
