@@ -15,6 +15,7 @@ import { pinnedKubeconfig } from "./components/kubernetes-client";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
 import { MonConnection } from "./components/mon-connection";
+import { staleBuildMessage, staleSources } from "./components/program-build";
 import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
 import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
 import { stackOwner } from "./components/ceph-pool";
@@ -149,6 +150,11 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
 
 /** The program; the tests run it with a fake reader in place of the live one. */
 export = async (reader: LiveReader = liveReader) => {
+    // 0. Pulumi runs the compiled bin/index.js: a source edited since the build would not run.
+    const stale = staleSources(__filename);
+    if (stale.length > 0) {
+        throw new pulumi.RunError(staleBuildMessage(stale));
+    }
     // 1. Configuration: every key checked before anything is read or declared.
     const { config, sshPrivateKey } = readStackConfig();
     const privateKey = pulumi.secret(sshPrivateKey);

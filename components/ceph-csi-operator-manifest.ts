@@ -1,7 +1,7 @@
 // ceph-csi-operator's install.yaml: where it comes from, what kube-ceph needs to know of it, and
 // the objects as kube-ceph applies them. The operator component and its install resource (which
 // re-reads the manifest when it applies it) share these.
-import { parseAllDocuments } from "yaml";
+import type * as JsYaml from "js-yaml";
 import { OPERATOR_VERSION } from "./images";
 import { rolloutAnnotations } from "./kubernetes-common";
 
@@ -72,12 +72,18 @@ export function manifestDigest(text: string): string {
  */
 export function parseOperatorManifest(source: string, text: string): OperatorManifest {
     // Plain YAML, field names as written: a typed client model would rename some (`default`).
-    const documents = parseAllDocuments(text);
-    const broken = Array.isArray(documents) ? documents.find((d) => d.errors.length > 0) : undefined;
-    if (!Array.isArray(documents) || broken !== undefined) {
-        throw new Error(`${source} is not YAML: ${broken?.errors[0].message.split("\n")[0] ?? "no documents"}`);
+    // js-yaml: every preview parses the 1.09 MB install.yaml, and it does so about 6 times
+    // faster than a parser that keeps the document's syntax tree (0.13 s against 0.85 s here).
+    // Required here, not imported: the install resource's serialized provider then names the
+    // package, where Pulumi's closure serializer cannot map js-yaml's conditional exports.
+    const { loadAll } = require("js-yaml") as typeof JsYaml;
+    let documents: unknown[];
+    try {
+        documents = loadAll(text);
+    } catch (error) {
+        throw new Error(`${source} is not YAML: ${(error as Error).message.split("\n")[0]}`);
     }
-    const objects = documents.map((d) => d.toJS({ maxAliasCount: -1 })).filter((o): o is ManifestObject => o !== null && typeof o === "object");
+    const objects = documents.filter((o): o is ManifestObject => o !== null && typeof o === "object");
     const deployments = objects.filter((o) => o.kind === "Deployment" && o.metadata?.name === OPERATOR_DEPLOYMENT);
     const container = deployments.length === 1 ? operatorContainer(deployments[0]) : undefined;
     if (container === undefined || deployments[0].metadata.namespace === undefined) {

@@ -83,41 +83,115 @@ export interface CephReadRequest {
 
 const SECTION = "----kube-ceph-section----";
 
-/**
- * The read-only script run for discovery and preflight; it changes nothing on the cluster.
- * One SSH round trip, one ceph process per reading, all at once: every preview waits for
- * it, and each ceph process takes a few tenths of a second to start. The readings go to a
- * private temporary directory; the user's key never touches disk: it is read in the
- * foreground into a shell variable.
- */
-export function cephReadScript(request: CephReadRequest): string {
-    const jobs: [string, string][] = [];
+/** One mon command of the read, its answer printed under `section`. */
+export interface MonRead {
+    section: string;
+    /** The command as the `ceph` CLI sends it to the mon (its `-f json` included). */
+    command: Record<string, string>;
+    /** The answer when the object asked for does not exist (ENOENT): a user not made yet. */
+    absent?: string;
+}
+
+/** The mon commands a request asks for, in the order they are sent. */
+export function monReads(request: CephReadRequest): MonRead[] {
+    const reads: MonRead[] = [];
     if (request.discovery) {
-        // The monmap carries the fsid too: one ceph process fewer than asking for it.
-        jobs.push(["mons", "ceph mon dump -f json 2>/dev/null"]);
+        // The monmap carries the fsid too: one command fewer than asking for it.
+        reads.push({ section: "mons", command: { prefix: "mon dump", format: "json" } });
     }
     if (request.health) {
-        jobs.push(["health", "ceph health detail -f json"]);
+        reads.push({ section: "health", command: { prefix: "health", detail: "detail", format: "json" } });
     }
     if (request.tunables) {
-        jobs.push(["tunables", "ceph osd crush show-tunables -f json"]);
+        reads.push({ section: "tunables", command: { prefix: "osd crush show-tunables", format: "json" } });
     }
     if (request.mgrModules) {
-        jobs.push(["modules", "ceph mgr module ls -f json"]);
+        reads.push({ section: "modules", command: { prefix: "mgr module ls", format: "json" } });
     }
     if (request.mdsMap) {
-        jobs.push(["fsmap", "ceph fs dump -f json 2>/dev/null"]);
+        reads.push({ section: "fsmap", command: { prefix: "fs dump", format: "json" } });
     }
     const users = request.userKeys ?? [];
     if (users.length > 0) {
-        // Every user's owner record in one ceph process: the keys under the prefix, as a JSON object.
-        jobs.push(["owners", 'ceph config-key dump "$OWNER_PREFIX"']);
+        // Every user's owner record in one command: the keys under the prefix, as a JSON object.
+        reads.push({ section: "owners", command: { prefix: "config-key dump", key: USER_OWNER_PREFIX } });
     }
+    // One `auth get` per user, so no other user's key (client.admin's included) is ever read.
+    // A user that does not exist yet reads as none: the plan then takes its key from CephUserKey.
+    users.forEach((entity, i) => reads.push({ section: `user_${i}`, command: { prefix: "auth get", entity, format: "json" }, absent: "[]" }));
+    return reads;
+}
+
+/**
+ * The mon commands of the read, in one Python process on the mon host with the `rados`
+ * module the `ceph` CLI itself runs on. One `ceph` process per reading cost a few tenths of a
+ * second of CPU each (the CLI asks the mon for its command table every time); this is one
+ * connection. It is the client the CLI would be: CEPH_ARGS's --name/-n or --id/-i/--user,
+ * else client.admin; the default ceph.conf and keyring (CEPH_CONF honoured); CEPH_ARGS's
+ * options, among them the timeouts remoteScript sets, so a lost quorum costs one client
+ * timeout. Nothing is printed until every command has answered; a failed command prints
+ * what the mon said to stderr and exits 1. The answers (a user's key among them) go to
+ * stdout only, never to a file.
+ */
+const MON_READ_PY = `
+import errno, json, os, shlex, sys
+try:
+    import rados
+except ImportError:
+    sys.stderr.write("the mon host's Python (%s) has no rados module, which the ceph CLI runs on: install ceph-common\\n" % sys.executable)
+    sys.exit(1)
+section, reads = sys.argv[1], json.loads(sys.argv[2])
+args, who = shlex.split(os.environ.get("CEPH_ARGS", "")), {}
+for i, arg in enumerate(args):
+    for flags, field in ((("--name", "-n"), "name"), (("--id", "-i", "--user"), "rados_id")):
+        for flag in flags:
+            if arg == flag and i + 1 < len(args):
+                who[field] = args[i + 1]
+            elif flag.startswith("--") and arg.startswith(flag + "="):
+                who[field] = arg[len(flag) + 1:]
+cluster = rados.Rados(conffile="", **who)
+cluster.conf_parse_env()
+try:
+    cluster.connect()
+except rados.Error as error:
+    sys.stderr.write("connecting to the Ceph cluster as %s failed: %s\\n" % (who.get("name") or "client." + who.get("rados_id", "admin"), error))
+    sys.exit(1)
+answers = []
+for read in reads:
+    ret, out, status = cluster.mon_command(json.dumps(read["command"]), b"")
+    if ret == -errno.ENOENT and "absent" in read:
+        out = read["absent"].encode()
+    elif ret != 0:
+        sys.stderr.write("ceph %s: %s (%s)\\n" % (read["command"]["prefix"], status or os.strerror(-ret), errno.errorcode.get(-ret, ret)))
+        sys.exit(1)
+    answers.append("%s %s\\n%s\\n" % (section, read["section"], out.decode()))
+cluster.shutdown()
+sys.stdout.write("".join(answers))
+`.trim();
+
+/**
+ * The read-only script run for discovery and preflight; it changes nothing on the cluster.
+ * One SSH round trip: the mon commands in one Python process (MON_READ_PY), and the pools'
+ * data, when asked for, listed by rados in the background meanwhile. The Python runs with the
+ * interpreter the `ceph` CLI names, so a host where `ceph` works can read; one without the CLI
+ * is told to install ceph-common.
+ */
+export function cephReadScript(request: CephReadRequest): string {
+    const reads = monReads(request);
     const poolData = request.poolData ?? [];
+    const lines = [
+        // What kube-ceph's scripts run on the mon host, checked before anything else runs.
+        'ceph_cli=$(command -v ceph) || { echo "the mon host has no ceph CLI: install ceph-common (on a cephadm host: cephadm install ceph-common)" >&2; exit 127; }',
+        'for tool in rados rbd; do command -v "$tool" >/dev/null || { echo "the mon host has ceph but no $tool CLI: install ceph-common" >&2; exit 127; }; done',
+        'command -v sha256sum >/dev/null || { echo "the mon host has no sha256sum, which kube-ceph\'s scripts use: install coreutils" >&2; exit 127; }',
+        // The interpreter the CLI starts with (`#!/usr/bin/python3`, `#!/usr/bin/env python3`, ...).
+        "python=$(sed -n '1s/^#![[:space:]]*//p' \"$ceph_cli\")",
+        'case "$python" in *python*) ;; *) python=python3 ;; esac',
+    ];
     if (poolData.length > 0) {
         // rados lists every namespace; five objects are enough to name, and grep stops the listing
         // there. Odd characters in object names become '?': the answer stays JSON without a parser.
-        jobs.push(["pooldata", ["{", ...[
+        lines.push('dir=$(mktemp -d)', 'trap \'rm -rf "$dir"\' EXIT', ["{", ...[
             "pools=$(ceph osd pool ls)",
             "tab=$(printf '\\t')",
             "printf '{'; sep=''",
@@ -128,29 +202,19 @@ export function cephReadScript(request: CephReadRequest): string {
             "  fi",
             "  printf ']'",
             "done; printf '}'",
-        ].map((line) => `  ${line}`), "}"].join("\n")]);
+        ].map((line) => `  ${line}`), '} >"$dir/pooldata" &'].join("\n"), "pid_pooldata=$!");
     }
-    const lines = ['dir=$(mktemp -d)', 'trap \'rm -rf "$dir"\' EXIT'];
-    for (const [name, command] of jobs) {
-        lines.push(`${command} >"$dir/${name}" &`, `pid_${name}=$!`);
+    if (reads.length > 0) {
+        // $python unquoted: an `env python3` interpreter is two words.
+        lines.push(`$python - "$SECTION" "$MON_READS" <<'KUBE_CEPH_PY'\n${MON_READ_PY}\nKUBE_CEPH_PY`);
     }
-    for (const [name] of jobs) {
-        // Under set -e a failed reading ends the script with its status; its stderr is already out.
-        lines.push(`wait "$pid_${name}"`);
+    if (poolData.length > 0) {
+        // Under set -e a failed listing ends the script with its status; its stderr is already out.
+        lines.push('wait "$pid_pooldata"', `printf '%s %s\\n' "$SECTION" pooldata`, 'cat "$dir/pooldata"', "echo");
     }
-    // The users' keys after the readings: without quorum those have failed by now (set -e), so
-    // a lost quorum costs one client timeout however many users are asked for. One `ceph auth
-    // get` per user, so no other user's key (client.admin's included) is ever read. A user that
-    // does not exist yet reads as none: the plan then takes its key from CephUserKey.
-    users.forEach((_, i) => lines.push(`user_${i}=$(ceph auth get "$USER_ENTITY_${i}" -f json 2>/dev/null || echo '[]')`));
-    for (const [name] of jobs) {
-        lines.push(`printf '%s %s\\n' "$SECTION" ${name}`, `cat "$dir/${name}"`, "echo");
-    }
-    users.forEach((_, i) => lines.push(`printf '%s %s\\n%s\\n' "$SECTION" user_${i} "$user_${i}"`));
     return remoteScript({
         SECTION,
-        ...(users.length > 0 ? { OWNER_PREFIX: USER_OWNER_PREFIX } : {}),
-        ...Object.fromEntries(users.map((entity, i) => [`USER_ENTITY_${i}`, entity])),
+        ...(reads.length > 0 ? { MON_READS: JSON.stringify(reads) } : {}),
         ...Object.fromEntries(poolData.map((pool, i) => [`DATA_POOL_${i}`, pool])),
     }, lines.join("\n"));
 }

@@ -53,7 +53,12 @@ export function labHost(address = MONS[0], pin = true): CephHost {
 
 /** The admin ceph CLI on this machine, for reading and changing the lab cluster directly. */
 export function ceph(...args: string[]): string {
-    return execFileSync("ceph", ["-c", need(CEPH_CONF), "--connect-timeout", "20", ...args], { encoding: "utf8" });
+    return cephWithin(20, ...args);
+}
+
+/** `ceph` giving up after `seconds` without an answer (its connect timeout, and a kill after twice that). */
+export function cephWithin(seconds: number, ...args: string[]): string {
+    return execFileSync("ceph", ["-c", need(CEPH_CONF), "--connect-timeout", String(seconds), ...args], { encoding: "utf8", stdio: "pipe", timeout: 2 * seconds * 1000 + 5000 });
 }
 
 export function cephJson<T = any>(...args: string[]): T {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { ExecutionContext } from "ava";
 import { sshExec } from "../components/ssh-reader";
-import { ceph, cephFuse, cephJson, labHost, labPrivateKey, MONS, rados, rbd } from "../lab/lab";
+import { ceph, cephFuse, cephJson, cephWithin, labHost, labPrivateKey, MONS, rados, rbd } from "../lab/lab";
 
 /** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */
 export const quiet = { color: "never" as const };
@@ -139,6 +139,24 @@ export function waitHealth(want: Health, seconds = 60): void {
         }
         execFileSync("sleep", ["1"]);
     }
+}
+
+/**
+ * Waits until the cluster has really lost its quorum. With two of three mons just stopped, the
+ * one left keeps answering as leader until its lease runs out, so a fast read made at once may
+ * still succeed: a test about a lost quorum starts once a client can no longer get an answer.
+ */
+export function waitQuorumLost(seconds = 90): void {
+    const started = Date.now();
+    while (Date.now() - started < seconds * 1000) {
+        try {
+            cephWithin(5, "health");
+        } catch {
+            return;
+        }
+        execFileSync("sleep", ["1"]);
+    }
+    throw new Error(`the lab cluster still answers ${seconds} s after losing two of its three mons`);
 }
 
 /** Named clean-up steps, run in the order written (names are never numbers, so they keep it). */

@@ -6,7 +6,7 @@ import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { labConfig, labStack, REPO } from "../../lab/stack";
 import { ceph, cephJson, labHost, MONS, SSH_DIR, SSH_PORT } from "../../lab/lab";
-import { cleanupStack, escapeRegExp, kubectlJson, poolExists, quiet, waitHealth } from "../lab";
+import { cleanupStack, escapeRegExp, kubectlJson, poolExists, quiet, waitHealth, waitQuorumLost } from "../lab";
 
 const id = process.pid;
 const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph.sh"), args, { stdio: "pipe" });
@@ -144,6 +144,7 @@ test.serial("one mon down: quorum holds and up succeeds; two down: the run fails
     await labStack(`e2emon${id}`, labConfig({ ...config(), preflight: { health: "warn" } }));
     t.is((await stack.up(quiet)).summary.result, "succeeded");
     lab("stop-mon", "b");
+    waitQuorumLost();
     const started = Date.now();
     const error = await t.throwsAsync(stack.preview(quiet));
     t.true(Date.now() - started < 120_000, "fails within the client timeouts");

@@ -3,10 +3,13 @@
 // Every assertion reads the real systems back.
 import test from "ava";
 import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { rbdClientCaps } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
-import { labConfig, labStack, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolDetail, quiet } from "../lab";
 
@@ -123,4 +126,25 @@ test.serial("destroy removes the Kubernetes objects and the user, and keeps the 
     t.false(ceph("auth", "ls").includes(`client.${CLIENT}`));
     t.truthy(poolDetail(POOL), "retain keeps the pool");
     t.true(rbd("ls", "-p", POOL).includes("kept-volume"), "and its images");
+});
+
+test.serial("a source edited after the program's build stops the run before anything is read, naming it and `npm run build`", async (t) => {
+    // A copy of the project, its files' times kept: the repository's own build is left alone.
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-stale-"));
+    for (const entry of ["bin", "components", "index.ts", "Pulumi.yaml", "package.json"]) {
+        cpSync(join(REPO, entry), join(dir, entry), { recursive: true, preserveTimestamps: true });
+    }
+    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    const copy = await labStack(`e2estale${process.pid}`, config(), dir);
+    t.teardown(async () => {
+        await copy.workspace.removeStack(copy.name, { force: true });
+        rmSync(dir, { recursive: true, force: true });
+    });
+    const fresh = await copy.preview(quiet);
+    t.true((fresh.changeSummary.create ?? 0) >= 20, "the copy as built plans the graph");
+    const later = Date.now() / 1000 + 60;
+    utimesSync(join(dir, "components", "config.ts"), later, later);
+    const error = await t.throwsAsync(copy.preview(quiet));
+    t.regex(error!.message, /components\/config\.ts changed after it was built\. Run `npm run build`/);
+    t.notRegex(error!.message, /preflight|Ceph cluster/, "refused before the live reads");
 });

@@ -1,7 +1,7 @@
 import test from "ava";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
+import { load as parseYaml } from "js-yaml";
 import { CephfsClassConfig, ConfigError, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
 import { MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "../../components/ceph-csi-cluster-id";
 import { FAKE_SSH_KEY, FSID, byType, baseConfig, declaredBefore, runProgram } from "../harness";

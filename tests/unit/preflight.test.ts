@@ -1,7 +1,7 @@
 import test from "ava";
 import type { ImageFeature } from "../../components/config";
 import type { CrushTunables, Monitor } from "../../components/ceph-reading";
-import { cephReadScript, parseHealth, parseMdsMap, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
+import { parseHealth, parseMdsMap, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
 import { checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
@@ -100,22 +100,6 @@ test("parsers read the JSON shapes ceph prints", (t) => {
     t.false(parseTunables({ profile: "hammer", require_feature_tunables5: 0 }).requireTunables5);
 });
 
-test("the live read is one script with one ceph process per reading, run at once; the fsid comes from the monmap; the key never goes to a file", (t) => {
-    const script = cephReadScript({ discovery: true, health: true, tunables: true, userKeys: ["client.kube", "client.kube-rbd-node"] });
-    const background = script.split("\n").filter((l) => /^ceph .*&$/.test(l)).map((l) => l.replace(/ >.*$/, ""));
-    // The users' owner records are one more reading, for every user at once.
-    t.deepEqual(background, ["ceph mon dump -f json 2>/dev/null", "ceph health detail -f json", "ceph osd crush show-tunables -f json", 'ceph config-key dump "$OWNER_PREFIX"']);
-    t.regex(script, /OWNER_PREFIX=kube-ceph\/user-owner\/\n/);
-    t.is((script.match(/\bceph /g) ?? []).length, 6, "no other ceph process");
-    // One `ceph auth get` per user, after the readings' waits: a lost quorum has ended the script by then.
-    t.regex(script, /wait "\$pid_owners"\nuser_0=\$\(ceph auth get "\$USER_ENTITY_0" -f json 2>\/dev\/null \|\| echo '\[\]'\)\nuser_1=\$\(ceph auth get "\$USER_ENTITY_1" -f json/);
-    t.notRegex(script, /user[^\n]*>"\$dir/, "the key is not written to the temporary directory");
-    t.is(cephReadScript({ discovery: false, health: true, tunables: false }).match(/\bceph /g)?.length, 1);
-    // The mgr modules are one more background reading in the same round trip.
-    const withModules = cephReadScript({ discovery: false, health: true, tunables: false, mgrModules: true });
-    t.deepEqual(withModules.split("\n").filter((l) => /^ceph .*&$/.test(l)).map((l) => l.replace(/ >.*$/, "")), ["ceph health detail -f json", "ceph mgr module ls -f json"]);
-});
-
 test("mgr modules: always-on (a list, or one per release before Octopus) and enabled ones count; a missing rbd_support is refused with the command that enables it", (t) => {
     t.deepEqual(parseMgrModules({ always_on_modules: ["rbd_support", "volumes"], enabled_modules: ["iostat"], disabled_modules: [{ name: "alerts" }] }), ["iostat", "rbd_support", "volumes"]);
     t.deepEqual(parseMgrModules({ always_on_modules: { nautilus: ["balancer", "rbd_support"] }, enabled_modules: [] }), ["balancer", "rbd_support"]);
@@ -148,11 +132,6 @@ test("MDS preflight: an existing filesystem needs an active MDS, each new one a 
     t.regex(offline!.message, /filesystem old has no active MDS \(see ceph fs status\)[\s\S]*Nothing was changed/);
     const tooMany = t.throws(() => checkMds(["kcfs", "new1", "new2"], map), { instanceOf: PreflightError });
     t.regex(tooMany!.message, /would create 2 filesystem\(s\) \(new1, new2\), but 1 MDS daemon\(s\) stand by/);
-});
-
-test("the read script asks for the MDS map only when told to", (t) => {
-    t.regex(cephReadScript({ discovery: false, health: false, tunables: false, mdsMap: true }), /ceph fs dump -f json/);
-    t.notRegex(cephReadScript({ discovery: true, health: true, tunables: true }), /fs dump/);
 });
 
 test("checkCephfsJournals: a group keeps the journal namespace its live ClientProfile has; a new group, or the same namespace, passes", (t) => {
