@@ -29,6 +29,8 @@ const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*
 /** Where ceph-csi-operator's install.yaml is read from: a URL, or a local path without control characters. */
 const MANIFEST_SOURCE = /^(https?:\/\/[^\s]+|[^\x00-\x1f\s][^\x00-\x1f]*)$/;
 const HOST_KEY_TYPES = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"];
+/** The host key types a pin may have: ssh-rsa is recognised only to be refused with its reason. */
+const PINNABLE_HOST_KEY_TYPES = HOST_KEY_TYPES.filter((type) => type !== "ssh-rsa");
 
 /** RBD image features understood by this tool; the kernel requirements live in preflight.ts. */
 export const IMAGE_FEATURES = ["layering", "exclusive-lock", "object-map", "fast-diff", "deep-flatten", "journaling"] as const;
@@ -111,7 +113,7 @@ const hostSchema = z.union([
         port: z.number().int().min(1).max(65535, { error: "must be a TCP port, 1-65535" }).optional(),
         user: z.string().regex(UNIX_USER, { error: "must be a POSIX user name ([a-z_][a-z0-9_-]*, at most 32 characters)" }).optional(),
         hostKey: z.string().refine(isValidHostKey, {
-            error: `must be one OpenSSH public key line ('<type> <base64>', type one of ${HOST_KEY_TYPES.join(", ")}), e.g. from ssh-keyscan`,
+            error: `must be one OpenSSH public key line ('<type> <base64>', type one of ${PINNABLE_HOST_KEY_TYPES.join(", ")}), e.g. from ssh-keyscan -t ed25519 <host>`,
             abort: true,
         }).refine((line) => !isRsaHostKey(line), {
             // @pulumi/command pins with the key's own algorithm, SHA-1 "ssh-rsa", which OpenSSH 8.8+ refuses.
@@ -433,6 +435,54 @@ export function isPrivateKeyShaped(key: string): boolean {
 }
 
 /**
+ * Whether a private key is encrypted with a passphrase, which kube-ceph has no way to ask for:
+ * an OpenSSH key whose cipher is not "none", or a PEM key marked encrypted. A key it cannot
+ * decode is not called protected (the SSH connection then says what is wrong with it).
+ */
+export function isPassphraseProtected(key: string): boolean {
+    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(key) || /^Proc-Type:\s*4,ENCRYPTED/m.test(key)) {
+        return true;
+    }
+    const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(key)?.[1];
+    if (body === undefined) {
+        return false;
+    }
+    // openssh-key-v1 NUL, then the cipher's name as a length-prefixed string.
+    const blob = Buffer.from(body.replace(/\s+/g, ""), "base64");
+    const magic = "openssh-key-v1\0";
+    if (blob.length < magic.length + 4 || blob.subarray(0, magic.length).toString("latin1") !== magic) {
+        return false;
+    }
+    const length = blob.readUInt32BE(magic.length);
+    if (length === 0 || length > 64 || blob.length < magic.length + 4 + length) {
+        return false;
+    }
+    return blob.subarray(magic.length + 4, magic.length + 4 + length).toString("latin1") !== "none";
+}
+
+/**
+ * A key set without `pulumi config set --path` arrives as one name with dots or brackets in it
+ * ("ceph.hosts[0]"): the top-level key it was meant to go into, when it names one.
+ */
+export function pathKeyMeantFor(key: string): string | undefined {
+    const top = /^([A-Za-z]+)[.[]/.exec(key)?.[1];
+    return top !== undefined && CONFIG_KEYS.includes(top) ? top : undefined;
+}
+
+/**
+ * The words for a value of the wrong type: which type, and for a number or boolean written as a
+ * string (`pgNum: "128"`) how to set it so that Pulumi stores it unquoted.
+ */
+function wrongTypeMessage(key: string, expected: string, value: unknown): string {
+    const article = /^[aeiou]/.test(expected) ? "an" : "a";
+    const given = Array.isArray(value) ? "a list" : value === null ? "null" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+    if (typeof value === "string" && ((expected === "number" && /^-?\d+(\.\d+)?$/.test(value.trim())) || (expected === "boolean" && /^(true|false)$/.test(value.trim())))) {
+        return `must be ${article} ${expected}, not the string "${value}": set it with pulumi config set --path '${key}' ${value.trim()} (with --path, Pulumi stores whole numbers and true/false unquoted), or write it without quotes in the stack's YAML`;
+    }
+    return `must be ${article} ${expected}, not ${given}`;
+}
+
+/**
  * Parses the raw stack config (values as `pulumi config` stores them: objects for the
  * structured keys) into a complete, defaulted configuration. `raw` maps short key names
  * (without the namespace) to their values; the SSH key is checked for shape only and is
@@ -442,7 +492,11 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
     const problems: ConfigProblem[] = [];
     for (const key of Object.keys(raw).sort()) {
         if (!CONFIG_KEYS.includes(key) && raw[key] !== undefined) {
-            problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: raw[key], allowed: `is not a kube-ceph key; known keys: ${CONFIG_KEYS.join(", ")}` });
+            const meant = pathKeyMeantFor(key);
+            const allowed = meant !== undefined
+                ? `is one key named "${key}", set without --path; to set that place inside ${CONFIG_NAMESPACE}:${meant}, run pulumi config rm '${CONFIG_NAMESPACE}:${key}' and then pulumi config set --path '${CONFIG_NAMESPACE}:${key}' <value>`
+                : `is not a kube-ceph key; known keys: ${CONFIG_KEYS.join(", ")}`;
+            problems.push({ key: `${CONFIG_NAMESPACE}:${key}`, value: raw[key], allowed });
         }
     }
     const parsed: Record<string, unknown> = {};
@@ -471,6 +525,13 @@ export function parseConfig(raw: Record<string, unknown>, sshPrivateKey: string 
             key: `${CONFIG_NAMESPACE}:sshPrivateKey`,
             value: "[secret]",
             allowed: "must be an OpenSSH or PEM private key (-----BEGIN ... PRIVATE KEY-----)",
+        });
+    } else if (isPassphraseProtected(sshPrivateKey)) {
+        problems.push({
+            key: `${CONFIG_NAMESPACE}:sshPrivateKey`,
+            value: "[secret]",
+            allowed: "is protected by a passphrase, which kube-ceph cannot ask for: set a key without one, for example a copy with the passphrase removed " +
+                "(cp ~/.ssh/id_ed25519 kube-ceph-key && ssh-keygen -p -N '' -f kube-ceph-key), then pulumi config set --secret kube-ceph:sshPrivateKey < kube-ceph-key",
         });
     }
     problems.push(...crossFieldProblems(parsed));
@@ -563,8 +624,13 @@ function problemFromIssue(top: string, raw: unknown, issue: z.core.$ZodIssue): C
         }
     }
     const value = valueAt(raw, issue.path);
-    const allowed = issue.code === "invalid_type" && value === undefined && issue.path.length > 0 ? "is required" : issue.message;
-    return { key: keyName(top, issue.path), value, allowed };
+    const key = keyName(top, issue.path);
+    if (issue.code === "invalid_type") {
+        // Not the schema library's own words ("Invalid input: expected number, received string").
+        const allowed = value === undefined && issue.path.length > 0 ? "is required" : /^Invalid input/.test(issue.message) ? wrongTypeMessage(key, issue.expected, value) : issue.message;
+        return { key, value, allowed };
+    }
+    return { key, value, allowed: issue.message };
 }
 
 function normaliseHost(entry: string | { host: string; port?: number; user?: string; hostKey?: string }): CephHost {

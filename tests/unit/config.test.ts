@@ -1,8 +1,11 @@
 import test from "ava";
-import { readFileSync } from "fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { tmpdir } from "node:os";
 import * as path from "path";
+import { join } from "node:path";
 import { load as parseYaml } from "js-yaml";
-import { CephfsClassConfig, ConfigError, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
+import { CephfsClassConfig, ConfigError, isPassphraseProtected, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
 import { MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "../../components/ceph-csi-cluster-id";
 import { FAKE_SSH_KEY, FSID, byType, baseConfig, declaredBefore, runProgram } from "../harness";
 
@@ -94,7 +97,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["host port as string", (c) => (c.ceph.hosts = [{ host: "a", port: "22" }]), "kube-ceph:ceph.hosts[0].port", /number/],
     ["host user with quote", (c) => (c.ceph.hosts = [{ host: "a", user: "ro'ot" }]), "kube-ceph:ceph.hosts[0].user", /POSIX user/],
     ["host unknown field", (c) => (c.ceph.hosts = [{ host: "a", pasword: "x" }]), "kube-ceph:ceph.hosts[0].pasword", /not a known key/],
-    ["malformed hostKey", (c) => (c.ceph.hosts = [{ host: "a", hostKey: "AAAA not a key" }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key/],
+    ["malformed hostKey", (c) => (c.ceph.hosts = [{ host: "a", hostKey: "AAAA not a key" }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key line \('<type> <base64>', type one of ssh-ed25519, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, ecdsa-sha2-nistp521\)/],
     ["hostKey type does not match blob", (c) => (c.ceph.hosts = [{ host: "a", hostKey: HOST_KEY.replace("ssh-ed25519", "ssh-rsa") }]), "kube-ceph:ceph.hosts[0].hostKey", /OpenSSH public key/],
     ["ssh-rsa hostKey (SHA-1 only with @pulumi/command)", (c) => (c.ceph.hosts = [{ host: "a", hostKey: RSA_HOST_KEY }]), "kube-ceph:ceph.hosts[0].hostKey", /ssh-rsa key[\s\S]*OpenSSH 8\.8[\s\S]*pin the host's ed25519 or ECDSA key/],
     ["duplicate hosts", (c) => (c.ceph.hosts = ["127.0.0.11", { host: "127.0.0.11", port: 22 }]), "kube-ceph:ceph.hosts[1]", /duplicates/],
@@ -115,6 +118,12 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["sessionsPerHost past MaxStartups", (c) => ((c.ceph as Record<string, unknown>).sessionsPerHost = 11), "kube-ceph:ceph.sessionsPerHost", /MaxStartups/],
     ["sessionsPerHost fractional", (c) => ((c.ceph as Record<string, unknown>).sessionsPerHost = 2.5), "kube-ceph:ceph.sessionsPerHost", /whole number/],
     ["pgNum not a power of two", (c) => (c.pool = { pgNum: 100 }), "kube-ceph:pool.pgNum", /power of two/],
+    ["pgNum written as a string", (c) => (c.pool = { pgNum: "128" }), "kube-ceph:pool.pgNum", /^must be a number, not the string "128": set it with pulumi config set --path 'kube-ceph:pool\.pgNum' 128 /],
+    ["a port written as a string", (c) => (c.ceph.hosts = [{ host: "a", port: "2222" }]), "kube-ceph:ceph.hosts[0].port", /not the string "2222": set it with pulumi config set --path 'kube-ceph:ceph\.hosts\[0\]\.port' 2222 /],
+    ["a word where a number goes", (c) => (c.pool = { replicas: "three" }), "kube-ceph:pool.replicas", /^must be a number, not a string$/],
+    ["a list where an object goes", (c) => (c.pool = ["x"]), "kube-ceph:pool", /^must be an object, not a list$/],
+    ["a key set without --path", (c) => (c["ceph.hosts[0]"] = "10.0.0.2"), "kube-ceph:ceph.hosts[0]", /set without --path; to set that place inside kube-ceph:ceph, run pulumi config rm 'kube-ceph:ceph\.hosts\[0\]' and then pulumi config set --path 'kube-ceph:ceph\.hosts\[0\]' <value>/],
+    ["a misspelt key with a path in it", (c) => (c["cpeh.hosts[0]"] = "10.0.0.2"), "kube-ceph:cpeh.hosts[0]", /is not a kube-ceph key; known keys:/],
     ["pgNum zero", (c) => (c.pool = { pgNum: 0 }), "kube-ceph:pool.pgNum", /power of two/],
     ["pgNum over the limit", (c) => (c.pool = { pgNum: 131072 }), "kube-ceph:pool.pgNum", /at most 65536/],
     ["pgNum as string", (c) => (c.pool = { pgNum: "128" }), "kube-ceph:pool.pgNum", /number/],
@@ -238,6 +247,8 @@ for (const [description, mutate, key, allowed] of BAD) {
         t.regex(problem!.allowed, allowed);
         t.true(error!.message.includes(key));
         t.regex(error!.message, /nothing was created or changed/);
+        // kube-ceph's own words only, never the schema library's.
+        t.notRegex(error!.message, /Invalid input|expected \w+, received/);
     });
 }
 
@@ -348,4 +359,29 @@ test("a stack of CephFS classes only needs no pools: its filesystems make theirs
     t.deepEqual(config.pools, {});
     t.is(config.storageClasses[0].type, "cephfs");
     t.is(config.form, "many");
+});
+
+test("a passphrase-protected SSH key is refused at validation, whatever its format, without the key in the message; a key without one passes", (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-keys-"));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const key = (name: string, passphrase: string, ...args: string[]) => {
+        execFileSync("ssh-keygen", ["-q", "-f", join(dir, name), "-N", passphrase, "-C", "", ...args]);
+        return readFileSync(join(dir, name), "utf8");
+    };
+    const open = key("open", "", "-t", "ed25519");
+    t.false(isPassphraseProtected(open));
+    t.notThrows(() => parseConfig(base(), open));
+    for (const [format, text] of [
+        ["OpenSSH", key("openssh", "secret passphrase", "-t", "ed25519")],
+        ["PEM", key("pem", "secret passphrase", "-t", "ecdsa", "-m", "PEM")],
+        ["PKCS#8", key("pkcs8", "secret passphrase", "-t", "ecdsa", "-m", "PKCS8")],
+    ]) {
+        t.true(isPassphraseProtected(text), format);
+        const error = t.throws(() => parseConfig(base(), text), { instanceOf: ConfigError });
+        t.regex(error!.message, /kube-ceph:sshPrivateKey: got "\[secret\]"; is protected by a passphrase, which kube-ceph cannot ask for: set a key without one/, format);
+        const body = text.split("\n").filter((line) => !line.startsWith("-----") && line.length > 20);
+        t.false(body.some((line) => error!.message.includes(line)), `${format}: no line of the key in the message`);
+    }
+    // A key whose body is not what ssh-keygen writes is not called protected: the connection says what is wrong.
+    t.false(isPassphraseProtected(FAKE_SSH_KEY));
 });
