@@ -381,6 +381,12 @@ function sameValue(a: unknown, b: unknown): boolean {
     return isDeepStrictEqual(a, b);
 }
 
+/** The JSON kind of a top-level key's value, as Pulumi.yaml declares it: object, array, string... */
+export function configKeyKind(key: string): string {
+    const def = (unwrapSchema((schemas as Record<string, z.ZodType>)[key]) as unknown as { _zod: { def: { type: string } } })._zod.def;
+    return def.type === "record" ? "object" : def.type;
+}
+
 /** Every key this tool reads; anything else under the namespace is a typo worth reporting. */
 export const CONFIG_KEYS = [...Object.keys(schemas), "sshPrivateKey"].sort();
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "path";
 import { join } from "node:path";
 import { load as parseYaml } from "js-yaml";
-import { CephfsClassConfig, ConfigError, isPassphraseProtected, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
+import { CephfsClassConfig, CONFIG_KEYS, ConfigError, configKeyKind, isPassphraseProtected, parseConfig, PROJECT_DEFAULTS, RbdClassConfig } from "../../components/config";
 import { MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "../../components/ceph-csi-cluster-id";
 import { FAKE_SSH_KEY, FSID, byType, baseConfig, declaredBefore, runProgram } from "../harness";
 
@@ -75,6 +75,21 @@ test("the many-class form accepts pool and storageClass at Pulumi.yaml's default
     const yaml = parseYaml(readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
     t.deepEqual(yaml.config["kube-ceph:pool"].default, project.pool);
     t.deepEqual(yaml.config["kube-ceph:storageClass"].default, project.storageClass);
+});
+
+test("Pulumi.yaml declares every key the code reads, with the type of its schema; the many-class keys, which Pulumi would require if declared, are named in its comment", (t) => {
+    const text = readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8");
+    const declared = (parseYaml(text) as { config: Record<string, { type?: string; description?: string }> }).config;
+    const optional = ["filesystems", "pools", "storageClasses"];
+    t.deepEqual(Object.keys(declared).map((key) => key.replace(/^kube-ceph:/, "")).sort(), CONFIG_KEYS.filter((key) => !optional.includes(key)));
+    for (const [key, entry] of Object.entries(declared)) {
+        const name = key.replace(/^kube-ceph:/, "");
+        t.is(entry.type, name === "sshPrivateKey" ? "string" : configKeyKind(name), key);
+        t.true((entry.description ?? "").length > 20, `${key} has a description`);
+    }
+    for (const key of optional) {
+        t.regex(text, new RegExp(`^#\\s+kube-ceph:${key}\\s+${configKeyKind(key)}: `, "m"), `${key} is named in the comment with its type`);
+    }
 });
 
 test("a host entry takes port, user and a pinned key", (t) => {
