@@ -19,7 +19,7 @@ import { staleBuildMessage, staleSources } from "./components/program-build";
 import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
 import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
 import { stackOwner } from "./components/ceph-pool";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, OPERATOR_INSTALL_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -115,6 +115,8 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         tunables: config.preflight.kernels === "check",
         mgrModules: config.provisioner.kind === "csi" && config.preflight.health !== "off",
         mdsMap: hasCephfs(config),
+        // The releases the daemons run: one more mon command in the same process, never a read of its own.
+        releases: true,
         // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
         userKeys: cephEntities(config.client.name, config.storageClasses.map(classUserOwner)),
     };
@@ -183,6 +185,11 @@ export = async (reader: LiveReader = liveReader) => {
             readLiveState(reader, config, sshPrivateKey, kubeconfig),
             viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
         ]);
+        if (live.ceph?.releases !== undefined) {
+            for (const warning of checkCephReleases(live.ceph.releases)) {
+                pulumi.log.warn(warning);
+            }
+        }
         if (live.ceph?.health !== undefined) {
             checkHealth(config.preflight.health, live.ceph.health);
         }

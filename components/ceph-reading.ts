@@ -57,6 +57,20 @@ export interface CephReading {
     mdsMap?: MdsMap;
     /** For each pool asked about that exists: up to 5 of its RBD objects (`<namespace>/<object>`); empty when it holds none. */
     poolData?: Record<string, string[]>;
+    /** The releases each daemon type runs, from `ceph versions`. */
+    releases?: CephRelease[];
+}
+
+/** One Ceph release a kind of daemon runs, from `ceph versions`. */
+export interface CephRelease {
+    /** mon, mgr, osd, mds... */
+    daemon: string;
+    /** "16.2.15". */
+    version: string;
+    /** 16. */
+    major: number;
+    /** "pacific". */
+    name: string;
 }
 
 /** What `ceph fs dump` says about who serves the filesystems. */
@@ -79,6 +93,8 @@ export interface CephReadRequest {
     userKeys?: string[];
     /** Pools to look into for RBD data (images' ids, headers and data objects), in every namespace. */
     poolData?: string[];
+    /** Read the releases the daemons run (preflight refuses one kube-ceph does not support). */
+    releases?: boolean;
 }
 
 const SECTION = "----kube-ceph-section----";
@@ -110,6 +126,9 @@ export function monReads(request: CephReadRequest): MonRead[] {
     }
     if (request.mdsMap) {
         reads.push({ section: "fsmap", command: { prefix: "fs dump", format: "json" } });
+    }
+    if (request.releases) {
+        reads.push({ section: "versions", command: { prefix: "versions", format: "json" } });
     }
     const users = request.userKeys ?? [];
     if (users.length > 0) {
@@ -297,6 +316,27 @@ export function clientMonitorAddresses(monitors: Monitor[]): string[] {
     return monitors.map((m) => m.v1 ?? m.v2).filter((a): a is string => a !== undefined);
 }
 
+/**
+ * The releases of `ceph versions -f json` ({daemon type: {"ceph version 16.2.15 (<sha>) pacific
+ * (stable)": count}}), one entry per daemon type and release, sorted; "overall" and lines of
+ * another form are left out.
+ */
+export function parseVersions(answer: unknown): CephRelease[] {
+    const releases: CephRelease[] = [];
+    for (const [daemon, counts] of Object.entries((answer ?? {}) as Record<string, Record<string, number>>)) {
+        if (daemon === "overall" || counts === null || typeof counts !== "object") {
+            continue;
+        }
+        for (const line of Object.keys(counts)) {
+            const match = /^ceph version (\d+)\.(\d+)\.(\d+)\S*(?: \([0-9a-f]+\))? ([a-z]+)/.exec(line);
+            if (match !== null) {
+                releases.push({ daemon, version: `${match[1]}.${match[2]}.${match[3]}`, major: Number(match[1]), name: match[4] });
+            }
+        }
+    }
+    return releases.sort((a, b) => a.daemon.localeCompare(b.daemon) || a.version.localeCompare(b.version));
+}
+
 /** Health status and its named checks from `ceph health detail -f json`. */
 export function parseHealth(report: unknown): CephHealth {
     const raw = report as { status: string; checks?: Record<string, { severity: string; summary?: { message?: string }; detail?: { message: string }[] }> };
@@ -372,6 +412,9 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
     }
     if ((request.poolData ?? []).length > 0) {
         reading.poolData = sections.pooldata as Record<string, string[]>;
+    }
+    if (request.releases) {
+        reading.releases = parseVersions(sections.versions);
     }
     if (request.userKeys !== undefined) {
         reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity, i) => {

@@ -4,7 +4,7 @@
 // tested on its own.
 import * as semver from "semver";
 import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
-import type { CephHealth, CrushTunables, MdsMap, Monitor } from "./ceph-reading";
+import type { CephHealth, CephRelease, CrushTunables, MdsMap, Monitor } from "./ceph-reading";
 import { CSI_OPERATOR_API } from "./ceph-client-profile";
 import { OPERATOR_VERSION } from "./images";
 import { ClientProfileReading, ExistingOperatorReading, KubernetesNode, OPERATOR_CRDS } from "./kubernetes-reader";
@@ -15,6 +15,29 @@ export class PreflightError extends Error {
         super(message);
         this.name = "PreflightError";
     }
+}
+
+/** The Ceph releases kube-ceph supports (README, "Supported versions"): the oldest, and the newest it expects to work. */
+export const CEPH_RELEASES = { oldest: { major: 16, name: "Pacific" }, newest: { major: 20, name: "Tentacle" } };
+
+/**
+ * Refuses a cluster whose mons or OSDs (the daemons every client talks to) run a release older
+ * than kube-ceph supports; returns a warning for each newer than the newest it expects to work.
+ */
+export function checkCephReleases(releases: CephRelease[]): string[] {
+    const clientFacing = releases.filter((r) => r.daemon === "mon" || r.daemon === "osd");
+    const old = clientFacing.filter((r) => r.major < CEPH_RELEASES.oldest.major);
+    if (old.length > 0) {
+        throw new PreflightError(
+            `the Ceph cluster runs ${old.map((r) => `${r.version} (${r.name}) on its ${r.daemon} daemons`).join(" and ")}; ` +
+                `kube-ceph supports Ceph ${CEPH_RELEASES.oldest.major} (${CEPH_RELEASES.oldest.name}) and later (README, "Supported versions"). ` +
+                "Upgrade the cluster first. Nothing was changed.",
+        );
+    }
+    return clientFacing
+        .filter((r) => r.major > CEPH_RELEASES.newest.major)
+        .map((r) => `the Ceph cluster's ${r.daemon} daemons run ${r.version} (${r.name}), newer than the newest release kube-ceph is known to work with, ` +
+            `${CEPH_RELEASES.newest.major} (${CEPH_RELEASES.newest.name}); go on with care, and report what differs.`);
 }
 
 const HEALTH_RANK: Record<string, number> = { HEALTH_OK: 0, HEALTH_WARN: 1, HEALTH_ERR: 2 };

@@ -45,6 +45,7 @@ export function healthyCeph(overrides: Partial<CephReading> = {}): CephReading {
         health: { status: "HEALTH_OK", checks: [] },
         tunables: { profile: "jewel", requireTunables: true, requireTunables2: true, requireTunables3: true, hasV4Buckets: true, requireTunables5: true },
         mgrModules: ["balancer", "crash", "iostat", "rbd_support", "volumes"],
+        releases: ["mgr", "mon", "osd"].map((daemon) => ({ daemon, version: "16.2.15", major: 16, name: "pacific" })),
         ...overrides,
     };
 }
@@ -77,6 +78,9 @@ export function fakeReader(
             if (request.mdsMap) {
                 // A cluster with one standby MDS unless the test says otherwise.
                 reading.mdsMap = ceph.mdsMap ?? { active: {}, standbys: 1 };
+            }
+            if (request.releases) {
+                reading.releases = ceph.releases;
             }
             if (request.poolData !== undefined) {
                 reading.poolData = Object.fromEntries(request.poolData.map((pool) => [pool, ceph.poolData?.[pool] ?? []]));

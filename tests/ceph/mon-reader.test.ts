@@ -18,6 +18,16 @@ test.serial("discovery returns the cluster's own fsid and all three mons with v1
     t.is(reading.host.host, MONS[0]);
 });
 
+test.serial("the same round trip reads the release every daemon type runs, as `ceph versions` says", async (t) => {
+    const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, releases: true });
+    const listed = cephJson<Record<string, Record<string, number>>>("versions");
+    t.deepEqual(reading.releases!.map((r) => r.daemon), Object.keys(listed).filter((d) => d !== "overall").sort());
+    for (const release of reading.releases!) {
+        t.true(Object.keys(listed[release.daemon]).some((line) => line.startsWith(`ceph version ${release.version} `) && line.includes(` ${release.name} `)), JSON.stringify(release));
+    }
+    t.is(reading.health!.status, "HEALTH_OK", "the other readings are still there");
+});
+
 test.serial("the same round trip reads the mgr modules that are on: Pacific runs rbd_support and volumes always", async (t) => {
     const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, mgrModules: true });
     t.true(reading.mgrModules!.includes("rbd_support"), reading.mgrModules!.join(", "));

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cephReadScript, CephReadRequest, monReads, parseCephReading } from "../../components/ceph-reading";
+import { cephReadScript, CephReadRequest, monReads, parseCephReading, parseVersions } from "../../components/ceph-reading";
 
 const KEY = "AQBreadreadreadreadreadreadTESTONLYKEY==";
 
@@ -69,7 +69,7 @@ test("the read's mon commands: only what the request asks for, the owner records
         ["user_0", "auth get", "client.kube", "[]"],
         ["user_1", "auth get", "client.new", "[]"],
     ]);
-    t.deepEqual(monReads({ discovery: false, health: true, tunables: false, mgrModules: true, mdsMap: true }).map((r) => r.command.prefix), ["health", "mgr module ls", "fs dump"]);
+    t.deepEqual(monReads({ discovery: false, health: true, tunables: false, mgrModules: true, mdsMap: true, releases: true }).map((r) => r.command.prefix), ["health", "mgr module ls", "fs dump", "versions"]);
     t.deepEqual(monReads({ discovery: false, health: false, tunables: false }), []);
 });
 
@@ -152,4 +152,20 @@ test("a mon host without rados, rbd or sha256sum is told what to install, before
     }
     const all = spawnSync("/bin/sh", ["-c", cephReadScript(REQUEST)], { encoding: "utf8", env: { PATH: tools(["rados", "rbd", "sha256sum"]), PYTHONPATH: host.dir, FAKE_LOG: "/dev/null" } });
     t.is(all.status, 0, all.stderr);
+});
+
+test("`ceph versions`: one release per daemon type and version, the overall sum and unknown lines left out", (t) => {
+    const line = (v: string, name: string) => `ceph version ${v} (618f440892089921c3e944a991122ddc44e60516) ${name} (stable)`;
+    t.deepEqual(parseVersions({
+        mon: { [line("16.2.15", "pacific")]: 3 },
+        osd: { [line("16.2.15", "pacific")]: 2, [line("15.2.17", "octopus")]: 1 },
+        mds: { "something else": 1 },
+        overall: { [line("16.2.15", "pacific")]: 5 },
+    }), [
+        { daemon: "mon", version: "16.2.15", major: 16, name: "pacific" },
+        { daemon: "osd", version: "15.2.17", major: 15, name: "octopus" },
+        { daemon: "osd", version: "16.2.15", major: 16, name: "pacific" },
+    ]);
+    t.deepEqual(parseVersions({ mon: { "ceph version 20.2.4-1 (abc123) tentacle (stable)": 3 } }), [{ daemon: "mon", version: "20.2.4", major: 20, name: "tentacle" }]);
+    t.deepEqual(parseVersions(undefined), []);
 });

@@ -275,6 +275,24 @@ test.serial("preflight: an unhealthy cluster stops the run before any resource i
     t.true(passes.resources.length > 0);
 });
 
+test.serial("preflight: a cluster whose mons or OSDs run a release older than Pacific stops the run before any resource; a newer one than Tentacle is warned about", async (t) => {
+    const releases = (mon: [number, string], osd: [number, string]) => [
+        { daemon: "mds", version: "14.2.22", major: 14, name: "nautilus" },
+        { daemon: "mon", version: `${mon[0]}.2.1`, major: mon[0], name: mon[1] },
+        { daemon: "osd", version: `${osd[0]}.2.1`, major: osd[0], name: osd[1] },
+    ];
+    const error = await t.throwsAsync(runProgram(baseConfig(), fakeReader(healthyCeph({ releases: releases([16, "pacific"], [15, "octopus"]) }))));
+    t.regex(error!.message, /the Ceph cluster runs 15\.2\.1 \(octopus\) on its osd daemons; kube-ceph supports Ceph 16 \(Pacific\) and later \(README, "Supported versions"\)\. Upgrade the cluster first\. Nothing was changed\./);
+    t.deepEqual(declaredBefore(error), []);
+    // An old MDS alone does not refuse: no client of kube-ceph talks to it for these checks.
+    const supported = await runProgram(baseConfig(), fakeReader(healthyCeph({ releases: releases([18, "reef"], [18, "reef"]) })));
+    t.true(supported.resources.length > 0);
+    t.false(supported.warnings.some((w) => /Ceph cluster/.test(w)));
+    const newer = await runProgram(baseConfig(), fakeReader(healthyCeph({ releases: releases([21, "umbrella"], [20, "tentacle"]) })));
+    t.true(newer.resources.length > 0);
+    t.true(newer.warnings.some((w) => /the Ceph cluster's mon daemons run 21\.2\.1 \(umbrella\), newer than the newest release kube-ceph is known to work with, 20 \(Tentacle\)/.test(w)), newer.warnings.join("\n"));
+});
+
 test.serial("preflight: the source's 4.4 kernel against jewel tunables stops the run naming node, feature and fixes", async (t) => {
     const reader = fakeReader(healthyCeph(), { serverVersion: "v1.36.3", nodes: [{ name: "node-1", kernelVersion: "4.4.247-1.el7.elrepo.x86_64" }] });
     const error = await t.throwsAsync(runProgram(baseConfig(), reader));
