@@ -66,7 +66,7 @@ lab_env() {
   # kill test) could leave one empty and every later command failing with "failed to load checkpoint: EOF".
   # NODE_COMPILE_CACHE: Node keeps the code it compiled on disk, so every later pulumi run of
   # the program (and its dynamic-provider host) skips compiling its libraries: about 1.5 s of
-  # a no-op preview here (median 12.1 s against 13.7 s). README, "Previews", for users.
+  # a no-op preview here (median 12.1 s against 13.7 s). docs/benchmarks.md, "Previews", for users.
   cat <<EOF
 export PATH="$REPO/node_modules/.bin:$CACHE/actionlint-$ACTIONLINT_VERSION/bin:\$PATH"
 export PULUMI_BACKEND_URL="file://$DATA/pulumi-state?metadata=skip"
