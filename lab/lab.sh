@@ -222,32 +222,47 @@ checks_done() {
 
 bash_n_all() { local f; for f in "$@"; do bash -n "$f" || return 1; done; }
 
-# The package as `npm pack` builds it (prepack): its entry, required by the package's name (as a
-# program that depends on it would; inside the package Node resolves it to itself), loads in plain
-# Node and exports the component. The dist/ it leaves stays for the later tiers on purpose: with it
-# there, Pulumi's Node.js runtime would run package.json's `exports` entry instead of index.ts if
-# Pulumi.yaml did not name `main`, and every e2e test would fail.
-package_exports_component() {
+# The package as a program that depends on it gets it: `npm pack`'s tarball (built by prepack),
+# unpacked as node_modules/kube-ceph of a scratch project whose other packages are the
+# repository's. There it loads in plain Node by its name and exports the component, and the
+# README's example, imports as written, type-checks against its declarations. The dist/ the
+# build leaves stays for the later tiers on purpose: with it there, Pulumi's Node.js runtime
+# would run package.json's entry instead of the program if Pulumi.yaml did not name `main`, and
+# every e2e test would fail.
+PACKED_APP=""
+package_installs() {
+  local tmp tarball entry
+  tmp="$(mktemp -d)"
+  PACKED_APP="$tmp/app"
   rm -rf "$REPO/dist" && (cd "$REPO" && npm run --silent prepack) || return 1
-  (cd "$REPO" && node -e 'const kubeCeph = require("kube-ceph"); if (typeof kubeCeph.CephStorage !== "function") { console.error("no CephStorage in", Object.keys(kubeCeph)); process.exit(1); }')
+  tarball="$(cd "$REPO" && npm pack --silent --ignore-scripts --pack-destination "$tmp")" || return 1
+  mkdir -p "$tmp/app/node_modules/kube-ceph"
+  tar -xzf "$tmp/$tarball" -C "$tmp/app/node_modules/kube-ceph" --strip-components=1 || return 1
+  for entry in "$REPO"/node_modules/* "$REPO"/node_modules/.bin; do
+    ln -s "$entry" "$tmp/app/node_modules/$(basename "$entry")"
+  done
+  (cd "$tmp/app" && node -e 'const kubeCeph = require("kube-ceph"); if (typeof kubeCeph.CephStorage !== "function") { console.error("no CephStorage in", Object.keys(kubeCeph)); process.exit(1); }')
 }
 
-# The README's CephStorage example, against the package's own entry: it must stay true.
+# The README's CephStorage example, imports as written, against the unpacked package.
 readme_example_typechecks() {
-  local example="$REPO/.readme-example.ts" rc=0
+  [[ -d "$PACKED_APP/node_modules/kube-ceph" ]] || { echo "the package did not install, so the example has nothing to import"; return 1; }
+  local example="$PACKED_APP/readme-example.ts"
   # shellcheck disable=SC2016 # the backticks are the Markdown fence, not a command
-  sed -n '/^```ts$/,/^```$/p' "$REPO/README.md" | sed '1d;$d; s|from "kube-ceph"|from "./components"|' >"$example"
-  grep -q "new CephStorage" "$example" || { echo "no CephStorage example in README.md"; rm -f "$example"; return 1; }
-  (cd "$REPO" && tsc --noEmit --strict --esModuleInterop --skipLibCheck --target es2022 --module commonjs --types node "$example") || rc=1
-  rm -f "$example"
-  return "$rc"
+  sed -n '/^```ts$/,/^```$/p' "$REPO/README.md" | sed '1d;$d' >"$example"
+  grep -q 'from "kube-ceph"' "$example" || { echo "the README's example does not import from \"kube-ceph\""; return 1; }
+  grep -q "new CephStorage" "$example" || { echo "no CephStorage example in README.md"; return 1; }
+  # As Pulumi's TypeScript template resolves modules (package.json `types`), and as Node 16+ does (`exports`).
+  (cd "$PACKED_APP" && "$REPO/node_modules/.bin/tsc" --noEmit --strict --esModuleInterop --skipLibCheck --target es2022 --module commonjs --moduleResolution node --types node readme-example.ts) || return 1
+  (cd "$PACKED_APP" && "$REPO/node_modules/.bin/tsc" --noEmit --strict --esModuleInterop --skipLibCheck --target es2022 --module node16 --moduleResolution node16 --types node readme-example.ts)
 }
 
 static_tier() {
   # tsconfig.json sets noCheck (the program's build and ts-node transpile only); the type check is here.
   check "tsc --noEmit (strict)" tsc --noEmit --noCheck false -p .
-  check "the package builds and exports CephStorage" package_exports_component
-  check "the README's CephStorage example type-checks" readme_example_typechecks
+  check "the packed package installs and exports CephStorage by its name" package_installs
+  check "the README's CephStorage example type-checks against the installed package" readme_example_typechecks
+  [[ -z "$PACKED_APP" ]] || rm -rf "$(dirname "$PACKED_APP")"
   check "actionlint on the workflows" actionlint -shellcheck= .github/workflows/*.yml
   check "bash -n on the lab scripts" bash_n_all lab/*.sh .ci/run
   check "shellcheck on the lab scripts" shellcheck lab/*.sh .ci/run
