@@ -205,7 +205,14 @@ export function cephReadScript(request: CephReadRequest): string {
         'command -v sha256sum >/dev/null || { echo "the mon host has no sha256sum, which kube-ceph\'s scripts use: install coreutils" >&2; exit 127; }',
         // The interpreter the CLI starts with (`#!/usr/bin/python3`, `#!/usr/bin/env python3`, ...).
         "python=$(sed -n '1s/^#![[:space:]]*//p' \"$ceph_cli\")",
-        'case "$python" in *python*) ;; *) python=python3 ;; esac',
+        // A `ceph` that is a wrapper (a shell script in front of the CLI): the first Python that has
+        // the rados module, the system's before any other on the PATH.
+        'case "$python" in *python*) ;; *)',
+        "  python=python3",
+        "  for candidate in /usr/bin/python3 /usr/libexec/platform-python python3; do",
+        "    if command -v \"$candidate\" >/dev/null && \"$candidate\" -c 'import rados' 2>/dev/null; then python=$candidate; break; fi",
+        "  done ;;",
+        "esac",
     ];
     if (poolData.length > 0) {
         // rados lists every namespace; five objects are enough to name, and grep stops the listing

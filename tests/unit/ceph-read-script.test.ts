@@ -169,3 +169,16 @@ test("`ceph versions`: one release per daemon type and version, the overall sum 
     t.deepEqual(parseVersions({ mon: { "ceph version 20.2.4-1 (abc123) tentacle (stable)": 3 } }), [{ daemon: "mon", version: "20.2.4", major: 20, name: "tentacle" }]);
     t.deepEqual(parseVersions(undefined), []);
 });
+
+test("a `ceph` that is a wrapper script (not Python) reads through the system's Python with the rados module, not the first python3 on the PATH", (t) => {
+    const host = fakeMonHost();
+    t.teardown(() => rmSync(host.dir, { recursive: true, force: true }));
+    // The lab's fault tests and some sites put a shell script in front of the CLI; a python3 without rados comes first on the PATH.
+    writeFileSync(join(host.dir, "ceph"), "#!/bin/sh\nexec /usr/bin/ceph \"$@\"\n");
+    writeFileSync(join(host.dir, "python3"), `#!/bin/sh\necho "python3 on the PATH was used" >>"$FAKE_LOG"\nexit 1\n`);
+    chmodSync(join(host.dir, "python3"), 0o755);
+    const result = host.run(cephReadScript(REQUEST));
+    t.is(result.status, 0, result.stderr);
+    t.false(result.log.includes("python3 on the PATH was used"), result.log);
+    t.is(result.log.match(/^mon_command /gm)?.length, 6);
+});
