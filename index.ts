@@ -123,7 +123,8 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
     // The users' owner records are always read: whether the stack may touch a user is decided at preview.
     const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap || cephRequest.userKeys.length > 0;
     const kubernetesRequest = {
-        version: config.provisioner.kind !== "csi",
+        // Every kind has a version rule (preflight's checkProvisionerSupported).
+        version: true,
         selfLink: config.provisioner.kind === "external",
         nodes: config.preflight.kernels === "check",
         snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
@@ -131,10 +132,9 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         ...(config.provisioner.kind === "csi" && config.provisioner.install === "existing-operator" ? { existingOperator: existingOperator(config.provisioner) } : {}),
         kubeconfig,
     };
-    const needKubernetes = kubernetesRequest.version || kubernetesRequest.nodes || kubernetesRequest.snapshotCrds || kubernetesRequest.clientProfiles || kubernetesRequest.existingOperator !== undefined;
-    const [cephRead, kubernetesRead] = await Promise.allSettled([
+        const [cephRead, kubernetesRead] = await Promise.allSettled([
         needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
-        needKubernetes ? reader.readKubernetes(kubernetesRequest) : Promise.resolve({}),
+        reader.readKubernetes(kubernetesRequest),
     ]);
     // When both fail, the Ceph side is named first, as when they ran one after the other.
     if (cephRead.status === "rejected") {
@@ -204,7 +204,9 @@ export = async (reader: LiveReader = liveReader) => {
             const cephfsClasses = config.storageClasses.flatMap((c, i) => (c.type === "cephfs" ? [{ key: `kube-ceph:storageClasses[${i}].radosNamespace`, subvolumeGroup: c.subvolumeGroup, radosNamespace: c.radosNamespace }] : []));
             checkCephfsJournals(cephfsClasses, (group) => subvolumeGroupClusterId(fsid, group), live.kubernetes.clientProfiles);
         }
-        checkProvisionerSupported(config.provisioner.kind, live.kubernetes);
+        for (const warning of checkProvisionerSupported(config.provisioner.kind, live.kubernetes)) {
+            pulumi.log.warn(warning);
+        }
         if (live.kubernetes.existingOperator !== undefined) {
             const { namespace, deployment } = existingOperator(config.provisioner);
             checkExistingOperator(live.kubernetes.existingOperator, namespace, deployment, `kubectl apply --server-side -f ${OPERATOR_MANIFEST_URL}`);

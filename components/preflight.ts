@@ -282,6 +282,12 @@ export const SELF_LINK_EMPTY_FROM = "1.20.0";
 /** First Kubernetes version where selfLink cannot be brought back (the RemoveSelfLink gate is gone). */
 export const SELF_LINK_REMOVED_IN = "1.24.0";
 
+/**
+ * The Kubernetes versions the csi kind supports (README, "Supported versions"): the oldest, which
+ * the lab runs the operator on, and the newest minor kube-ceph is known to work with.
+ */
+export const KUBERNETES_VERSIONS = { oldest: "1.30.0", newest: "1.36" };
+
 /** What checkProvisionerSupported needs to know about the API server. */
 export interface ProvisionerSupportFacts {
     /** gitVersion of the API server. */
@@ -291,15 +297,29 @@ export interface ProvisionerSupportFacts {
 }
 
 /**
- * Refuses a legacy provisioner on a Kubernetes where it cannot provision: the in-tree
- * kubernetes.io/rbd plugin is gone from 1.31, and the external rbd-provisioner (2018 client
- * libraries that build claim references from metadata.selfLink) leaves every claim Pending
- * once the API server stops filling selfLink: by default from 1.20, always from 1.24.
+ * Refuses a Kubernetes the provisioner cannot run on, and returns a warning when it is newer
+ * than kube-ceph is known to work with. ceph-csi has a floor (the oldest version kube-ceph runs
+ * it on) and no ceiling. The legacy kinds have ceilings instead: the in-tree kubernetes.io/rbd
+ * plugin is gone from 1.31, and the external rbd-provisioner (2018 client libraries that build
+ * claim references from metadata.selfLink) leaves every claim Pending once the API server stops
+ * filling selfLink: by default from 1.20, always from 1.24.
  */
-export function checkProvisionerSupported(kind: ProvisionerKind, facts: ProvisionerSupportFacts): void {
+export function checkProvisionerSupported(kind: ProvisionerKind, facts: ProvisionerSupportFacts): string[] {
     const version = facts.serverVersion === undefined ? null : semver.coerce(facts.serverVersion);
     if (version === null) {
-        return;
+        return [];
+    }
+    if (kind === "csi") {
+        if (semver.lt(version, KUBERNETES_VERSIONS.oldest)) {
+            throw new PreflightError(
+                `this cluster runs Kubernetes ${facts.serverVersion}; with kube-ceph:provisioner.kind "csi" (ceph-csi), kube-ceph supports Kubernetes ` +
+                    `${KUBERNETES_VERSIONS.oldest.replace(/\.0$/, "")} and later (README, "Supported versions"). Upgrade the cluster first. Nothing was changed.`,
+            );
+        }
+        const newest = semver.coerce(KUBERNETES_VERSIONS.newest)!;
+        return version.major > newest.major || (version.major === newest.major && version.minor > newest.minor)
+            ? [`this cluster runs Kubernetes ${facts.serverVersion}, newer than the newest version kube-ceph is known to work with, ${KUBERNETES_VERSIONS.newest}; go on with care, and report what differs.`]
+            : [];
     }
     if (kind === "in-tree" && semver.gte(version, IN_TREE_REMOVED_IN)) {
         throw new PreflightError(
@@ -308,7 +328,7 @@ export function checkProvisionerSupported(kind: ProvisionerKind, facts: Provisio
         );
     }
     if (kind !== "external" || semver.lt(version, SELF_LINK_EMPTY_FROM)) {
-        return;
+        return [];
     }
     const removed = semver.gte(version, SELF_LINK_REMOVED_IN);
     if (removed || facts.selfLinkFilled === false) {
@@ -319,6 +339,7 @@ export function checkProvisionerSupported(kind: ProvisionerKind, facts: Provisio
                 'Set kube-ceph:provisioner.kind to "csi" (ceph-csi, rbd.csi.ceph.com). Nothing was changed.',
         );
     }
+    return [];
 }
 
 /** An RBD object as the pool-data reading names it (`<namespace>/<object>`), in words. */

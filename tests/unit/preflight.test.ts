@@ -65,6 +65,23 @@ test("in-tree is refused from Kubernetes 1.31 on, accepted before, and other kin
     t.notThrows(() => checkProvisionerSupported("csi", { serverVersion: "v1.36.3" }));
 });
 
+test("ceph-csi is refused below Kubernetes 1.30, naming the version and the table, and warned about above 1.36", (t) => {
+    for (const serverVersion of ["v1.29.15", "v1.25.0-eks-1234", "v1.18.20"]) {
+        const error = t.throws(() => checkProvisionerSupported("csi", { serverVersion }), { instanceOf: PreflightError });
+        t.regex(error.message, new RegExp(`Kubernetes ${serverVersion.replace(/\./g, "\\.")};.*provisioner\\.kind "csi".*1\\.30 and later \\(README, "Supported versions"\\).*Nothing was changed`));
+    }
+    for (const serverVersion of ["v1.30.0", "v1.30.14", "v1.33.1+k3s1", "v1.36.3", "v1.36.9"]) {
+        t.deepEqual(checkProvisionerSupported("csi", { serverVersion }), [], serverVersion);
+    }
+    const [warning, ...more] = checkProvisionerSupported("csi", { serverVersion: "v1.37.0" });
+    t.deepEqual(more, []);
+    t.regex(warning, /Kubernetes v1\.37\.0, newer than the newest version kube-ceph is known to work with, 1\.36/);
+    t.deepEqual(checkProvisionerSupported("csi", { serverVersion: "v2.0.1" }).length, 1);
+    // The legacy kinds keep their own limits: no floor.
+    t.deepEqual(checkProvisionerSupported("in-tree", { serverVersion: "v1.18.20" }), []);
+    t.deepEqual(checkProvisionerSupported("external", { serverVersion: "v1.18.20" }), []);
+});
+
 /** [server version, whether it fills selfLink (undefined: not read), refused?] */
 const EXTERNAL: [string, boolean | undefined, boolean][] = [
     ["v1.19.16", undefined, false],

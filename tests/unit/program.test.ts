@@ -265,6 +265,14 @@ test.serial("in-tree: refused on Kubernetes >= 1.31 before any resource, pointin
     t.deepEqual(declaredBefore(error), []);
 });
 
+test.serial("csi: refused on Kubernetes older than 1.30 before any resource, even with every other Kubernetes read off", async (t) => {
+    const config = baseConfig({ preflight: { kernels: "off" } });
+    const error = await t.throwsAsync(runProgram(config, fakeReader(healthyCeph(), { serverVersion: "v1.29.15" })));
+    t.regex(error!.message, /Kubernetes v1\.29\.15;.*1\.30 and later/);
+    t.deepEqual(declaredBefore(error), []);
+    t.true((await runProgram(config, fakeReader(healthyCeph(), { serverVersion: "v1.30.14" }))).resources.length > 0);
+});
+
 test.serial("preflight: an unhealthy cluster stops the run before any resource is declared", async (t) => {
     const reader = fakeReader(healthyCeph({ health: { status: "HEALTH_WARN", checks: [{ name: "OSDMAP_FLAGS", severity: "HEALTH_WARN", message: "noout flag(s) set", detail: [] }] } }));
     const error = await t.throwsAsync(runProgram(baseConfig(), reader));
