@@ -53,7 +53,8 @@ function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operator
         case "in-tree":
             return { kind: "in-tree", namespace };
         case "csi": {
-            const run = { images, logVerbosity: provisioner.operator.logVerbosity, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout };
+            const { controllerPlugin, nodePlugin } = provisioner;
+            const run = { images, logVerbosity: provisioner.operator.logVerbosity, controllerPlugin, nodePlugin, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout };
             switch (provisioner.install) {
                 case "operator":
                     return { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, installForm, ...run };

@@ -3,9 +3,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CSI_OPERATOR_API } from "./ceph-client-profile";
-import { CephCsiReadiness } from "./ceph-csi-readiness";
+import { ControllerPluginSettings, driverPluginSpec, NodePluginSettings, podExpectation } from "./ceph-csi-plugin-settings";
+import { CephCsiReadiness, PodsExpectation } from "./ceph-csi-readiness";
 import type { ImageKey } from "./config";
 import { OperatorLeftovers } from "./operator-leftovers";
+
+/** The entries of `object` that are set. */
+function definedOnly(object: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+/** What the readiness check must see in the rendered workloads; undefined when no setting it checks is set. */
+export function podsExpectation(controller: ControllerPluginSettings | undefined, node: NodePluginSettings | undefined): PodsExpectation | undefined {
+    const pods = definedOnly({ controller: podExpectation(controller), node: podExpectation(node) });
+    return Object.keys(pods).length === 0 ? undefined : pods;
+}
 
 /** kube-ceph's image keys, as the keys of the operator's image-set ConfigMap. */
 export const IMAGE_SET_KEYS: Partial<Record<ImageKey, string>> = {
@@ -38,6 +50,10 @@ export interface CsiDriverArgs {
     images: Partial<Record<ImageKey, string>>;
     /** ceph-csi's log verbosity, 0-5. */
     logVerbosity: number;
+    /** The controller plugin's pod settings; unset, the operator's defaults. */
+    controllerPlugin?: ControllerPluginSettings;
+    /** The node plugin's pod settings and kubelet directory; unset, the operator's defaults. */
+    nodePlugin?: NodePluginSettings;
     /** The ClientProfile (named after the clusterID) whose loading the readiness check waits for. */
     clusterId: pulumi.Input<string>;
     /** Wait for ceph-csi's own pods too; off only where no kubelet runs them. */
@@ -83,7 +99,12 @@ export function declareCsiDriver(parent: pulumi.Resource, name: string, driverNa
         apiVersion: CSI_OPERATOR_API,
         kind: "Driver",
         metadata: { name: driverName, namespace: args.namespace },
-        spec: { log: { verbosity: args.logVerbosity }, imageSet: { name: imageSet.metadata.name } },
+        spec: {
+            log: { verbosity: args.logVerbosity },
+            imageSet: { name: imageSet.metadata.name },
+            // Only when set: a Driver without them stays exactly as earlier releases declared it.
+            ...definedOnly({ controllerPlugin: driverPluginSpec(args.controllerPlugin), nodePlugin: driverPluginSpec(args.nodePlugin) }),
+        },
     }, { parent, dependsOn: [leftovers] });
     const readiness = new CephCsiReadiness(`${name}-ready`, {
         namespace: args.namespace,
@@ -94,6 +115,7 @@ export function declareCsiDriver(parent: pulumi.Resource, name: string, driverNa
         // The image set's content, so that a changed image is waited for again.
         images: imageSet.data,
         logVerbosity: args.logVerbosity,
+        ...definedOnly({ pods: podsExpectation(args.controllerPlugin, args.nodePlugin) }),
         awaitRollout: args.awaitRollout,
         timeoutSeconds: args.timeoutSeconds,
         ...kubeconfig,

@@ -1,6 +1,7 @@
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
+import type { PodExpectation } from "./ceph-csi-plugin-settings";
 
 /** The finalizer ceph-csi-operator puts on a ClientProfile once it has written it into ceph-csi's configuration. */
 export const PROFILE_FINALIZER = "csi.ceph.com/cleanup";
@@ -18,6 +19,9 @@ export interface WorkloadReading {
     controllerUid?: string;
     images: string[];
     args: string[];
+    /** The pod template's PriorityClass and tolerations. */
+    priorityClassName?: string;
+    tolerations?: Record<string, unknown>[];
     generation?: number;
     observedGeneration?: number;
     /** Deployment: replicas wanted / updated / available. DaemonSet: desired / updated / ready. */
@@ -33,7 +37,15 @@ export interface ReadinessExpectation {
     clusterId: string;
     pluginImage: string;
     logVerbosity: number;
+    /** Pod settings the workloads must show (ceph-csi-plugin-settings.ts); absent when none is set. */
+    pods?: PodsExpectation;
     awaitRollout: boolean;
+}
+
+/** The pod settings each rendered workload must show: the controller's Deployment, the node's DaemonSet. */
+export interface PodsExpectation {
+    controller?: PodExpectation;
+    node?: PodExpectation;
 }
 
 /**
@@ -79,6 +91,15 @@ export function missingReconciliation(
         if (!reading.args.includes(`--v=${want.logVerbosity}`)) {
             return `${ref} does not log at --v=${want.logVerbosity} yet`;
         }
+        const pod = kind === "Deployment" ? want.pods?.controller : want.pods?.node;
+        if (pod?.priorityClassName !== undefined && reading.priorityClassName !== pod.priorityClassName) {
+            return `${ref} does not run at PriorityClass ${pod.priorityClassName} yet`;
+        }
+        const tolerated = (reading.tolerations ?? []).map(sortedJson);
+        const untolerated = (pod?.tolerations ?? []).find((t) => !tolerated.includes(sortedJson(t)));
+        if (untolerated !== undefined) {
+            return `${ref} does not have the toleration ${sortedJson(untolerated)} yet`;
+        }
         if (want.awaitRollout) {
             if ((reading.observedGeneration ?? 0) < (reading.generation ?? 0)) {
                 return `${ref}: its controller has not seen generation ${reading.generation} yet`;
@@ -92,13 +113,18 @@ export function missingReconciliation(
     return undefined;
 }
 
+/** JSON with the keys in order, so that two equal objects compare equal however they were written. */
+function sortedJson(object: Record<string, unknown>): string {
+    return JSON.stringify(Object.fromEntries(Object.entries(object).sort(([a], [b]) => a.localeCompare(b))));
+}
+
 interface ReadinessProps extends ReadinessExpectation {
     timeoutSeconds: number;
     kubeconfig?: string;
 }
 
 /** What the check expects; a change of any of these runs it again. */
-const EXPECTED: (keyof ReadinessExpectation)[] = ["namespace", "driverName", "driverUid", "clusterId", "pluginImage", "logVerbosity", "awaitRollout"];
+const EXPECTED: (keyof ReadinessExpectation)[] = ["namespace", "driverName", "driverUid", "clusterId", "pluginImage", "logVerbosity", "pods", "awaitRollout"];
 
 /**
  * The expectations that differ between two runs. The timeout, the kubeconfig's credentials and
@@ -149,6 +175,8 @@ async function awaitReconciled(props: ReadinessProps): Promise<{ controller: str
             controllerUid: (object.metadata?.ownerReferences ?? []).find((o: { controller?: boolean }) => o.controller)?.uid,
             images: containers.map((c) => c.image ?? ""),
             args: containers.flatMap((c) => c.args ?? []),
+            priorityClassName: object.spec?.template?.spec?.priorityClassName,
+            tolerations: object.spec?.template?.spec?.tolerations ?? [],
             generation: object.metadata?.generation,
             observedGeneration: status.observedGeneration,
             want: kind === "Deployment" ? object.spec?.replicas : status.desiredNumberScheduled,

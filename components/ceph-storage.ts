@@ -13,6 +13,7 @@ import { cephfsUserName, classUserOwner, rbdUserName, userClashes } from "./ceph
 import { CephCsi, csiDriverUrn } from "./ceph-csi";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 import { CephCsiOperator, OperatorInstallForm, OperatorManifest } from "./ceph-csi-operator";
+import type { ControllerPluginSettings, NodePluginSettings } from "./ceph-csi-plugin-settings";
 import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
 import { CephfsDriver } from "./cephfs-driver";
 import { CephfsFilesystem } from "./cephfs-filesystem";
@@ -46,6 +47,10 @@ export interface OperatorInstall {
     images: Partial<Record<ImageKey, string>>;
     /** ceph-csi's log verbosity, 0 to 5. */
     logVerbosity: number;
+    /** ceph-csi's controller-plugin pod settings (validate with pluginSettingsProblems); unset, the operator's defaults. */
+    controllerPlugin?: ControllerPluginSettings;
+    /** ceph-csi's node-plugin pod settings and kubelet directory; unset, the operator's defaults. */
+    nodePlugin?: NodePluginSettings;
     /** Seconds to wait for the operator to reconcile the Driver, and for it to clean up on delete. */
     timeoutSeconds: number;
     /** Wait until the workloads run; off only where no kubelet runs them. */
@@ -75,6 +80,10 @@ export interface ExistingOperatorInstall {
     images: Partial<Record<ImageKey, string>>;
     /** ceph-csi's log verbosity, 0 to 5. */
     logVerbosity: number;
+    /** ceph-csi's controller-plugin pod settings (validate with pluginSettingsProblems); unset, the operator's defaults. */
+    controllerPlugin?: ControllerPluginSettings;
+    /** ceph-csi's node-plugin pod settings and kubelet directory; unset, the operator's defaults. */
+    nodePlugin?: NodePluginSettings;
     /** Seconds to wait for the operator to reconcile the Driver, and for it to clean up on delete. */
     timeoutSeconds: number;
     /** Wait until the workloads run; off only where no kubelet runs them. */
@@ -767,6 +776,8 @@ export class CephStorage extends pulumi.ComponentResource {
                     namespace: operator.operatorNamespace,
                     images: settings.images,
                     logVerbosity: settings.logVerbosity,
+                    controllerPlugin: settings.controllerPlugin,
+                    nodePlugin: settings.nodePlugin,
                     clusterId: profile.name,
                     awaitRollout: settings.awaitRollout,
                     timeoutSeconds: settings.timeoutSeconds,

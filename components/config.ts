@@ -5,15 +5,13 @@ import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { classUserOwner, userClashes } from "./ceph-user-names";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
+import { controllerPluginSchema, nodePluginSchema, pluginSettingsProblems } from "./ceph-csi-plugin-settings";
+import { DNS_LABEL, DNS_SUBDOMAIN } from "./kubernetes-names";
 
 export const CONFIG_NAMESPACE = "kube-ceph";
 
 /** Ceph's own rule for pool names accepted by this tool: no spaces, quotes or shell syntax. */
 const CEPH_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-/** RFC 1123 subdomain, as Kubernetes requires for object names such as StorageClasses. */
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** RFC 1123 label, as Kubernetes requires for namespaces. */
-const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A host name or an IPv4/IPv6 literal; nothing a shell or ssh would interpret. */
 const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$/;
 /** POSIX portable user names. */
@@ -292,6 +290,9 @@ const provisionerSchema = z.strictObject({
         timeoutSeconds: z.number().int({ error: "must be a whole number of seconds" })
             .min(10, { error: "must be between 10 and 3600" }).max(3600, { error: "must be between 10 and 3600" }).default(300),
     }).prefault({}),
+    // ceph-csi's pod settings through the operator's Driver (ceph-csi-plugin-settings.ts); unset, the operator's defaults.
+    controllerPlugin: controllerPluginSchema.optional(),
+    nodePlugin: nodePluginSchema.optional(),
 });
 
 const smokeTestSchema = z.strictObject({
@@ -676,6 +677,21 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
                     : "must be left unset unless kube-ceph:provisioner.install is \"existing-operator\": it names where an operator that someone else manages runs",
             });
         }
+    }
+    for (const plugin of ["controllerPlugin", "nodePlugin"] as const) {
+        const settings = provisioner?.[plugin];
+        if (settings === undefined) {
+            continue;
+        }
+        if (provisioner!.kind !== "csi" || provisioner!.install === "manifests") {
+            problems.push({
+                key: `${CONFIG_NAMESPACE}:provisioner.${plugin}`,
+                value: settings,
+                allowed: `must be left unset unless ceph-csi runs through ceph-csi-operator (kube-ceph:provisioner.kind "csi" with install "operator" or "existing-operator"): the operator's Driver is what carries these settings`,
+            });
+            continue;
+        }
+        problems.push(...pluginSettingsProblems(`provisioner.${plugin}`, settings).map((p) => ({ ...p, key: `${CONFIG_NAMESPACE}:${p.key}` })));
     }
     const client = parsed.client as KubeCephConfig["client"] | undefined;
     if (client?.separateNodeUsers === true && provisioner !== undefined && provisioner.kind !== "csi") {

@@ -1,10 +1,14 @@
 // Runs the real program under Pulumi's mocks with a given stack config and a fake live
 // reader, and records every resource with its inputs, options and dependencies.
 import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
 import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
 import type { CephReading } from "../components/ceph-reading";
+import { OPERATOR_DEPLOYMENT } from "../components/ceph-csi-operator-manifest";
 import { KubernetesReading, OPERATOR_CRDS } from "../components/kubernetes-reader";
 import type { LiveReader } from "../components/live-reader";
 import type { PreviousOutputs } from "../components/stack-history";
@@ -254,3 +258,44 @@ export function byType(run: ProgramRun, type: string): Recorded[] {
 export function declaredBefore(error: unknown): string[] {
     return ((error as { declared?: Recorded[] }).declared ?? []).filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => `${r.type}::${r.name}`);
 }
+
+/** A small install.yaml of the published shape: a namespace, a CRD with a `default`, the operator Deployment. */
+export const MANIFEST = `---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: op-system
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clientprofiles.csi.ceph.io
+spec:
+  versions:
+  - name: v1
+    schema:
+      openAPIV3Schema:
+        properties:
+          name:
+            default: ""
+            type: string
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${OPERATOR_DEPLOYMENT}
+  namespace: op-system
+spec:
+  template:
+    spec:
+      containers:
+      - name: manager
+        image: quay.io/cephcsi/ceph-csi-operator:v1.0.4
+`;
+
+/** MANIFEST in a file of its own, as kube-ceph:provisioner.operator.manifest names one. */
+export const manifestFile = (() => {
+    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-operator-"));
+    writeFileSync(join(dir, "install.yaml"), MANIFEST);
+    return join(dir, "install.yaml");
+})();

@@ -178,6 +178,69 @@ test.serial("a registry mirror and a log level change the Driver in place, and t
     t.deepEqual(imagesOf("deployment", OPERATOR_DEPLOYMENT), [`${MIRROR}/cephcsi/ceph-csi-operator:v1.0.4`]);
 });
 
+/** The first container of a generated workload whose image contains `image`. */
+function containerRunning(workload: any, image: string): any {
+    return workload.spec.template.spec.containers.find((c: { image: string }) => c.image.includes(image));
+}
+
+test.serial("ceph-csi's pod settings: the apiserver takes them in the Driver, the operator renders them into its Deployment and DaemonSet, and only the Driver and the check change", async (t) => {
+    const operator = { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, logVerbosity: 3 };
+    await writeConfig(stack, config({
+        registry: MIRROR,
+        operator,
+        controllerPlugin: {
+            priorityClassName: "system-cluster-critical",
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+            resources: { plugin: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "512Mi" } }, provisioner: { limits: { cpu: "200m" } } },
+        },
+        nodePlugin: {
+            priorityClassName: "system-node-critical",
+            tolerations: [{ operator: "Exists" }],
+            kubeletDir: "/var/lib/k0s/kubelet",
+            resources: { registrar: { requests: { cpu: "10m" } } },
+        },
+    }));
+    const planned: string[] = [];
+    await stack.preview({
+        ...quiet,
+        onEvent: (event) => {
+            const step = event.resourcePreEvent?.metadata;
+            if (step !== undefined && step.op !== "same" && step.op !== "read" && !step.type.startsWith("pulumi:providers:")) {
+                planned.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
+            }
+        },
+    });
+    t.deepEqual(planned.sort(), [
+        "update kubernetes:csi.ceph.io/v1:Driver kube-ceph-rbd-driver-driver",
+        "update pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness kube-ceph-rbd-driver-ready",
+    ]);
+    const result = await stack.up(quiet);
+    t.is(result.summary.result, "succeeded");
+
+    const deployment = kubectlJson("get", "deployment", "-n", OPERATOR_NAMESPACE, WORKLOADS.controller);
+    const controller = deployment.spec.template.spec;
+    t.is(controller.priorityClassName, "system-cluster-critical");
+    t.deepEqual(controller.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [
+        { matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["linux"] }] },
+    ]);
+    t.true(controller.tolerations?.some((o: any) => o.key === "node-role.kubernetes.io/control-plane" && o.operator === "Exists" && o.effect === "NoSchedule"), JSON.stringify(controller.tolerations));
+    t.deepEqual(containerRunning(deployment, "/cephcsi/cephcsi:")?.resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "512Mi" } });
+    t.deepEqual(containerRunning(deployment, "/csi-provisioner:")?.resources, { limits: { cpu: "200m" } });
+
+    const daemonSet = kubectlJson("get", "daemonset", "-n", OPERATOR_NAMESPACE, WORKLOADS.node);
+    const node = daemonSet.spec.template.spec;
+    t.is(node.priorityClassName, "system-node-critical");
+    t.true(node.tolerations?.some((o: any) => o.operator === "Exists" && o.key === undefined), JSON.stringify(node.tolerations));
+    const hostPaths: string[] = node.volumes.flatMap((v: any) => (v.hostPath?.path === undefined ? [] : [v.hostPath.path]));
+    t.true(hostPaths.some((p) => p.startsWith("/var/lib/k0s/kubelet/")), hostPaths.join(", "));
+    t.deepEqual(hostPaths.filter((p) => p.startsWith("/var/lib/kubelet")), [], "no volume left at the default kubelet directory");
+    t.deepEqual(containerRunning(daemonSet, "/csi-node-driver-registrar:")?.resources, { requests: { cpu: "10m" } });
+
+    // Declared deterministically: the next preview is empty.
+    await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
+});
+
 test.serial("destroy with the operator gone fails naming the ClientProfile's finalizer instead of hanging, and finishes once the operator is back", async (t) => {
     await writeConfig(stack, config({ operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, timeoutSeconds: 20 } }));
     await stack.up(quiet);

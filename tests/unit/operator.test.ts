@@ -3,56 +3,14 @@
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { changedExpectations, missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
-import { OPERATOR_DEPLOYMENT, operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
+import { operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
 import { droppedObjects, installOrder, refName } from "../../components/ceph-csi-operator-install";
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
 import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
 import { imageSetData } from "../../components/ceph-csi-driver";
-import { baseConfig, byType, declaredBefore, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
+import { baseConfig, byType, declaredBefore, fakeReader, FSID, healthyCeph, MANIFEST, manifestFile, runProgram, unwrap } from "../harness";
 
-/** A small install.yaml of the published shape: a namespace, a CRD with a `default`, the operator Deployment. */
-const MANIFEST = `---
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: op-system
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: clientprofiles.csi.ceph.io
-spec:
-  versions:
-  - name: v1
-    schema:
-      openAPIV3Schema:
-        properties:
-          name:
-            default: ""
-            type: string
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${OPERATOR_DEPLOYMENT}
-  namespace: op-system
-spec:
-  template:
-    spec:
-      containers:
-      - name: manager
-        image: quay.io/cephcsi/ceph-csi-operator:v1.0.4
-`;
-
-const manifestFile = (() => {
-    const dir = mkdtempSync(join(tmpdir(), "kube-ceph-operator-"));
-    writeFileSync(join(dir, "install.yaml"), MANIFEST);
-    return join(dir, "install.yaml");
-})();
 
 test("the manifest keeps field names as written (a CRD's `default`), and yields the operator's namespace and image", (t) => {
     const manifest = parseOperatorManifest("install.yaml", MANIFEST);

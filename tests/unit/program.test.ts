@@ -313,14 +313,21 @@ test.serial("preflight: the source's 4.4 kernel against jewel tunables stops the
 test.serial("fsid and monitors from config skip discovery and are used as given; the one Ceph read left is the users' ownership", async (t) => {
     const fake = fakeReader();
     const requests: Parameters<typeof fake.reader.readCeph>[2][] = [];
-    const reader = { reads: fake.reads, reader: { ...fake.reader, readCeph: (...args: Parameters<typeof fake.reader.readCeph>) => (requests.push(args[2]), fake.reader.readCeph(...args)) } };
+    const kubernetesRequests: Parameters<typeof fake.reader.readKubernetes>[0][] = [];
+    const reader = { reads: fake.reads, reader: {
+        ...fake.reader,
+        readCeph: (...args: Parameters<typeof fake.reader.readCeph>) => (requests.push(args[2]), fake.reader.readCeph(...args)),
+        readKubernetes: (request: Parameters<typeof fake.reader.readKubernetes>[0]) => (kubernetesRequests.push(request), fake.reader.readKubernetes(request)),
+    } };
     const run = await runProgram(baseConfig({
         ceph: { hosts: ["127.0.0.11"], fsid: "00000000-1111-2222-3333-444444444444", monitors: ["127.0.0.13:6789", "127.0.0.12:6789"] },
         preflight: { health: "off", kernels: "off" },
     }), reader);
     t.is(reader.reads.ceph, 1);
     t.like(requests[0], { discovery: false, health: false, tunables: false, mgrModules: false, userKeys: ["client.kube", "client.kube-rbd-node"] });
-    t.is(reader.reads.kubernetes, 0);
+    // Kubernetes is read for its version alone (the provisioner's supported range), never for nodes.
+    t.is(reader.reads.kubernetes, 1);
+    t.like(kubernetesRequests[0], { version: true, selfLink: false, nodes: false, snapshotCrds: false, clientProfiles: false });
     t.is(run.outputs.clusterId, "00000000-1111-2222-3333-444444444444");
     t.deepEqual(run.outputs.monitors, ["127.0.0.12:6789", "127.0.0.13:6789"]);
     t.true(run.warnings.some((w) => /preflight\.health is off/.test(w)));
