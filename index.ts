@@ -7,10 +7,10 @@ import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
 import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
-import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorInstallForm, operatorInstallForm, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
+import { checkManifestDigest, OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_SHA256, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorInstallForm, operatorInstallForm, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
-import { imagesFor, smokeTestImage } from "./components/images";
+import { imagesFor, OPERATOR_VERSION, smokeTestImage } from "./components/images";
 import { pinnedKubeconfig } from "./components/kubernetes-client";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
@@ -19,7 +19,7 @@ import { staleBuildMessage, staleSources } from "./components/program-build";
 import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
 import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
 import { stackOwner } from "./components/ceph-pool";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, poolDeletionWarnings, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, OPERATOR_INSTALL_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -72,6 +72,15 @@ function existingOperator(provisioner: KubeCephConfig["provisioner"]): { namespa
     return { namespace: provisioner.operator.namespace ?? OPERATOR_NAMESPACE, deployment: provisioner.operator.deployment ?? OPERATOR_DEPLOYMENT };
 }
 
+/** The config keys of the pools and filesystems the stack may delete (deletionPolicy "delete"). */
+function deletablePools(config: KubeCephConfig): string[] {
+    const pools = Object.entries(config.pools).filter(([, pool]) => pool.deletionPolicy === "delete")
+        .map(([name]) => (config.form === "many" ? `kube-ceph:pools.${name}.deletionPolicy` : "kube-ceph:pool.deletionPolicy"));
+    const filesystems = Object.entries(config.filesystems).filter(([, fs]) => fs.deletionPolicy === "delete")
+        .map(([name]) => `kube-ceph:filesystems.${name}.deletionPolicy`);
+    return [...pools, ...filesystems];
+}
+
 /** The RBD classes of the config. */
 function rbdClasses(config: KubeCephConfig): RbdClassConfig[] {
     return config.storageClasses.filter((c): c is RbdClassConfig => c.type === "rbd");
@@ -118,6 +127,8 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         mdsMap: hasCephfs(config),
         // The releases the daemons run: one more mon command in the same process, never a read of its own.
         releases: true,
+        // Whether Ceph will let the pools this stack may delete go; read only when there are some.
+        poolDeletion: deletablePools(config).length > 0,
         // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
         userKeys: cephEntities(config.client.name, config.storageClasses.map(classUserOwner)),
     };
@@ -186,8 +197,22 @@ export = async (reader: LiveReader = liveReader) => {
             readLiveState(reader, config, sshPrivateKey, kubeconfig),
             viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
         ]);
+        if (operatorManifest !== undefined) {
+            // The pin the stack set, or for the release's own file (no manifest set) the one kube-ceph ships.
+            const { manifest, manifestSha256 } = config.provisioner.operator;
+            if (manifestSha256 !== undefined) {
+                checkManifestDigest(operatorManifest, manifestSha256, "kube-ceph:provisioner.operator.manifestSha256");
+            } else if (manifest === undefined) {
+                checkManifestDigest(operatorManifest, OPERATOR_MANIFEST_SHA256, `kube-ceph (ceph-csi-operator ${OPERATOR_VERSION})`);
+            }
+        }
         if (live.ceph?.releases !== undefined) {
             for (const warning of checkCephReleases(live.ceph.releases)) {
+                pulumi.log.warn(warning);
+            }
+        }
+        if (live.ceph?.poolDeletionAllowed !== undefined) {
+            for (const warning of poolDeletionWarnings(deletablePools(config), live.ceph.poolDeletionAllowed)) {
                 pulumi.log.warn(warning);
             }
         }

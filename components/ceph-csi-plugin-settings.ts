@@ -37,7 +37,9 @@ function pluginSchema<C extends readonly [string, ...string[]]>(containers: C) {
         tolerations: z.array(tolerationSchema, { error: "must be a list of tolerations, each {key?, operator?, value?, effect?, tolerationSeconds?}" }).optional(),
         nodeSelector: z.record(
             z.string().regex(LABEL_KEY, { error: "must be a node label key such as kubernetes.io/os" }),
-            z.string({ error: "must be a node label value" }).regex(LABEL_VALUE, { error: "must be a node label value: at most 63 letters, digits, '-', '_' or '.'" }),
+            // An object here is a label key that `pulumi config set --path` split at its dots.
+            z.string({ error: 'must be a node label value; a label key with dots is set quoted: pulumi config set --path \'kube-ceph:provisioner.nodePlugin.nodeSelector["kubernetes.io/os"]\' linux' })
+                .regex(LABEL_VALUE, { error: "must be a node label value: at most 63 letters, digits, '-', '_' or '.'" }),
             { error: "must be a map from node label to value" },
         ).optional(),
         affinity: affinitySchema.optional(),

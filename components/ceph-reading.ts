@@ -59,6 +59,8 @@ export interface CephReading {
     poolData?: Record<string, string[]>;
     /** The releases each daemon type runs, from `ceph versions`. */
     releases?: CephRelease[];
+    /** Whether the mons let a pool (or a filesystem's pools) be deleted: `mon_allow_pool_delete`. */
+    poolDeletionAllowed?: boolean;
 }
 
 /** One Ceph release a kind of daemon runs, from `ceph versions`. */
@@ -95,6 +97,8 @@ export interface CephReadRequest {
     poolData?: string[];
     /** Read the releases the daemons run (preflight refuses one kube-ceph does not support). */
     releases?: boolean;
+    /** Read mon_allow_pool_delete (a stack that may delete a pool is told ahead when Ceph will refuse). */
+    poolDeletion?: boolean;
 }
 
 const SECTION = "----kube-ceph-section----";
@@ -129,6 +133,9 @@ export function monReads(request: CephReadRequest): MonRead[] {
     }
     if (request.releases) {
         reads.push({ section: "versions", command: { prefix: "versions", format: "json" } });
+    }
+    if (request.poolDeletion) {
+        reads.push({ section: "pooldelete", command: { prefix: "config get", who: "mon", key: "mon_allow_pool_delete", format: "json" } });
     }
     const users = request.userKeys ?? [];
     if (users.length > 0) {
@@ -422,6 +429,10 @@ export function parseCephReading(stdout: string, request: CephReadRequest, host:
     }
     if (request.releases) {
         reading.releases = parseVersions(sections.versions);
+    }
+    if (request.poolDeletion) {
+        // Ceph answers a bool, or the option's text on releases that print it as a string.
+        reading.poolDeletionAllowed = sections.pooldelete === true || sections.pooldelete === "true";
     }
     if (request.userKeys !== undefined) {
         reading.userKeys = Object.fromEntries(request.userKeys.flatMap((entity, i) => {

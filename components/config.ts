@@ -279,6 +279,8 @@ const provisionerSchema = z.strictObject({
     operator: z.strictObject({
         // Where install.yaml comes from: the release's published file, a mirror URL or a local path (air-gapped sites).
         manifest: z.string().regex(MANIFEST_SOURCE, { error: "must be an https:// or http:// URL, or a path to a local copy of ceph-csi-operator's deploy/all-in-one/install.yaml" }).optional(),
+        // The manifest's SHA-256, checked before anything changes; unset, only the release's own file (manifest unset) is checked, against the pinned digest.
+        manifestSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: "must be the manifest's SHA-256: 64 lowercase hex digits, as sha256sum prints them" }).optional(),
         // existing-operator only: where the operator that someone else manages runs (install.yaml's names by default).
         namespace: z.string().regex(DNS_LABEL, { error: "must be a Kubernetes namespace name (lowercase RFC 1123 label)" }).optional(),
         deployment: z.string().regex(DNS_SUBDOMAIN, { error: "must be a Kubernetes object name (lowercase RFC 1123 subdomain)" }).optional(),
@@ -666,7 +668,7 @@ function crossFieldProblems(parsed: Record<string, unknown>): ConfigProblem[] {
     }
     // The existing operator's whereabouts, or the manifest kube-ceph installs: one or the other.
     const existing = provisioner?.kind === "csi" && provisioner.install === "existing-operator";
-    for (const key of existing ? (["manifest"] as const) : (["namespace", "deployment"] as const)) {
+    for (const key of existing ? (["manifest", "manifestSha256"] as const) : (["namespace", "deployment"] as const)) {
         const value = provisioner?.operator?.[key];
         if (value !== undefined) {
             problems.push({

@@ -40,6 +40,22 @@ export function checkCephReleases(releases: CephRelease[]): string[] {
             `${CEPH_RELEASES.newest.major} (${CEPH_RELEASES.newest.name}); go on with care, and report what differs.`);
 }
 
+/**
+ * Warnings for the pools and filesystems this stack may delete (`deletionPolicy: delete`, each
+ * named by its config key) while the mons refuse every pool deletion: Ceph would answer destroy,
+ * or the pool's leaving the config, with a bare EPERM, and keep the pool with its data.
+ */
+export function poolDeletionWarnings(deletable: string[], allowed: boolean): string[] {
+    if (allowed || deletable.length === 0) {
+        return [];
+    }
+    return [
+        `${deletable.join(", ")} ${deletable.length === 1 ? "is" : "are"} "delete", but the mons' mon_allow_pool_delete is false (Ceph's default), so Ceph will refuse ` +
+            "to delete those pools (EPERM: pool deletion is disabled) at destroy, or when one leaves the config; the run then fails there and the pool is kept with its data. " +
+            "Before that run: ceph config set mon mon_allow_pool_delete true (and set it back to false after). To keep the pools on purpose, set deletionPolicy to \"retain\".",
+    ];
+}
+
 const HEALTH_RANK: Record<string, number> = { HEALTH_OK: 0, HEALTH_WARN: 1, HEALTH_ERR: 2 };
 
 /** Refuses unless `health` is at least as good as `policy` allows. */

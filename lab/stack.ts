@@ -38,7 +38,8 @@ export function configPaths(prefix: string, value: unknown, out: Record<string, 
         value.forEach((item, i) => configPaths(`${prefix}[${i}]`, item, out));
     } else if (value !== null && typeof value === "object") {
         for (const [key, item] of Object.entries(value)) {
-            configPaths(`${prefix}.${key}`, item, out);
+            // A key with a dot (a label such as kubernetes.io/os) is quoted, or Pulumi would nest at each dot.
+            configPaths(/^[A-Za-z0-9_-]+$/.test(key) ? `${prefix}.${key}` : `${prefix}[${JSON.stringify(key)}]`, item, out);
         }
     } else {
         out[prefix] = String(value);

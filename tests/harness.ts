@@ -86,6 +86,10 @@ export function fakeReader(
             if (request.releases) {
                 reading.releases = ceph.releases;
             }
+            if (request.poolDeletion) {
+                // Ceph's default unless the test says otherwise.
+                reading.poolDeletionAllowed = ceph.poolDeletionAllowed ?? false;
+            }
             if (request.poolData !== undefined) {
                 reading.poolData = Object.fromEntries(request.poolData.map((pool) => [pool, ceph.poolData?.[pool] ?? []]));
             }

@@ -28,6 +28,18 @@ test.serial("the same round trip reads the release every daemon type runs, as `c
     t.is(reading.health!.status, "HEALTH_OK", "the other readings are still there");
 });
 
+test.serial("the same round trip reads whether the mons allow pool deletion, as the mons' config database says", async (t) => {
+    const before = ceph("config", "get", "mon", "mon_allow_pool_delete").trim();
+    t.teardown(() => ceph("config", "set", "mon", "mon_allow_pool_delete", before));
+    for (const allowed of [false, true]) {
+        ceph("config", "set", "mon", "mon_allow_pool_delete", String(allowed));
+        const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, poolDeletion: true });
+        t.is(reading.poolDeletionAllowed, allowed);
+        t.is(reading.health!.status, "HEALTH_OK", "the other readings are still there");
+    }
+    t.is((await readCeph([labHost()], labPrivateKey(), ALL)).poolDeletionAllowed, undefined, "not read unless asked for");
+});
+
 test.serial("the same round trip reads the mgr modules that are on: Pacific runs rbd_support and volumes always", async (t) => {
     const reading = await readCeph([labHost()], labPrivateKey(), { ...ALL, mgrModules: true });
     t.true(reading.mgrModules!.includes("rbd_support"), reading.mgrModules!.join(", "));

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { PROFILE_FINALIZER, driverWorkloads } from "../../components/ceph-csi-readiness";
-import { OPERATOR_DEPLOYMENT } from "../../components/ceph-csi-operator";
+import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_SHA256 } from "../../components/ceph-csi-operator";
 import { defaultImage } from "../../components/images";
 import { madeForDriver } from "../../components/operator-leftovers";
 import { imageSetData } from "../../components/ceph-csi-driver";
@@ -35,7 +35,8 @@ const config = (provisioner: Record<string, unknown> = {}) =>
         provisioner: {
             namespace: NAMESPACE,
             install: "operator",
-            operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST },
+            // The digest kube-ceph pins for the release's own file: the module's copy is that file.
+            operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, manifestSha256: OPERATOR_MANIFEST_SHA256 },
             ...provisioner,
         },
     });

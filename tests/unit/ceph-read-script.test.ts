@@ -71,6 +71,9 @@ test("the read's mon commands: only what the request asks for, the owner records
     ]);
     t.deepEqual(monReads({ discovery: false, health: true, tunables: false, mgrModules: true, mdsMap: true, releases: true }).map((r) => r.command.prefix), ["health", "mgr module ls", "fs dump", "versions"]);
     t.deepEqual(monReads({ discovery: false, health: false, tunables: false }), []);
+    t.deepEqual(monReads({ discovery: false, health: false, tunables: false, poolDeletion: true }).map((r) => r.command), [
+        { prefix: "config get", who: "mon", key: "mon_allow_pool_delete", format: "json" },
+    ]);
 });
 
 test("the read runs its mon commands in one Python process with the ceph CLI's interpreter, as client.admin by default, and starts no ceph process", (t) => {

@@ -166,6 +166,8 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["install unknown", (c) => (c.provisioner = { install: "helm" }), "kube-ceph:provisioner.install", /must be one of manifests, operator, existing-operator/],
     ["operator install with the external kind", (c) => (c.provisioner = { kind: "external", install: "operator" }), "kube-ceph:provisioner.install", /must be left unset with kube-ceph:provisioner.kind "external"/],
     ["operator manifest with a newline", (c) => (c.provisioner = { install: "operator", operator: { manifest: "a\nb" } }), "kube-ceph:provisioner.operator.manifest", /URL, or a path/],
+    ["operator manifestSha256 in capitals", (c) => (c.provisioner = { install: "operator", operator: { manifestSha256: "BE46F9E4119B09A2FCE558942ACD4F88307F91A70E098D8354474F3165E7224E" } }), "kube-ceph:provisioner.operator.manifestSha256", /64 lowercase hex digits, as sha256sum prints them/],
+    ["operator manifestSha256 with existing-operator", (c) => (c.provisioner = { install: "existing-operator", operator: { manifestSha256: "0".repeat(64) } }), "kube-ceph:provisioner.operator.manifestSha256", /installs no operator, so it reads no manifest/],
     ["operator logVerbosity 6", (c) => (c.provisioner = { install: "operator", operator: { logVerbosity: 6 } }), "kube-ceph:provisioner.operator.logVerbosity", /0 to 5/],
     ["operator timeout 5 s", (c) => (c.provisioner = { install: "operator", operator: { timeoutSeconds: 5 } }), "kube-ceph:provisioner.operator.timeoutSeconds", /between 10 and 3600/],
     ["existing operator namespace not a label", (c) => (c.provisioner = { install: "existing-operator", operator: { namespace: "Rook_Ceph" } }), "kube-ceph:provisioner.operator.namespace", /Kubernetes namespace name/],
@@ -183,6 +185,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
     ["cpu request over its limit", (c) => (c.provisioner = { nodePlugin: { resources: { plugin: { requests: { cpu: "1.5" }, limits: { cpu: "1200m" } } } } }), "kube-ceph:provisioner.nodePlugin.resources.plugin.requests.cpu", /at most the limit 1200m/],
     ["priorityClassName not a name", (c) => (c.provisioner = { nodePlugin: { priorityClassName: "System Node" } }), "kube-ceph:provisioner.nodePlugin.priorityClassName", /PriorityClass name/],
     ["nodeSelector value with a space", (c) => (c.provisioner = { controllerPlugin: { nodeSelector: { "kubernetes.io/os": "linux os" } } }), "kube-ceph:provisioner.controllerPlugin.nodeSelector.kubernetes.io/os", /node label value/],
+    ["nodeSelector split at its dots by --path", (c) => (c.provisioner = { controllerPlugin: { nodeSelector: { kubernetes: { "io/os": "linux" } } } }), "kube-ceph:provisioner.controllerPlugin.nodeSelector.kubernetes", /set quoted: pulumi config set --path 'kube-ceph:provisioner\.nodePlugin\.nodeSelector\["kubernetes\.io\/os"\]' linux/],
     ["plugin settings with the in-tree kind", (c) => (c.provisioner = { kind: "in-tree", nodePlugin: { kubeletDir: "/var/lib/k0s/kubelet" } }), "kube-ceph:provisioner.nodePlugin", /unless ceph-csi runs through ceph-csi-operator/],
     ["plugin settings with the manifests install", (c) => (c.provisioner = { install: "manifests", controllerPlugin: { priorityClassName: "system-cluster-critical" } }), "kube-ceph:provisioner.controllerPlugin", /"existing-operator"\): the operator's Driver/],
     ["size 5GB", (c) => (c.smokeTest = { size: "5GB" }), "kube-ceph:smokeTest.size", /5Gi/],
@@ -292,7 +295,7 @@ const UNKNOWN: [string, (c: Record<string, any>) => void, string, string[]][] = 
         ["cephCsiOperator", "cephcsi", "csiAddons", "csiAttacher", "csiNodeDriverRegistrar", "csiProvisioner", "csiResizer", "csiSnapshotMetadata", "csiSnapshotter", "rbdProvisioner"]],
     ["provisioner", (c) => (c.provisioner = { namspace: "x" }), "kube-ceph:provisioner.namspace", ["awaitRollout", "controllerPlugin", "images", "install", "kind", "namespace", "nodePlugin", "operator", "registry"]],
     ["a plugin's affinity", (c) => (c.provisioner = { nodePlugin: { affinity: { nodeAfinity: {} } } }), "kube-ceph:provisioner.nodePlugin.affinity.nodeAfinity", ["nodeAffinity", "podAffinity", "podAntiAffinity"]],
-    ["provisioner.operator", (c) => (c.provisioner = { install: "operator", operator: { manifests: "x" } }), "kube-ceph:provisioner.operator.manifests", ["deployment", "logVerbosity", "manifest", "namespace", "timeoutSeconds"]],
+    ["provisioner.operator", (c) => (c.provisioner = { install: "operator", operator: { manifests: "x" } }), "kube-ceph:provisioner.operator.manifests", ["deployment", "logVerbosity", "manifest", "manifestSha256", "namespace", "timeoutSeconds"]],
     ["smoke test", (c) => (c.smokeTest = { pods: false }), "kube-ceph:smokeTest.pods", ["claimName", "enabled", "image", "keepPod", "namespace", "pod", "size", "timeoutSeconds"]],
 ];
 

@@ -4,7 +4,7 @@ import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { changedExpectations, missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
-import { operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
+import { checkManifestDigest, OPERATOR_MANIFEST_SHA256, OPERATOR_MANIFEST_URL, operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
 import { droppedObjects, installOrder, refName } from "../../components/ceph-csi-operator-install";
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
 import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
@@ -143,6 +143,22 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     // The hand-written driver is not declared, and the Secrets stay in provisioner.namespace.
     t.deepEqual(byType(run, "kube-ceph:kubernetes:CephCsi"), []);
     t.deepEqual(await Promise.all(byType(run, "kubernetes:core/v1:Namespace").map((n) => value(n.inputs.metadata.name))), ["ceph-csi"]);
+});
+
+test.serial("operator install: a manifest whose SHA-256 is not manifestSha256 stops the run before any resource, naming both digests", async (t) => {
+    const digest = createHash("sha256").update(MANIFEST).digest("hex");
+    const pinned = (manifestSha256: string) => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile, manifestSha256 } } });
+    t.true((await runProgram(pinned(digest))).resources.length > 0);
+    const error = await t.throwsAsync(runProgram(pinned("0".repeat(64))));
+    t.regex(error!.message, new RegExp(`${manifestFile.replace(/[.\/]/g, "\\$&")} has SHA-256 ${digest}, but kube-ceph:provisioner\\.operator\\.manifestSha256 pins 0{64}.*Nothing was changed`));
+    t.deepEqual(declaredBefore(error), []);
+});
+
+test("the release's own install.yaml is checked against the digest kube-ceph pins; another text is refused naming the key that fixes it", (t) => {
+    const manifest = parseOperatorManifest(OPERATOR_MANIFEST_URL, MANIFEST);
+    t.notThrows(() => checkManifestDigest(manifest, manifest.digest, "k"));
+    const error = t.throws(() => checkManifestDigest(manifest, OPERATOR_MANIFEST_SHA256, "kube-ceph (ceph-csi-operator v1.0.4)"));
+    t.regex(error!.message, /install\.yaml has SHA-256 [0-9a-f]{64}, but kube-ceph \(ceph-csi-operator v1\.0\.4\) pins be46f9e4.*set kube-ceph:provisioner\.operator\.manifestSha256/);
 });
 
 const operatorConfig = () => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } });

@@ -2,7 +2,7 @@ import test from "ava";
 import type { ImageFeature } from "../../components/config";
 import type { CrushTunables, Monitor } from "../../components/ceph-reading";
 import { parseHealth, parseMdsMap, parseMgrModules, parseMonDump, parseTunables } from "../../components/ceph-reading";
-import { checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkProvisionerSupported, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
+import { checkCephfsJournals, checkHealth, checkKernels, checkMds, checkMgrModules, checkProvisionerSupported, poolDeletionWarnings, incompatibleNodes, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "../../components/preflight";
 
 const MONS: Monitor[] = [{ name: "a", v1: "10.0.0.1:6789", v2: "10.0.0.1:3300" }];
 const NONE: CrushTunables = { profile: "argonaut", requireTunables: false, requireTunables2: false, requireTunables3: false, hasV4Buckets: false, requireTunables5: false };
@@ -165,4 +165,14 @@ test("checkCephfsJournals: a group keeps the journal namespace its live ClientPr
     t.is(error!.message,
         "k0 is two, but subvolume group a's ClientProfile fsid-cephfs-a keeps its journal in rados namespace one, where ceph-csi finds the group's existing volumes; set it back, or give the new namespace to a new subvolumeGroup; " +
         "k2 is set-later, but subvolume group b's ClientProfile fsid-cephfs-b keeps its journal in rados namespace unset (ceph-csi's default, csi), where ceph-csi finds the group's existing volumes; set it back, or give the new namespace to a new subvolumeGroup. Nothing was changed.");
+});
+
+test("pool deletion: a warning names every pool and filesystem that may be deleted while the mons refuse it, and the command that allows it", (t) => {
+    const keys = ["kube-ceph:pools.fast.deletionPolicy", "kube-ceph:filesystems.shared.deletionPolicy"];
+    const [warning, ...more] = poolDeletionWarnings(keys, false);
+    t.deepEqual(more, []);
+    t.regex(warning, /^kube-ceph:pools\.fast\.deletionPolicy, kube-ceph:filesystems\.shared\.deletionPolicy are "delete", but the mons' mon_allow_pool_delete is false/);
+    t.regex(warning, /EPERM: pool deletion is disabled.*ceph config set mon mon_allow_pool_delete true/);
+    t.deepEqual(poolDeletionWarnings(keys, true), []);
+    t.deepEqual(poolDeletionWarnings([], false), []);
 });

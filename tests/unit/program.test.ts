@@ -273,6 +273,21 @@ test.serial("csi: refused on Kubernetes older than 1.30 before any resource, eve
     t.true((await runProgram(config, fakeReader(healthyCeph(), { serverVersion: "v1.30.14" }))).resources.length > 0);
 });
 
+test.serial("a stack that may delete a pool reads mon_allow_pool_delete, and is warned while it is false; a stack that keeps its pools does not read it", async (t) => {
+    const requests: { poolDeletion?: boolean }[] = [];
+    const reading = (allowed: boolean) => {
+        const fake = fakeReader(healthyCeph({ poolDeletionAllowed: allowed }));
+        return { reads: fake.reads, reader: { ...fake.reader, readCeph: (...args: Parameters<typeof fake.reader.readCeph>) => (requests.push(args[2]), fake.reader.readCeph(...args)) } };
+    };
+    const deleting = baseConfig({ pool: { name: "mypool", deletionPolicy: "delete" } });
+    const refused = await runProgram(deleting, reading(false));
+    t.true(requests[0].poolDeletion);
+    t.true(refused.warnings.some((w) => /^kube-ceph:pool\.deletionPolicy is "delete", but the mons' mon_allow_pool_delete is false/.test(w)), refused.warnings.join("\n"));
+    t.false((await runProgram(deleting, reading(true))).warnings.some((w) => /mon_allow_pool_delete/.test(w)));
+    await runProgram(baseConfig(), reading(false));
+    t.false(requests[2].poolDeletion);
+});
+
 test.serial("preflight: an unhealthy cluster stops the run before any resource is declared", async (t) => {
     const reader = fakeReader(healthyCeph({ health: { status: "HEALTH_WARN", checks: [{ name: "OSDMAP_FLAGS", severity: "HEALTH_WARN", message: "noout flag(s) set", detail: [] }] } }));
     const error = await t.throwsAsync(runProgram(baseConfig(), reader));
