@@ -77,6 +77,27 @@ test("the many-class form accepts pool and storageClass at Pulumi.yaml's default
     t.deepEqual(yaml.config["kube-ceph:storageClass"].default, project.storageClass);
 });
 
+test("every default in Pulumi.yaml is the code's own default: a stack that leaves the key unset gets what config.ts would give it", (t) => {
+    const declared = (parseYaml(readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> }).config;
+    const { ceph } = base();
+    const parsed = parseConfig({ ceph }, FAKE_SSH_KEY) as unknown as Record<string, unknown>;
+    /** Every leaf of a default, with its path, compared with the parsed config's value there. */
+    const compare = (where: string, want: unknown, got: unknown) => {
+        if (want !== null && typeof want === "object" && !Array.isArray(want)) {
+            for (const [field, value] of Object.entries(want)) {
+                compare(`${where}.${field}`, value, (got as Record<string, unknown> | undefined)?.[field]);
+            }
+            return;
+        }
+        t.deepEqual(got, want, `Pulumi.yaml's default for ${where} is not the code's`);
+    };
+    for (const [key, entry] of Object.entries(declared)) {
+        if (entry.default !== undefined) {
+            compare(key, entry.default, parsed[key.replace(/^kube-ceph:/, "")]);
+        }
+    }
+});
+
 test("Pulumi.yaml declares every key the code reads, with the type of its schema; the many-class keys, which Pulumi would require if declared, are named in its comment", (t) => {
     const text = readFileSync(path.join(__dirname, "../../Pulumi.yaml"), "utf8");
     const declared = (parseYaml(text) as { config: Record<string, { type?: string; description?: string }> }).config;
