@@ -5,6 +5,7 @@
 // the rollout wait changes, and deletes them on destroy.
 import type { KubeConfig } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import { ManifestObject, manifestDigest, OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readManifestText } from "./ceph-csi-operator-manifest";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 
@@ -82,7 +83,7 @@ interface InstallProps {
 const COMPARED: (keyof InstallProps)[] = ["source", "digest", "image", "awaitRollout", "objects", "kubeconfig"];
 
 // Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
-const installProvider: pulumi.dynamic.ResourceProvider = {
+dynamicProvider("CephCsiOperatorInstall", {
     async diff(_id: string, olds: InstallProps, news: InstallProps) {
         const changed = COMPARED.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
         // Never a replacement: a new version is applied over the old one, as kubectl apply would.
@@ -99,7 +100,7 @@ const installProvider: pulumi.dynamic.ResourceProvider = {
     async delete(_id: string, props: InstallProps) {
         await deleteObjects(apiClient(loadKubeConfig(props.kubeconfig)), props.objects, props.timeoutSeconds);
     },
-};
+});
 
 /** Applies install.yaml's objects; deletes those an earlier apply made that the manifest dropped. */
 async function applyInstall(props: InstallProps, before: ObjectRef[]): Promise<void> {
@@ -293,7 +294,7 @@ function describe(response: { status: number; body: any }): string {
  * Deployment of the manifest, in its names. A new manifest (another version, or the same version
  * re-published) shows in the diff as a new digest, and as objects added or dropped.
  */
-export class CephCsiOperatorInstall extends pulumi.dynamic.Resource {
+export class CephCsiOperatorInstall extends KubeCephDynamicResource {
     // `declare`: a class field would be set to undefined after super() has filled it in.
     /** Every object applied, in the manifest's order. */
     declare public readonly objects: pulumi.Output<ObjectRef[]>;
@@ -301,6 +302,6 @@ export class CephCsiOperatorInstall extends pulumi.dynamic.Resource {
     declare public readonly digest: pulumi.Output<string>;
 
     constructor(name: string, args: CephCsiOperatorInstallArgs, opts?: pulumi.CustomResourceOptions) {
-        super(installProvider, name, { ...args }, opts, "kube-ceph", "CephCsiOperatorInstall");
+        super("CephCsiOperatorInstall", name, { ...args }, opts);
     }
 }

@@ -1,5 +1,6 @@
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 import type { PodExpectation } from "./ceph-csi-plugin-settings";
 
@@ -136,7 +137,7 @@ export function changedExpectations(olds: Partial<ReadinessExpectation>, news: R
 }
 
 // Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
-const readinessProvider: pulumi.dynamic.ResourceProvider = {
+dynamicProvider("CephCsiReadiness", {
     async diff(_id: string, olds: ReadinessProps, news: ReadinessProps) {
         // Never a replacement: the check has nothing to delete, so running it again is an update.
         return { changes: changedExpectations(olds, news).length > 0, replaces: [], deleteBeforeReplace: false };
@@ -147,7 +148,7 @@ const readinessProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, _olds: ReadinessProps, news: ReadinessProps) {
         return { outs: { ...news, ...(await awaitReconciled(news)) } };
     },
-};
+});
 
 /** Polls the API until `missingReconciliation` finds nothing missing, or fails naming what is. */
 async function awaitReconciled(props: ReadinessProps): Promise<{ controller: string; node: string }> {
@@ -223,7 +224,7 @@ async function awaitReconciled(props: ReadinessProps): Promise<{ controller: str
  * Waits until ceph-csi-operator has reconciled a Driver and the ClientProfile its StorageClass
  * names; a change of image or log level is checked again until the workloads show it.
  */
-export class CephCsiReadiness extends pulumi.dynamic.Resource {
+export class CephCsiReadiness extends KubeCephDynamicResource {
     // `declare`: a class field would be set to undefined after super() has filled it in.
     /** The generated controller-plugin Deployment. */
     declare public readonly controller: pulumi.Output<string>;
@@ -231,6 +232,6 @@ export class CephCsiReadiness extends pulumi.dynamic.Resource {
     declare public readonly node: pulumi.Output<string>;
 
     constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-        super(readinessProvider, name, { ...props, controller: undefined, node: undefined }, opts, "kube-ceph", "CephCsiReadiness");
+        super("CephCsiReadiness", name, { ...props, controller: undefined, node: undefined }, opts);
     }
 }

@@ -5,6 +5,7 @@
 // this resource, queued right after it in the same lane, reads the key and checks it
 // against that digest.
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import type { CephHost } from "./config";
 import { remoteScript } from "./shell-script";
 import { isFinalFailure, sshExec } from "./ssh-reader";
@@ -99,7 +100,7 @@ async function readUserKey(props: UserKeyProps): Promise<string> {
 // Runs inside the Pulumi Node.js dynamic provider host. It reaches module code only through
 // plain functions, which Pulumi serializes with it (see ssh-reader.ts). No delete: the user
 // command's remove script deletes the user, and with it the key.
-const userKeyProvider: pulumi.dynamic.ResourceProvider = {
+dynamicProvider("CephUserKey", {
     async create(inputs: UserKeyProps) {
         return { id: inputs.entity, outs: { ...inputs, key: await readUserKey(inputs) } };
     },
@@ -107,7 +108,7 @@ const userKeyProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id: string, _olds: UserKeyProps, news: UserKeyProps) {
         return { outs: { ...news, key: await readUserKey(news) } };
     },
-};
+});
 
 export interface CephUserKeyArgs {
     /** The mon host the user command ran on: the key is read where it was just ensured. */
@@ -134,21 +135,15 @@ export interface CephUserKeyArgs {
  * The cephx key of one Ceph user, a secret output. Queue it in the lane of the user command
  * (dependsOn it), so the mon host never has more sessions open than the lane allows.
  */
-export class CephUserKey extends pulumi.dynamic.Resource {
+export class CephUserKey extends KubeCephDynamicResource {
     /** The user's cephx key; always secret. */
     // `declare`: a class field would be set to undefined after super() has filled it in.
     declare public readonly key: pulumi.Output<string>;
 
     constructor(name: string, args: CephUserKeyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            userKeyProvider,
-            name,
-            { ...args, privateKey: pulumi.secret(args.privateKey), script: pulumi.output(args.entity).apply(userKeyScript), key: undefined },
+        super("CephUserKey", name, { ...args, privateKey: pulumi.secret(args.privateKey), script: pulumi.output(args.entity).apply(userKeyScript), key: undefined },
             // The engine keeps an output secret when its input was one, but says so here too
             // for privateKey: neither may ever land in the state in plain text.
-            { ...opts, additionalSecretOutputs: ["key", "privateKey"] },
-            "kube-ceph",
-            "CephUserKey",
-        );
+            { ...opts, additionalSecretOutputs: ["key", "privateKey"] });
     }
 }

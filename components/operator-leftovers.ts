@@ -1,5 +1,6 @@
 import type { StorageV1Api } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import { loadKubeConfig } from "./kubernetes-client";
 
 /** The annotation by which ceph-csi-operator marks the CSIDriver it made for a Driver (a namespaced owner cannot own it). */
@@ -22,7 +23,7 @@ interface LeftoverProps {
 }
 
 // Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
-const leftoversProvider: pulumi.dynamic.ResourceProvider = {
+dynamicProvider("OperatorLeftovers", {
     async create(inputs: LeftoverProps) {
         return { id: `${inputs.namespace}/${inputs.driverName}`, outs: inputs };
     },
@@ -52,15 +53,15 @@ const leftoversProvider: pulumi.dynamic.ResourceProvider = {
             await storage.deleteCSIDriver({ name: props.driverName });
         }
     },
-};
+});
 
 /**
  * What ceph-csi-operator leaves behind when its Driver is deleted: the CSIDriver it made, which
  * the Driver cannot own (cluster-scoped). Declared before the Driver, so that destroy deletes it
  * after the Driver is gone, when the operator no longer recreates the CSIDriver.
  */
-export class OperatorLeftovers extends pulumi.dynamic.Resource {
+export class OperatorLeftovers extends KubeCephDynamicResource {
     constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-        super(leftoversProvider, name, props, opts, "kube-ceph", "OperatorLeftovers");
+        super("OperatorLeftovers", name, props, opts);
     }
 }

@@ -26,3 +26,34 @@ export function staleBuildMessage(stale: string[]): string {
     const shown = stale.slice(0, 5).join(", ") + (stale.length > 5 ? ` and ${stale.length - 5} more` : "");
     return `kube-ceph runs its compiled program (bin/index.js), and ${shown} changed after it was built. Run \`${BUILD_COMMAND}\` (\`npm ci\` runs it too), then run pulumi again. Nothing was changed.`;
 }
+
+/**
+ * The build's last step (`npm run build`, after tsc): loads every compiled module in `dir`,
+ * so that each registers its dynamic providers, and writes their serialized code beside them
+ * with the modules' digest (dynamic-resource.ts says why).
+ */
+export async function writeSerializedProviders(dir: string): Promise<string[]> {
+    const { DYNAMIC_PROVIDERS, modulesDigest, SERIALIZED_PROVIDERS_FILE, serializeProvider } = require(join(dir, "dynamic-resource.js"));
+    const { rmSync, writeFileSync } = require("fs");
+    const file = join(dir, SERIALIZED_PROVIDERS_FILE);
+    rmSync(file, { force: true });
+    for (const module of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) {
+        require(join(dir, module));
+    }
+    const providers: Record<string, string> = {};
+    for (const [type, provider] of [...(DYNAMIC_PROVIDERS as Map<string, unknown>).entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        providers[type] = await serializeProvider(provider);
+    }
+    writeFileSync(file, JSON.stringify({ modules: modulesDigest(dir), providers }, null, 1) + "\n");
+    return Object.keys(providers);
+}
+
+if (require.main === module) {
+    writeSerializedProviders(join(__dirname)).then(
+        (types) => process.stdout.write(`serialized the dynamic providers ${types.join(", ")}\n`),
+        (error) => {
+            process.stderr.write(`could not serialize the dynamic providers: ${(error as Error).stack ?? error}\n`);
+            process.exit(1);
+        },
+    );
+}

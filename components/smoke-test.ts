@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import * as k8s from "@pulumi/kubernetes";
 import { coreApi } from "./kubernetes-client";
 import { ownedNamespace } from "./kubernetes-common";
@@ -134,7 +135,7 @@ interface CheckProps {
 
 // Runs inside the Pulumi Node.js dynamic provider host. It reaches module code only
 // through plain functions, which Pulumi serializes with it (see kubernetes-client.ts).
-const checkProvider: pulumi.dynamic.ResourceProvider = {
+dynamicProvider("SmokeTestCheck", {
     async create(inputs: CheckProps) {
         return { id: `${inputs.namespace}/${inputs.claimName}`, outs: { ...inputs, ...(await verify(inputs)) } };
     },
@@ -147,7 +148,7 @@ const checkProvider: pulumi.dynamic.ResourceProvider = {
             await removePod(props);
         }
     },
-};
+});
 
 /** What the API server said, from its Status body when it sent one. */
 function apiErrorMessage(error: unknown): string {
@@ -263,13 +264,13 @@ async function verify(props: CheckProps): Promise<{ volume: string; image: strin
     throw new Error(smokeTestFailure(waitingFor, props.timeoutSeconds, events));
 }
 
-class SmokeTestCheck extends pulumi.dynamic.Resource {
+class SmokeTestCheck extends KubeCephDynamicResource {
     // `declare`: a class field would be set to undefined after super() has filled it in.
     declare public readonly volume: pulumi.Output<string>;
     declare public readonly image: pulumi.Output<string>;
 
     constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-        super(checkProvider, name, { ...props, volume: undefined, image: undefined }, opts, "kube-ceph", "SmokeTestCheck");
+        super("SmokeTestCheck", name, { ...props, volume: undefined, image: undefined }, opts);
     }
 }
 

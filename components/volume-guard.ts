@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import { coreApi } from "./kubernetes-client";
 
 /** A PersistentVolume as far as the guard cares: where its RBD image lives and which class made it. */
@@ -101,7 +102,7 @@ interface GuardProps extends GuardedVolumes {
 // Runs inside the Pulumi Node.js dynamic provider host, also during `destroy`, when the
 // program itself does not run: Pulumi serializes these functions into the state, so they
 // require what they need at call time and reach module code only through the pure helpers.
-const guardProvider: pulumi.dynamic.ResourceProvider = {
+dynamicProvider("VolumeGuard", {
     async create(inputs: GuardProps) {
         return { id: `${inputs.clusterId}/${inputs.pool}`, outs: inputs };
     },
@@ -133,11 +134,11 @@ const guardProvider: pulumi.dynamic.ResourceProvider = {
             await new Promise((resolve) => setTimeout(resolve, 2000));
         }
     },
-};
+});
 
-class VolumeGuardResource extends pulumi.dynamic.Resource {
+class VolumeGuardResource extends KubeCephDynamicResource {
     constructor(name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions) {
-        super(guardProvider, name, props, opts, "kube-ceph", "VolumeGuard");
+        super("VolumeGuard", name, props, opts);
     }
 }
 

@@ -3,12 +3,13 @@
 // Every assertion reads the real systems back.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { rbdClientCaps } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
+import { modulesDigest, SERIALIZED_PROVIDERS_FILE, SerializedProviders } from "../../components/dynamic-resource";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolDetail, quiet } from "../lab";
@@ -96,6 +97,26 @@ test.serial("a second up changes nothing, and a preview expecting no changes pas
     const changes = Object.entries(again.summary.resourceChanges ?? {}).filter(([op]) => op !== "same" && op !== "read");
     t.deepEqual(changes, []);
     await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
+});
+
+test.serial("the program's dynamic providers are the build's serialization, which is the SDK's: the state holds the very text the build wrote", async (t) => {
+    const dir = join(REPO, "bin", "components");
+    const built: SerializedProviders = JSON.parse(readFileSync(join(dir, SERIALIZED_PROVIDERS_FILE), "utf8"));
+    t.is(built.modules, modulesDigest(dir), "the build's serialization is of these very modules");
+    const dynamic = (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type.startsWith("pulumi-nodejs:dynamic/kube-ceph:"));
+    t.true(dynamic.length >= 3, dynamic.map((r: { type: string }) => r.type).join(", "));
+    for (const resource of dynamic) {
+        t.is(resource.inputs.__provider, built.providers[resource.type.split(":").pop()], resource.urn);
+    }
+    // Without the build's file the program serializes its providers as pulumi.dynamic.Resource
+    // does, while it runs: the same text, so the stack sees no change.
+    const file = join(dir, SERIALIZED_PROVIDERS_FILE);
+    renameSync(file, `${file}.hidden`);
+    try {
+        await t.notThrowsAsync(stack.preview({ ...quiet, expectNoChanges: true }));
+    } finally {
+        renameSync(`${file}.hidden`, file);
+    }
 });
 
 test.serial("changing pgNum updates the pool in place and nothing else", async (t) => {
