@@ -12,7 +12,7 @@ import { OWNER_KEY } from "../../components/ceph-pool";
 import { modulesDigest, SERIALIZED_PROVIDERS_FILE, SerializedProviders } from "../../components/dynamic-resource";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
-import { cleanupStack, kubectlJson, poolDetail, quiet } from "../lab";
+import { cleanupStack, kubectlJson, poolDetail, quiet, waitHealth } from "../lab";
 
 const STACK = `e2e${process.pid}`;
 const POOL = `e2epool${process.pid}`;
@@ -126,6 +126,8 @@ test.serial("changing pgNum updates the pool in place and nothing else", async (
     t.regex(preview.stdout, new RegExp(`~ command:remote:Command: \\(update\\)\\s*\\[id=kube-ceph-pool-${POOL}-pool[\\s\\S]*::kube-ceph-pool-${POOL}-pool\\]`));
     await stack.up(quiet);
     t.is(poolDetail(POOL).pg_num_target, 16);
+    // The new placement groups peer in the background; the next run's preflight wants HEALTH_OK.
+    waitHealth("HEALTH_OK", 180);
 });
 
 test.serial("changing a StorageClass parameter replaces the class, delete-first, and nothing else", async (t) => {
