@@ -222,6 +222,24 @@ export async function cleanupStack(t: ExecutionContext, stack: Stack | undefined
 }
 
 /** A name unique to this test run, so reruns never collide with leftovers. */
+/**
+ * The steps a preview plans, as "op type name", sorted: what changes, not what stays ("same")
+ * or is only read. Provider entries hold no cluster state, so only resources count.
+ */
+export async function plannedSteps(stack: Stack): Promise<string[]> {
+    const planned: string[] = [];
+    await stack.preview({
+        ...quiet,
+        onEvent: (event) => {
+            const step = event.resourcePreEvent?.metadata;
+            if (step !== undefined && step.op !== "same" && step.op !== "read" && !step.type.startsWith("pulumi:providers:")) {
+                planned.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
+            }
+        },
+    });
+    return planned.sort();
+}
+
 export function uniqueName(prefix: string): string {
     return `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
 }

@@ -13,7 +13,7 @@ import { madeForDriver } from "../../components/operator-leftovers";
 import { imageSetData } from "../../components/ceph-csi-driver";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS } from "../../lab/lab";
-import { cleanupStack, kubectlJson, quiet } from "../lab";
+import { cleanupStack, kubectlJson, plannedSteps, quiet } from "../lab";
 
 const STACK = `e2eop${process.pid}`;
 const POOL = `e2eoppool${process.pid}`;
@@ -148,20 +148,10 @@ test.serial("snapshotClass: refused while the snapshot CRDs are missing; with Ku
 
 test.serial("a registry mirror and a log level change the Driver in place, and the operator rolls its workloads to them", async (t) => {
     await writeConfig(stack, config({ registry: MIRROR, operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, logVerbosity: 3 } }));
-    const planned: string[] = [];
-    await stack.preview({
-        ...quiet,
-        onEvent: (event) => {
-            const step = event.resourcePreEvent?.metadata;
-            // Provider entries hold no cluster state; only the resources are compared.
-            if (step !== undefined && step.op !== "same" && step.op !== "read" && !step.type.startsWith("pulumi:providers:")) {
-                planned.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
-            }
-        },
-    });
+    const planned = await plannedSteps(stack);
     // The image set is a new ConfigMap (the provider replaces changed ConfigMaps); the Driver, the
     // operator's install (its image) and the readiness check change in place; nothing else moves.
-    t.deepEqual(planned.sort(), [
+    t.deepEqual(planned, [
         "create-replacement kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
         "delete-replaced kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
         "replace kubernetes:core/v1:ConfigMap kube-ceph-rbd-driver-images",
@@ -202,17 +192,7 @@ test.serial("ceph-csi's pod settings: the apiserver takes them in the Driver, th
             resources: { registrar: { requests: { cpu: "10m" } } },
         },
     }));
-    const planned: string[] = [];
-    await stack.preview({
-        ...quiet,
-        onEvent: (event) => {
-            const step = event.resourcePreEvent?.metadata;
-            if (step !== undefined && step.op !== "same" && step.op !== "read" && !step.type.startsWith("pulumi:providers:")) {
-                planned.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
-            }
-        },
-    });
-    t.deepEqual(planned.sort(), [
+    t.deepEqual(await plannedSteps(stack), [
         "update kubernetes:csi.ceph.io/v1:Driver kube-ceph-rbd-driver-driver",
         "update pulumi-nodejs:dynamic/kube-ceph:CephCsiReadiness kube-ceph-rbd-driver-ready",
     ]);
