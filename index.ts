@@ -7,10 +7,10 @@ import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
 import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
 import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
-import { checkManifestDigest, OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_SHA256, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorInstallForm, operatorInstallForm, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
+import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorInstallForm, operatorInstallForm, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
 import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
-import { imagesFor, OPERATOR_VERSION, smokeTestImage } from "./components/images";
+import { imagesFor, smokeTestImage } from "./components/images";
 import { pinnedKubeconfig } from "./components/kubernetes-client";
 import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
 import { LiveReader, liveReader } from "./components/live-reader";
@@ -19,7 +19,7 @@ import { staleBuildMessage, staleSources } from "./components/program-build";
 import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
 import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
 import { stackOwner } from "./components/ceph-pool";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, poolDeletionWarnings, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkManifestDigest, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, poolDeletionWarnings, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
 import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, OPERATOR_INSTALL_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
 
 /**
@@ -119,6 +119,7 @@ function kubernetesTarget(): string | undefined {
  * unnecessary. The Ceph and the Kubernetes read run at once: every preview waits for both.
  */
 async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPrivateKey: string, kubeconfig: string | undefined): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
+    const deletable = deletablePools(config);
     const cephRequest = {
         discovery: config.ceph.fsid === undefined,
         health: config.preflight.health !== "off",
@@ -128,7 +129,7 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         // The releases the daemons run: one more mon command in the same process, never a read of its own.
         releases: true,
         // Whether Ceph will let the pools this stack may delete go; read only when there are some.
-        poolDeletion: deletablePools(config).length > 0,
+        poolDeletion: deletable.length > 0,
         // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
         userKeys: cephEntities(config.client.name, config.storageClasses.map(classUserOwner)),
     };
@@ -144,7 +145,7 @@ async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPriv
         ...(config.provisioner.kind === "csi" && config.provisioner.install === "existing-operator" ? { existingOperator: existingOperator(config.provisioner) } : {}),
         kubeconfig,
     };
-        const [cephRead, kubernetesRead] = await Promise.allSettled([
+    const [cephRead, kubernetesRead] = await Promise.allSettled([
         needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
         reader.readKubernetes(kubernetesRequest),
     ]);
@@ -198,13 +199,7 @@ export = async (reader: LiveReader = liveReader) => {
             viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
         ]);
         if (operatorManifest !== undefined) {
-            // The pin the stack set, or for the release's own file (no manifest set) the one kube-ceph ships.
-            const { manifest, manifestSha256 } = config.provisioner.operator;
-            if (manifestSha256 !== undefined) {
-                checkManifestDigest(operatorManifest, manifestSha256, "kube-ceph:provisioner.operator.manifestSha256");
-            } else if (manifest === undefined) {
-                checkManifestDigest(operatorManifest, OPERATOR_MANIFEST_SHA256, `kube-ceph (ceph-csi-operator ${OPERATOR_VERSION})`);
-            }
+            checkManifestDigest(operatorManifest, config.provisioner.operator);
         }
         if (live.ceph?.releases !== undefined) {
             for (const warning of checkCephReleases(live.ceph.releases)) {

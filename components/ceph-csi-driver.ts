@@ -3,19 +3,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CSI_OPERATOR_API } from "./ceph-client-profile";
-import { ControllerPluginSettings, driverPluginSpec, NodePluginSettings, podExpectation } from "./ceph-csi-plugin-settings";
+import { ControllerPluginSettings, driverPluginSpec, NodePluginSettings, podExpectation, withoutUndefined } from "./ceph-csi-plugin-settings";
 import { CephCsiReadiness, PodsExpectation } from "./ceph-csi-readiness";
 import type { ImageKey } from "./config";
 import { OperatorLeftovers } from "./operator-leftovers";
 
-/** The entries of `object` that are set. */
-function definedOnly(object: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
-}
-
 /** What the readiness check must see in the rendered workloads; undefined when no setting it checks is set. */
 export function podsExpectation(controller: ControllerPluginSettings | undefined, node: NodePluginSettings | undefined): PodsExpectation | undefined {
-    const pods = definedOnly({ controller: podExpectation(controller), node: podExpectation(node) });
+    const pods = withoutUndefined({ controller: podExpectation(controller), node: podExpectation(node) });
     return Object.keys(pods).length === 0 ? undefined : pods;
 }
 
@@ -103,7 +98,7 @@ export function declareCsiDriver(parent: pulumi.Resource, name: string, driverNa
             log: { verbosity: args.logVerbosity },
             imageSet: { name: imageSet.metadata.name },
             // Only when set: a Driver without them stays exactly as earlier releases declared it.
-            ...definedOnly({ controllerPlugin: driverPluginSpec(args.controllerPlugin), nodePlugin: driverPluginSpec(args.nodePlugin) }),
+            ...withoutUndefined({ controllerPlugin: driverPluginSpec(args.controllerPlugin), nodePlugin: driverPluginSpec(args.nodePlugin) }),
         },
     }, { parent, dependsOn: [leftovers] });
     const readiness = new CephCsiReadiness(`${name}-ready`, {
@@ -115,7 +110,7 @@ export function declareCsiDriver(parent: pulumi.Resource, name: string, driverNa
         // The image set's content, so that a changed image is waited for again.
         images: imageSet.data,
         logVerbosity: args.logVerbosity,
-        ...definedOnly({ pods: podsExpectation(args.controllerPlugin, args.nodePlugin) }),
+        ...withoutUndefined({ pods: podsExpectation(args.controllerPlugin, args.nodePlugin) }),
         awaitRollout: args.awaitRollout,
         timeoutSeconds: args.timeoutSeconds,
         ...kubeconfig,

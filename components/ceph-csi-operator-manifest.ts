@@ -24,20 +24,6 @@ export interface ManifestObject {
 /** The SHA-256 of the install.yaml that OPERATOR_MANIFEST_URL serves: the file of the release's tag. */
 export const OPERATOR_MANIFEST_SHA256 = "be46f9e4119b09a2fce558942acd4f88307f91a70e098d8354474f3165e7224e";
 
-/**
- * Refuses a manifest whose text is not the one pinned: a file replaced on its host or in a
- * mirror, or a copy of another release. `key` names the config key that pins it.
- */
-export function checkManifestDigest(manifest: OperatorManifest, expected: string, key: string): void {
-    if (manifest.digest === expected) {
-        return;
-    }
-    throw new Error(
-        `${manifest.source} has SHA-256 ${manifest.digest}, but ${key} pins ${expected}: it is not the install.yaml that was pinned. ` +
-            "Check where it came from; if it is the release you mean to install, set kube-ceph:provisioner.operator.manifestSha256 to its digest (sha256sum). Nothing was changed.",
-    );
-}
-
 /** What kube-ceph needs to know about one install manifest, read once per run. */
 export interface OperatorManifest {
     /** Where it was read from, for messages. */

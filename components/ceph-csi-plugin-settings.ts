@@ -124,7 +124,8 @@ export function pluginAffinity(nodeSelector: Record<string, string> | undefined,
     };
 }
 
-function withoutUndefined<T extends Record<string, unknown>>(object: T): Partial<T> {
+/** The object without its unset fields. */
+export function withoutUndefined<T extends Record<string, unknown>>(object: T): Partial<T> {
     return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 

@@ -58,10 +58,9 @@ export async function serializeProvider(provider: pulumi.dynamic.ResourceProvide
     return serialized.text;
 }
 
-/** Registers a provider under its type name, for the build; returns it. */
-export function dynamicProvider(type: string, provider: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
+/** Registers a provider under the type name of its resources (KubeCephDynamicResource finds it there, and the build serializes it). */
+export function dynamicProvider(type: string, provider: pulumi.dynamic.ResourceProvider): void {
     DYNAMIC_PROVIDERS.set(type, provider);
-    return provider;
 }
 
 /** A dynamic resource of type `pulumi-nodejs:dynamic/kube-ceph:<type>`, run by the provider registered as `type`. */

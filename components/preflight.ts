@@ -7,6 +7,7 @@ import type { ImageFeature, KubeCephConfig, ProvisionerKind } from "./config";
 import type { CephHealth, CephRelease, CrushTunables, MdsMap, Monitor } from "./ceph-reading";
 import { CSI_OPERATOR_API } from "./ceph-client-profile";
 import { OPERATOR_VERSION } from "./images";
+import { OPERATOR_MANIFEST_SHA256, OperatorManifest } from "./ceph-csi-operator-manifest";
 import { ClientProfileReading, ExistingOperatorReading, KubernetesNode, OPERATOR_CRDS } from "./kubernetes-reader";
 
 /** Thrown when a preflight check refuses the run; the message says what to do. */
@@ -50,7 +51,7 @@ export function poolDeletionWarnings(deletable: string[], allowed: boolean): str
         return [];
     }
     return [
-        `${deletable.join(", ")} ${deletable.length === 1 ? "is" : "are"} "delete", but the mons' mon_allow_pool_delete is false (Ceph's default), so Ceph will refuse ` +
+        `${deletable.join(", ")} ${deletable.length === 1 ? "is" : "are"} "delete", but mon_allow_pool_delete is false in the mons' config database (Ceph's default), so Ceph will refuse ` +
             "to delete those pools (EPERM: pool deletion is disabled) at destroy, or when one leaves the config; the run then fails there and the pool is kept with its data. " +
             "Before that run: ceph config set mon mon_allow_pool_delete true (and set it back to false after). To keep the pools on purpose, set deletionPolicy to \"retain\".",
     ];
@@ -356,6 +357,25 @@ export function checkProvisionerSupported(kind: ProvisionerKind, facts: Provisio
         );
     }
     return [];
+}
+
+/**
+ * Refuses a manifest whose text is not the one pinned: a file replaced on its host or in a
+ * mirror, or a copy of another release. The pin is `manifestSha256` when the stack set it, else
+ * for the release's own file (no `manifest` set) the digest kube-ceph ships; a copy or mirror
+ * the stack did not pin is not checked.
+ */
+export function checkManifestDigest(manifest: OperatorManifest, pins: { manifest?: string; manifestSha256?: string }): void {
+    const [expected, key] = pins.manifestSha256 !== undefined
+        ? [pins.manifestSha256, "kube-ceph:provisioner.operator.manifestSha256"]
+        : pins.manifest === undefined ? [OPERATOR_MANIFEST_SHA256, `kube-ceph (ceph-csi-operator ${OPERATOR_VERSION})`] : [undefined, undefined];
+    if (expected === undefined || manifest.digest === expected) {
+        return;
+    }
+    throw new PreflightError(
+        `${manifest.source} has SHA-256 ${manifest.digest}, but ${key} pins ${expected}: it is not the install.yaml that was pinned. ` +
+            "Check where it came from; if it is the release you mean to install, set kube-ceph:provisioner.operator.manifestSha256 to its digest (sha256sum). Nothing was changed.",
+    );
 }
 
 /** An RBD object as the pool-data reading names it (`<namespace>/<object>`), in words. */

@@ -4,10 +4,11 @@ import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { changedExpectations, missingReconciliation, PROFILE_FINALIZER, ReadinessExpectation, WorkloadReading } from "../../components/ceph-csi-readiness";
-import { checkManifestDigest, OPERATOR_MANIFEST_SHA256, OPERATOR_MANIFEST_URL, operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
+import { OPERATOR_MANIFEST_SHA256, OPERATOR_MANIFEST_URL, operatorInstallForm, operatorObjects, parseOperatorManifest, readOperatorManifest } from "../../components/ceph-csi-operator";
 import { droppedObjects, installOrder, refName } from "../../components/ceph-csi-operator-install";
 import { defaultImage, imageFor, imagesFor } from "../../components/images";
 import { madeForDriver, OWNER_ANNOTATION } from "../../components/operator-leftovers";
+import { checkManifestDigest } from "../../components/preflight";
 import { imageSetData } from "../../components/ceph-csi-driver";
 import { baseConfig, byType, declaredBefore, fakeReader, FSID, healthyCeph, MANIFEST, manifestFile, runProgram, unwrap } from "../harness";
 
@@ -154,11 +155,14 @@ test.serial("operator install: a manifest whose SHA-256 is not manifestSha256 st
     t.deepEqual(declaredBefore(error), []);
 });
 
-test("the release's own install.yaml is checked against the digest kube-ceph pins; another text is refused naming the key that fixes it", (t) => {
+test("the release's own install.yaml is checked against the digest kube-ceph pins, a set manifestSha256 wins, and an unpinned copy is not checked", (t) => {
     const manifest = parseOperatorManifest(OPERATOR_MANIFEST_URL, MANIFEST);
-    t.notThrows(() => checkManifestDigest(manifest, manifest.digest, "k"));
-    const error = t.throws(() => checkManifestDigest(manifest, OPERATOR_MANIFEST_SHA256, "kube-ceph (ceph-csi-operator v1.0.4)"));
-    t.regex(error!.message, /install\.yaml has SHA-256 [0-9a-f]{64}, but kube-ceph \(ceph-csi-operator v1\.0\.4\) pins be46f9e4.*set kube-ceph:provisioner\.operator\.manifestSha256/);
+    const error = t.throws(() => checkManifestDigest(manifest, {}));
+    t.regex(error!.message, new RegExp(`install\\.yaml has SHA-256 ${manifest.digest}, but kube-ceph \\(ceph-csi-operator v1\\.0\\.4\\) pins ${OPERATOR_MANIFEST_SHA256}.*set kube-ceph:provisioner\\.operator\\.manifestSha256`));
+    t.notThrows(() => checkManifestDigest(manifest, { manifestSha256: manifest.digest }));
+    t.notThrows(() => checkManifestDigest(manifest, { manifest: "mirror/install.yaml", manifestSha256: manifest.digest }));
+    t.throws(() => checkManifestDigest(manifest, { manifest: "mirror/install.yaml", manifestSha256: OPERATOR_MANIFEST_SHA256 }), { message: /kube-ceph:provisioner\.operator\.manifestSha256 pins/ });
+    t.notThrows(() => checkManifestDigest(manifest, { manifest: "mirror/install.yaml" }));
 });
 
 const operatorConfig = () => baseConfig({ provisioner: { install: "operator", operator: { manifest: manifestFile } } });

@@ -171,7 +171,7 @@ test("pool deletion: a warning names every pool and filesystem that may be delet
     const keys = ["kube-ceph:pools.fast.deletionPolicy", "kube-ceph:filesystems.shared.deletionPolicy"];
     const [warning, ...more] = poolDeletionWarnings(keys, false);
     t.deepEqual(more, []);
-    t.regex(warning, /^kube-ceph:pools\.fast\.deletionPolicy, kube-ceph:filesystems\.shared\.deletionPolicy are "delete", but the mons' mon_allow_pool_delete is false/);
+    t.regex(warning, /^kube-ceph:pools\.fast\.deletionPolicy, kube-ceph:filesystems\.shared\.deletionPolicy are "delete", but mon_allow_pool_delete is false in the mons' config database/);
     t.regex(warning, /EPERM: pool deletion is disabled.*ceph config set mon mon_allow_pool_delete true/);
     t.deepEqual(poolDeletionWarnings(keys, true), []);
     t.deepEqual(poolDeletionWarnings([], false), []);

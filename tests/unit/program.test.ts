@@ -282,7 +282,7 @@ test.serial("a stack that may delete a pool reads mon_allow_pool_delete, and is 
     const deleting = baseConfig({ pool: { name: "mypool", deletionPolicy: "delete" } });
     const refused = await runProgram(deleting, reading(false));
     t.true(requests[0].poolDeletion);
-    t.true(refused.warnings.some((w) => /^kube-ceph:pool\.deletionPolicy is "delete", but the mons' mon_allow_pool_delete is false/.test(w)), refused.warnings.join("\n"));
+    t.true(refused.warnings.some((w) => /^kube-ceph:pool\.deletionPolicy is "delete", but mon_allow_pool_delete is false in the mons' config database/.test(w)), refused.warnings.join("\n"));
     t.false((await runProgram(deleting, reading(true))).warnings.some((w) => /mon_allow_pool_delete/.test(w)));
     await runProgram(baseConfig(), reading(false));
     t.false(requests[2].poolDeletion);
