@@ -5,7 +5,7 @@
 // the rollout wait changes, and deletes them on destroy.
 import type { KubeConfig } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import { ManifestObject, manifestDigest, OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readManifestText } from "./ceph-csi-operator-manifest";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 
@@ -85,7 +85,7 @@ const COMPARED: (keyof InstallProps)[] = ["source", "digest", "image", "awaitRol
 // Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).
 dynamicProvider("CephCsiOperatorInstall", {
     async diff(_id: string, olds: InstallProps, news: InstallProps) {
-        const changed = COMPARED.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+        const changed = changedInputs(olds, news, COMPARED);
         // Never a replacement: a new version is applied over the old one, as kubectl apply would.
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },

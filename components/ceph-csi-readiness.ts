@@ -1,6 +1,6 @@
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 import type { PodExpectation } from "./ceph-csi-plugin-settings";
 
@@ -133,7 +133,7 @@ const EXPECTED: (keyof ReadinessExpectation)[] = ["namespace", "driverName", "dr
  * passes again, so a new release of kube-ceph shows no step for it in the preview.
  */
 export function changedExpectations(olds: Partial<ReadinessExpectation>, news: ReadinessExpectation): (keyof ReadinessExpectation)[] {
-    return EXPECTED.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
+    return changedInputs(olds, news, EXPECTED);
 }
 
 // Runs inside the Pulumi Node.js dynamic provider host (see kubernetes-client.ts).

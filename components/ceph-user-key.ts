@@ -5,7 +5,7 @@
 // this resource, queued right after it in the same lane, reads the key and checks it
 // against that digest.
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, dynamicProvider, inputKeys, KubeCephDynamicResource } from "./dynamic-resource";
 import type { CephHost } from "./config";
 import { remoteScript } from "./shell-script";
 import { isFinalFailure, sshExec } from "./ssh-reader";
@@ -83,6 +83,9 @@ interface UserKeyProps {
     script: string;
 }
 
+/** Every input of the key: a change of any of them reads the key again (the provider's text is not one). */
+const KEY_INPUTS = inputKeys<UserKeyProps>({ host: true, port: true, user: true, hostKey: true, privateKey: true, entity: true, keyDigest: true, script: true });
+
 /** Reads the key over SSH and checks it against the digest; every error names the entity and host, never the key. */
 async function readUserKey(props: UserKeyProps): Promise<string> {
     const host: CephHost = { host: props.host, port: props.port, user: props.user, ...(props.hostKey !== undefined ? { hostKey: props.hostKey } : {}) };
@@ -104,7 +107,11 @@ dynamicProvider("CephUserKey", {
     async create(inputs: UserKeyProps) {
         return { id: inputs.entity, outs: { ...inputs, key: await readUserKey(inputs) } };
     },
-    // Any change (a new digest, entity or host, or new provider code) reads the key again.
+    // Never a replacement: the key is Ceph's, reading it again changes nothing there.
+    async diff(_id: string, olds: UserKeyProps, news: UserKeyProps) {
+        return { changes: changedInputs(olds, news, KEY_INPUTS).length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    // A new digest, entity, host or script reads the key again.
     async update(_id: string, _olds: UserKeyProps, news: UserKeyProps) {
         return { outs: { ...news, key: await readUserKey(news) } };
     },

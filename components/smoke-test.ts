@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, dynamicProvider, inputKeys, KubeCephDynamicResource } from "./dynamic-resource";
 import * as k8s from "@pulumi/kubernetes";
 import { coreApi } from "./kubernetes-client";
 import { ownedNamespace } from "./kubernetes-common";
@@ -133,9 +133,16 @@ interface CheckProps {
     kubeconfig?: string;
 }
 
+/** Every input of the check: a change of any of them runs it again (the provider's text is not one). */
+const CHECK_INPUTS = inputKeys<CheckProps>({ namespace: true, claimName: true, pod: true, keepPod: true, timeoutSeconds: true, claimUid: true, kubeconfig: true });
+
 // Runs inside the Pulumi Node.js dynamic provider host. It reaches module code only
 // through plain functions, which Pulumi serializes with it (see kubernetes-client.ts).
 dynamicProvider("SmokeTestCheck", {
+    async diff(_id: string, olds: CheckProps, news: CheckProps) {
+        // Never a replacement: running the check again is an update.
+        return { changes: changedInputs(olds, news, CHECK_INPUTS).length > 0, replaces: [], deleteBeforeReplace: false };
+    },
     async create(inputs: CheckProps) {
         return { id: `${inputs.namespace}/${inputs.claimName}`, outs: { ...inputs, ...(await verify(inputs)) } };
     },

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, dynamicProvider, inputKeys, KubeCephDynamicResource } from "./dynamic-resource";
 import { coreApi } from "./kubernetes-client";
 
 /** A PersistentVolume as far as the guard cares: where its RBD image lives and which class made it. */
@@ -99,10 +99,17 @@ interface GuardProps extends GuardedVolumes {
     kubeconfig?: string;
 }
 
+/** Every input of the guard: a change of any of them updates it (the provider's text is not one). */
+const GUARD_INPUTS = inputKeys<GuardProps>({ pool: true, clusterId: true, storageClassName: true, kubeconfig: true });
+
 // Runs inside the Pulumi Node.js dynamic provider host, also during `destroy`, when the
 // program itself does not run: Pulumi serializes these functions into the state, so they
 // require what they need at call time and reach module code only through the pure helpers.
 dynamicProvider("VolumeGuard", {
+    async diff(_id: string, olds: GuardProps, news: GuardProps) {
+        // Never a replacement: the guard holds nothing, it only records what to check at delete.
+        return { changes: changedInputs(olds, news, GUARD_INPUTS).length > 0, replaces: [], deleteBeforeReplace: false };
+    },
     async create(inputs: GuardProps) {
         return { id: `${inputs.clusterId}/${inputs.pool}`, outs: inputs };
     },

@@ -221,7 +221,6 @@ export async function cleanupStack(t: ExecutionContext, stack: Stack | undefined
     });
 }
 
-/** A name unique to this test run, so reruns never collide with leftovers. */
 /**
  * The steps a preview plans, as "op type name", sorted: what changes, not what stays ("same")
  * or is only read. Provider entries hold no cluster state, so only resources count.
@@ -240,6 +239,7 @@ export async function plannedSteps(stack: Stack): Promise<string[]> {
     return planned.sort();
 }
 
+/** A name unique to this test run, so reruns never collide with leftovers. */
 export function uniqueName(prefix: string): string {
     return `${prefix}-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
 }

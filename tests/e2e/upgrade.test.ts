@@ -8,19 +8,21 @@
 import test from "ava";
 import type { EngineEvent, OpType, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { labConfig, labStack, REPO } from "../../lab/stack";
+import { LabConfig, labConfig, labStack, REPO } from "../../lab/stack";
 import { userOwnerRecord } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
 import { ceph, cephJson } from "../../lab/lab";
-import { cleanupStack, createCsiVolume, kubectlJson, quiet } from "../lab";
+import { cleanupStack, createCsiVolume, kubectlJson, plannedSteps, quiet } from "../lab";
 
 /** The last release before ceph-csi-operator that landed on main (stop 14). */
 const RELEASE_BEFORE_OPERATOR = "4ac9dbaab16e7d79d5ba96202ab6fded67f94d63";
 /** The last release that landed on main (stop 17): many RBD classes, no CephFS yet. */
 const PREVIOUS_RELEASE = "c1b006898b32074e8e0497a39b4715bc0219aa04";
+/** Release 0.2.0 (stop 32): the compiled program, the install as one resource, the providers serialized by the build. */
+const RELEASE_0_2_0 = "26d6eef0e70469ab05ce77d47eb8af1e13ac3cf9";
 const id = process.pid;
 const STACK = `e2eupgrade${id}`;
 const NAMESPACE = `up-${id}`;
@@ -71,6 +73,10 @@ function releaseProgram(commit: string): string {
     const dir = mkdtempSync(join(tmpdir(), "kube-ceph-previous-"));
     execFileSync("bash", ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, REPO, commit, dir]);
     symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    // Releases since 0.2.0 run their compiled program (Pulumi.yaml's main), which `npm ci` builds.
+    if (existsSync(join(dir, "tsconfig.program.json"))) {
+        execFileSync("npm", ["run", "--silent", "build"], { cwd: dir, stdio: "pipe" });
+    }
     return dir;
 }
 
@@ -284,3 +290,36 @@ function poolOwner(pool: string): string {
 }
 
 test.serial("a one-class stack of the previous release (stop 17, no CephFS) upgrades in two runs: install.yaml becomes one resource with every operator object kept as it is, and its user gains its owner record in place", upgradesUnchanged, PREVIOUS_RELEASE);
+
+test.serial("a stack of release 0.2.0 with RBD and CephFS classes previews with no step at all under this release, and its next up changes nothing", async (t) => {
+    const previous = releaseProgram(RELEASE_0_2_0);
+    const stackName = `e2erelease020${id}`;
+    const pool = `rel${id}`;
+    const fs = `relfs${id}`;
+    const { pool: _pool, storageClass: _storageClass, ...rest } = labConfig({ client: { name: pool }, provisioner: { namespace: `rel-${id}` } });
+    const config: LabConfig = {
+        ...rest,
+        pools: { [pool]: { pgNum: 8, deletionPolicy: "delete" } },
+        filesystems: { [fs]: { deletionPolicy: "delete" } },
+        storageClasses: [
+            { name: `rel-${id}`, pool },
+            { name: `rel-files-${id}`, type: "cephfs", filesystem: fs },
+        ] as unknown as Record<string, unknown>,
+    };
+    const old = await labStack(stackName, config, previous);
+    let current: Awaited<ReturnType<typeof labStack>> | undefined;
+    t.teardown(async () => {
+        await cleanupStack(t, current ?? old, { pools: [pool] });
+        rmSync(previous, { recursive: true, force: true });
+    });
+    t.is((await old.up(quiet)).summary.result, "succeeded");
+
+    copyFileSync(join(previous, `Pulumi.${stackName}.yaml`), join(REPO, `Pulumi.${stackName}.yaml`));
+    current = await labStack(stackName, config, REPO);
+    // Not even an update of a dynamic resource whose provider code moved: each diffs its inputs only.
+    t.deepEqual(await plannedSteps(current), []);
+    await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
+    const up = await current.up({ ...quiet, expectNoChanges: true });
+    t.is(up.summary.result, "succeeded");
+    t.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"], JSON.stringify(up.summary.resourceChanges));
+});
