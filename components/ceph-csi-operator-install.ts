@@ -5,7 +5,8 @@
 // the rollout wait changes, and deletes them on destroy.
 import type { KubeConfig } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
-import { changedInputs, dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs } from "./provider-inputs";
 import { ManifestObject, manifestDigest, OPERATOR_DEPLOYMENT, operatorObjects, parseOperatorManifest, readManifestText } from "./ceph-csi-operator-manifest";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 

@@ -1,6 +1,7 @@
 import type { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import * as pulumi from "@pulumi/pulumi";
-import { changedInputs, dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs } from "./provider-inputs";
 import { apiServerOf, loadKubeConfig } from "./kubernetes-client";
 import type { PodExpectation } from "./ceph-csi-plugin-settings";
 

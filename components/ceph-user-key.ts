@@ -5,7 +5,8 @@
 // this resource, queued right after it in the same lane, reads the key and checks it
 // against that digest.
 import * as pulumi from "@pulumi/pulumi";
-import { changedInputs, dynamicProvider, inputKeys, KubeCephDynamicResource } from "./dynamic-resource";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, inputKeys } from "./provider-inputs";
 import type { CephHost } from "./config";
 import { remoteScript } from "./shell-script";
 import { isFinalFailure, sshExec } from "./ssh-reader";

@@ -58,21 +58,6 @@ export async function serializeProvider(provider: pulumi.dynamic.ResourceProvide
     return serialized.text;
 }
 
-/**
- * The inputs among `keys` whose values differ between a resource's state (`olds`, its outputs)
- * and its new inputs: what every kube-ceph provider's diff compares. It never compares
- * `__provider`: that text changes whenever the code is rebuilt or moved between files, and a
- * new text changes nothing the resource did, so it is no reason for an update.
- */
-export function changedInputs<T>(olds: Partial<T>, news: T, keys: readonly (keyof T)[]): (keyof T)[] {
-    return keys.filter((key) => JSON.stringify(olds[key]) !== JSON.stringify(news[key]));
-}
-
-/** The keys of an inputs type, listed once in a record the compiler holds complete. */
-export function inputKeys<T>(keys: Record<keyof T, true>): (keyof T)[] {
-    return Object.keys(keys) as (keyof T)[];
-}
-
 /** Registers a provider under the type name of its resources (KubeCephDynamicResource finds it there, and the build serializes it). */
 export function dynamicProvider(type: string, provider: pulumi.dynamic.ResourceProvider): void {
     DYNAMIC_PROVIDERS.set(type, provider);

@@ -42,7 +42,13 @@ export async function writeSerializedProviders(dir: string): Promise<string[]> {
     }
     const providers: Record<string, string> = {};
     for (const [type, provider] of [...(DYNAMIC_PROVIDERS as Map<string, unknown>).entries()].sort(([a], [b]) => a.localeCompare(b))) {
-        providers[type] = await serializeProvider(provider);
+        const text: string = await serializeProvider(provider);
+        // Pulumi's own modules bring the stack's whole config with them, secrets included, into
+        // every state: a provider must reach only plain modules (hence provider-inputs.ts).
+        if (/^var __config = /m.test(text)) {
+            throw new Error(`the dynamic provider ${type} captured the stack's config, secrets included: its code may reach only plain modules, not Pulumi's runtime`);
+        }
+        providers[type] = text;
     }
     writeFileSync(file, JSON.stringify({ modules: modulesDigest(dir), providers }, null, 1) + "\n");
     return Object.keys(providers);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedInputs, dynamicProvider, inputKeys, KubeCephDynamicResource } from "./dynamic-resource";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, inputKeys } from "./provider-inputs";
 import * as k8s from "@pulumi/kubernetes";
 import { coreApi } from "./kubernetes-client";
 import { ownedNamespace } from "./kubernetes-common";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { changedInputs, dynamicProvider, inputKeys, KubeCephDynamicResource } from "./dynamic-resource";
+import { dynamicProvider, KubeCephDynamicResource } from "./dynamic-resource";
+import { changedInputs, inputKeys } from "./provider-inputs";
 import { coreApi } from "./kubernetes-client";
 
 /** A PersistentVolume as far as the guard cares: where its RBD image lives and which class made it. */
