@@ -3,24 +3,18 @@
 //   config -> live reads and preflight -> the guards on this stack's history -> CephStorage,
 // the component that declares the graph (components/ceph-storage.ts): pool -> user ->
 // provisioner -> Secrets -> StorageClass -> the guard that keeps what volumes need -> smoke test.
-import "./components/redact-debug-log";
 import * as pulumi from "@pulumi/pulumi";
-import { CephReading, clientMonitorAddresses, monitorsFromConfig } from "./components/ceph-reading";
-import { subvolumeGroupClusterId } from "./components/ceph-csi-cluster-id";
-import { OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, OperatorInstallForm, operatorInstallForm, OperatorManifest, readOperatorManifest } from "./components/ceph-csi-operator";
+import { CEPH_USERS_OUTPUT, CephReading, clientMonitorAddresses, CSI_INSTALL_OUTPUT, KubernetesReading, LiveReader, liveReader, monitorsFromConfig, NODE_USER_OUTPUT, nodeUsersFor, OPERATOR_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, SNAPSHOT_CRDS, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/live";
+import { cephEntities, classUserOwner, ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, rbdUserName, readStackConfig, subvolumeGroupClusterId } from "./components/config";
+import { imagesFor, OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, operatorInstallForm, OperatorInstallForm, OperatorManifest, readOperatorManifest, smokeTestImage } from "./components/csi";
 import { CephStorage, CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage";
-import { ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, readStackConfig } from "./components/config";
-import { imagesFor, smokeTestImage } from "./components/images";
-import { pinnedKubeconfig } from "./components/kubernetes-client";
-import { KubernetesReading, SNAPSHOT_CRDS } from "./components/kubernetes-reader";
-import { LiveReader, liveReader } from "./components/live-reader";
-import { MonConnection } from "./components/mon-connection";
-import { staleBuildMessage, staleSources } from "./components/program-build";
-import { cephEntities, classUserOwner, rbdUserName } from "./components/ceph-user-names";
-import { checkUserOwnership, stackUsers, UserOwnership } from "./components/ceph-user-ownership";
-import { stackOwner } from "./components/ceph-pool";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkManifestDigest, checkKernels, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, poolDeletionWarnings, checkSnapshotCrds, kernelRequirements, PreflightError, RBD_MGR_MODULES } from "./components/preflight";
-import { CEPH_USERS_OUTPUT, CSI_INSTALL_OUTPUT, NODE_USER_OUTPUT, OPERATOR_INSTALL_OUTPUT, nodeUsersFor, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/stack-history";
+import { pinnedKubeconfig } from "./components/kubernetes";
+import { MonConnection, stackOwner } from "./components/ceph";
+import { redactDebugLog, staleBuildMessage, staleSources } from "./components/program";
+import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkKernels, checkManifestDigest, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, checkUserOwnership, kernelRequirements, poolDeletionWarnings, PreflightError, RBD_MGR_MODULES, stackUsers, UserOwnership } from "./components/preflight";
+
+// Before anything talks to the engine: its debug log never gets a secret from an RPC payload.
+redactDebugLog();
 
 /**
  * The names the previous releases gave CephStorage's children at the top level of the stack,

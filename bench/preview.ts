@@ -9,9 +9,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { monReads } from "../components/ceph-reading";
-import { liveReader } from "../components/live-reader";
-import { sshExec } from "../components/ssh-reader";
+import { liveReader, monReads } from "../components/live";
+import { sshExec } from "../components/ceph";
 import { formatCpu, measureCpu } from "../lab/cpu";
 import { labHost, labPrivateKey } from "../lab/lab";
 import { labConfig, labStack, REPO } from "../lab/stack";

@@ -6,34 +6,14 @@
 // It takes plain, checked values: reading config, the live reads and preflight are the
 // program's job (index.ts), done before anything is declared.
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageKey } from "./config";
-import { CephCaps, CephClient, cephfsClientCaps, rbdClientCaps } from "./ceph-client";
-import { CephClientProfile } from "./ceph-client-profile";
-import { cephfsUserName, classUserOwner, rbdUserName, userClashes } from "./ceph-user-names";
-import { CephCsi, csiDriverUrn } from "./ceph-csi";
-import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
-import { CephCsiOperator, OperatorInstallForm, OperatorManifest } from "./ceph-csi-operator";
-import type { ControllerPluginSettings, NodePluginSettings } from "./ceph-csi-plugin-settings";
-import { CephPool, ErasureCoding, stackOwner } from "./ceph-pool";
-import { CephfsDriver } from "./cephfs-driver";
-import { CephfsFilesystem } from "./cephfs-filesystem";
-import { CephfsGroupProfile } from "./cephfs-group-profile";
-import { CephfsSecrets } from "./cephfs-secrets";
-import { CephfsSnapshotClass } from "./cephfs-snapshot-class";
-import { CephfsStorageClass, CephfsStorageClassSettings } from "./cephfs-storage-class";
-import { CephfsSubvolumeGroup } from "./cephfs-subvolume-group";
-import { InTreeRbd } from "./in-tree-rbd";
-import { ownedNamespace } from "./kubernetes-common";
-import type { MonConnection } from "./mon-connection";
-import { RbdDriver } from "./rbd-driver";
-import { RbdNamespace } from "./rbd-namespace";
-import { RbdNamespaceProfile } from "./rbd-namespace-profile";
-import { RbdProvisioner } from "./rbd-provisioner";
-import { RbdSecrets } from "./rbd-secrets";
-import { RbdSnapshotClass } from "./rbd-snapshot-class";
-import { RbdStorageClass, RbdStorageClassSettings } from "./rbd-storage-class";
-import { SmokeTest, SmokeTestArgs } from "./smoke-test";
-import { VolumeGuard } from "./volume-guard";
+import type { ControllerPluginSettings, ImageKey, NodePluginSettings } from "./config";
+import { CephCaps, CephClient, cephfsClientCaps, CephPool, ErasureCoding, rbdClientCaps, stackOwner } from "./ceph";
+import { CephClientProfile, CephCsiOperator, OperatorInstallForm, OperatorManifest } from "./csi";
+import { cephfsUserName, classUserOwner, longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, rbdUserName, subvolumeGroupClusterId, userClashes } from "./config";
+import { CephCsi, csiDriverUrn, InTreeRbd, RbdDriver, RbdNamespace, RbdNamespaceProfile, RbdProvisioner, RbdSecrets, RbdSnapshotClass, RbdStorageClass, RbdStorageClassSettings } from "./rbd";
+import { CephfsDriver, CephfsFilesystem, CephfsGroupProfile, CephfsSecrets, CephfsSnapshotClass, CephfsStorageClass, CephfsStorageClassSettings, CephfsSubvolumeGroup } from "./cephfs";
+import { ownedNamespace, SmokeTest, SmokeTestArgs, VolumeGuard } from "./kubernetes";
+import type { MonConnection } from "./ceph";
 
 /** ceph-csi installed and run by ceph-csi-operator, the way ceph-csi's maintainers support. */
 export interface OperatorInstall {

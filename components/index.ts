@@ -18,21 +18,21 @@ export type {
     SharedInstall,
     SmokeTestSettings,
 } from "./ceph-storage";
-export type { RbdStorageClassSettings } from "./rbd-storage-class";
-export type { CephClassSettings } from "./ceph-storage-class";
-export type { CephfsStorageClassSettings } from "./cephfs-storage-class";
-export type { ErasureCoding } from "./ceph-pool";
-export { MonConnection } from "./mon-connection";
+export type { RbdStorageClassSettings } from "./rbd";
+export type { CephClassSettings } from "./csi";
+export type { CephfsStorageClassSettings } from "./cephfs";
+export type { ErasureCoding } from "./ceph";
+export { MonConnection } from "./ceph";
 export type { CephHost } from "./config";
-export { OPERATOR_MANIFEST_URL, readOperatorManifest } from "./ceph-csi-operator";
-export type { OperatorManifest } from "./ceph-csi-operator";
-export { defaultImage, imagesFor } from "./images";
-export { liveReader } from "./live-reader";
-export { pinnedKubeconfig } from "./kubernetes-client";
-export type { KubernetesTarget } from "./kubernetes-client";
-export type { LiveReader } from "./live-reader";
-export { clientMonitorAddresses } from "./ceph-reading";
+export { OPERATOR_MANIFEST_URL, readOperatorManifest } from "./csi";
+export type { OperatorManifest } from "./csi";
+export { defaultImage, imagesFor } from "./csi";
+export { liveReader } from "./live";
+export { pinnedKubeconfig } from "./kubernetes";
+export type { KubernetesTarget } from "./kubernetes";
+export type { LiveReader } from "./live";
+export { clientMonitorAddresses } from "./live";
 export { checkHealth, checkKernels, kernelRequirements, PreflightError } from "./preflight";
-export { checkUserOwnership, stackUsers } from "./ceph-user-ownership";
-export type { StackUser, UserOwnership, UsersHistory, UsersOnCluster } from "./ceph-user-ownership";
-export type { CephCaps } from "./ceph-client";
+export { checkUserOwnership, stackUsers } from "./preflight";
+export type { StackUser, UserOwnership, UsersHistory, UsersOnCluster } from "./preflight";
+export type { CephCaps } from "./ceph";

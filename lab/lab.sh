@@ -260,6 +260,8 @@ readme_example_typechecks() {
 static_tier() {
   # tsconfig.json sets noCheck (the program's build and ts-node transpile only); the type check is here.
   check "tsc --noEmit (strict)" tsc --noEmit --noCheck false -p .
+  # components/ is in rooms by area; code outside a room imports its face (README, "Where things are").
+  check "imports reach other rooms only through their faces" node --import=tsx tests/static/room-imports.ts
   check "the packed package installs and exports CephStorage by its name" package_installs
   check "the README's CephStorage example type-checks against the installed package" readme_example_typechecks
   [[ -z "$PACKED_APP" ]] || rm -rf "$(dirname "$PACKED_APP")"

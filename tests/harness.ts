@@ -6,12 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { awaitStackRegistrations } from "@pulumi/pulumi/runtime/settings";
-import { runInPulumiStack, registerStackTransformation } from "@pulumi/pulumi/runtime/stack";
-import type { CephReading } from "../components/ceph-reading";
-import { OPERATOR_DEPLOYMENT } from "../components/ceph-csi-operator-manifest";
-import { KubernetesReading, OPERATOR_CRDS } from "../components/kubernetes-reader";
-import type { LiveReader } from "../components/live-reader";
-import type { PreviousOutputs } from "../components/stack-history";
+import { registerStackTransformation, runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import type { CephReading, LiveReader, PreviousOutputs } from "../components/live";
+import { OPERATOR_DEPLOYMENT } from "../components/csi";
+import { KubernetesReading, OPERATOR_CRDS } from "../components/live";
 
 export const FAKE_SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAfakefakefakeTESTONLYSSHKEY\n-----END OPENSSH PRIVATE KEY-----\n";
 export const FAKE_CEPH_KEY = "AQBfakefakefakefakefakeTESTONLYCEPHKEY==";

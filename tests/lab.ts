@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import type { ExecutionContext } from "ava";
-import { sshExec } from "../components/ssh-reader";
+import { sshExec } from "../components/ceph";
 import { ceph, cephFuse, cephJson, cephWithin, labHost, labPrivateKey, MONS, rados, rbd } from "../lab/lab";
 
 /** Options of every Pulumi run in the lab tests: no colour codes in the output the tests match. */

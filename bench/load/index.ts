@@ -3,12 +3,12 @@
 // bound is what keeps sshd's MaxStartups from dropping connections. It takes the same kube-ceph:*
 // config as the main program; the fsid and monitors must be set (no discovery), and names get a
 // -<n> suffix.
-import "../../components/redact-debug-log";
+import "../../components/program";
 import * as pulumi from "@pulumi/pulumi";
 import { CephStorage } from "../../components/ceph-storage";
 import { readStackConfig } from "../../components/config";
-import { imagesFor } from "../../components/images";
-import { MonConnection } from "../../components/mon-connection";
+import { imagesFor } from "../../components/csi";
+import { MonConnection } from "../../components/ceph";
 
 export = async () => {
     const { config, sshPrivateKey } = readStackConfig();

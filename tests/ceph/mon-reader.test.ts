@@ -1,8 +1,8 @@
 // The live reader against the real lab: discovery, health and host-key pinning over SSH.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { readCeph } from "../../components/mon-reader";
-import { userOwnerRecord } from "../../components/ceph-client";
+import { readCeph } from "../../components/live";
+import { userOwnerRecord } from "../../components/ceph";
 import { ceph, cephJson, labHost, labPrivateKey, MONS, rbd, SSH_PORT } from "../../lab/lab";
 import { dropPool, escapeRegExp, onMon, uniqueName } from "../lab";
 
@@ -84,7 +84,7 @@ test.serial("an unreachable first host is skipped with its reason and the next o
 });
 
 test.serial("hostile values reach the mon host as data: the marker file is never created", async (t) => {
-    const { remoteScript } = await import("../../components/shell-script");
+    const { remoteScript } = await import("../../components/ceph");
     const marker = `/tmp/kube-ceph-marker-${process.pid}`;
     for (const value of [`a;touch ${marker}`, `$(touch ${marker})`, `\`touch ${marker}\``, `'; touch ${marker}; '`, `x\ntouch ${marker}`]) {
         const echoed = await onMon(remoteScript({ VALUE: value }, 'printf "%s" "$VALUE"'));

@@ -5,12 +5,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { clientDeleteScript, clientEnsureScript, rbdClientCaps, userOwnerRecord } from "../../components/ceph-client";
-import { erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript } from "../../components/ceph-pool";
-import { userKeyScript } from "../../components/ceph-user-key";
-import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd-namespace";
-import { filesystemDeleteScript, filesystemEnsureScript, filesystemOwnerKey } from "../../components/cephfs-filesystem";
-import { subvolumeGroupDeleteScript, subvolumeGroupEnsureScript } from "../../components/cephfs-subvolume-group";
+import { clientDeleteScript, clientEnsureScript, erasureCodeProfile, OWNER_KEY, poolDeleteScript, poolEnsureScript, rbdClientCaps, userKeyScript, userOwnerRecord } from "../../components/ceph";
+import { rbdNamespaceDeleteScript, rbdNamespaceEnsureScript } from "../../components/rbd";
+import { filesystemDeleteScript, filesystemEnsureScript, filesystemOwnerKey, subvolumeGroupDeleteScript, subvolumeGroupEnsureScript } from "../../components/cephfs";
 import { ceph, cephJson, rados, rbd } from "../../lab/lab";
 import { cleanUp, dropPool, onMon, poolDetail, poolExists, rbdAs, uniqueName } from "../lab";
 

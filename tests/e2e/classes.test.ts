@@ -9,10 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cephfsClientCaps, rbdClientCaps } from "../../components/ceph-client";
-import { erasureCodeProfile } from "../../components/ceph-pool";
+import { cephfsClientCaps, erasureCodeProfile, rbdClientCaps } from "../../components/ceph";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/stack";
+import { labConfig, LabConfig, labStack, writeConfig } from "../../lab/stack";
 import { cephAs, cleanupStack, kubectlJson, poolDetail, poolExists, quiet, radosAs, rbdAs, withCephfsMount } from "../lab";
 
 const id = process.pid;

@@ -4,9 +4,8 @@
 // leaves the operator, its CRDs and its RBAC as they were.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { PROFILE_FINALIZER, driverWorkloads } from "../../components/ceph-csi-readiness";
-import { OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE } from "../../components/ceph-csi-operator";
-import { OPERATOR_CRDS } from "../../components/kubernetes-reader";
+import { driverWorkloads, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, PROFILE_FINALIZER } from "../../components/csi";
+import { OPERATOR_CRDS } from "../../components/live";
 import { labConfig, labStack } from "../../lab/stack";
 import { cephJson } from "../../lab/lab";
 import { cleanUp, cleanupStack, kubectlJson, poolExists, quiet } from "../lab";

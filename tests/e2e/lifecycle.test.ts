@@ -7,9 +7,8 @@ import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, uti
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { rbdClientCaps } from "../../components/ceph-client";
-import { OWNER_KEY } from "../../components/ceph-pool";
-import { modulesDigest, SERIALIZED_PROVIDERS_FILE, SerializedProviders } from "../../components/dynamic-resource";
+import { OWNER_KEY, rbdClientCaps } from "../../components/ceph";
+import { modulesDigest, SERIALIZED_PROVIDERS_FILE, SerializedProviders } from "../../components/program";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolDetail, quiet, waitHealth } from "../lab";
@@ -109,7 +108,8 @@ test.serial("the program's dynamic providers are the build's serialization, whic
         t.is(resource.inputs.__provider, built.providers[resource.type.split(":").pop()], resource.urn);
     }
     // Without the build's file the program serializes its providers as pulumi.dynamic.Resource
-    // does, while it runs: the same text, so the stack sees no change.
+    // does, while it runs; the stack sees no change (and none would come from a new text alone:
+    // every provider diffs its inputs, not its code).
     const file = join(dir, SERIALIZED_PROVIDERS_FILE);
     renameSync(file, `${file}.hidden`);
     try {

@@ -3,8 +3,8 @@
 // runs now is admitted, and the one earlier releases ran (root, no securityContext) is refused.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { smokeTestCommand, smokeTestPod } from "../../components/smoke-test";
-import { SMOKE_TEST_IMAGE } from "../../components/images";
+import { smokeTestCommand, smokeTestPod } from "../../components/kubernetes";
+import { SMOKE_TEST_IMAGE } from "../../components/csi";
 import { kubectlJson } from "../lab";
 
 const NAMESPACE = `smoke-restricted-${process.pid}`;

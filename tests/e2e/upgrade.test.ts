@@ -11,9 +11,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LabConfig, labConfig, labStack, REPO } from "../../lab/stack";
-import { userOwnerRecord } from "../../components/ceph-client";
-import { OWNER_KEY } from "../../components/ceph-pool";
+import { labConfig, LabConfig, labStack, REPO } from "../../lab/stack";
+import { OWNER_KEY, userOwnerRecord } from "../../components/ceph";
 import { ceph, cephJson } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, kubectlJson, plannedSteps, quiet } from "../lab";
 

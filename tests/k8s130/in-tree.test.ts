@@ -6,7 +6,7 @@ import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { rbdClientCaps } from "../../components/ceph-client";
+import { rbdClientCaps } from "../../components/ceph";
 import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
 import { ceph, cephJson, labCephIdentity, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolExists, quiet } from "../lab";

@@ -4,8 +4,8 @@ import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CephStorage, CephStorageArgs, RbdClassSpec } from "../../components/ceph-storage";
-import { imagesFor } from "../../components/images";
-import { MonConnection } from "../../components/mon-connection";
+import { imagesFor } from "../../components/csi";
+import { MonConnection } from "../../components/ceph";
 import { FAKE_SSH_KEY, FSID, runDeclarations, unwrap } from "../harness";
 
 const monHost = () => new MonConnection({ host: "127.0.0.11", port: 2222, user: "root" }, pulumi.secret(FAKE_SSH_KEY), 4);

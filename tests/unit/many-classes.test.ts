@@ -2,8 +2,7 @@
 // under mocks: a pool per entry, one user for all of them, a class per entry, a guard per pool
 // that classes put images in; and the names a one-class stack's pool and class keep.
 import test from "ava";
-import { rbdClientCaps } from "../../components/ceph-client";
-import { erasureCodeProfile } from "../../components/ceph-pool";
+import { erasureCodeProfile, rbdClientCaps } from "../../components/ceph";
 import { baseConfig, byType, declaredBefore, fakeReader, healthyCeph, runProgram, unwrap } from "../harness";
 
 /** A replicated pool, a second one, an erasure-coded one; a plain class, an erasure-coded one, one on the second pool. */

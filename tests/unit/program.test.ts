@@ -1,9 +1,8 @@
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
-import { SHARED_NAMESPACES } from "../../components/kubernetes-common";
-import { parseUserKey } from "../../components/ceph-reading";
-import { POOL_OUTPUT } from "../../components/stack-history";
-import { baseConfig, declaredBefore, byType, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
+import { SHARED_NAMESPACES } from "../../components/kubernetes";
+import { parseUserKey, POOL_OUTPUT } from "../../components/live";
+import { baseConfig, byType, declaredBefore, FAKE_CEPH_KEY, FAKE_CEPH_KEY_DIGEST, FAKE_SSH_KEY, fakeReader, FSID, healthyCeph, runProgram, unwrap } from "../harness";
 
 test.serial("csi: declares pool, user, Secret, driver, ConfigMaps and StorageClass from discovered facts", async (t) => {
     const run = await runProgram(baseConfig());

@@ -6,9 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CephStorage } from "../../../components/ceph-storage";
 import { readStackConfig } from "../../../components/config";
-import { imagesFor } from "../../../components/images";
-import { pinnedKubeconfig } from "../../../components/kubernetes-client";
-import { MonConnection } from "../../../components/mon-connection";
+import { imagesFor } from "../../../components/csi";
+import { pinnedKubeconfig } from "../../../components/kubernetes";
+import { MonConnection } from "../../../components/ceph";
 
 export = async () => {
     const { config, sshPrivateKey } = readStackConfig();

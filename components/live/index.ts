@@ -1,0 +1,6 @@
+// FACE live
+export * from "./ceph-reading";
+export * from "./kubernetes-reader";
+export * from "./live-reader";
+export * from "./mon-reader";
+export * from "./stack-history";

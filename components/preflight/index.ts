@@ -1,0 +1,3 @@
+// FACE preflight
+export * from "./ceph-user-ownership";
+export * from "./preflight";
