@@ -14,7 +14,7 @@ import { liveReader } from "../components/live-reader";
 import { sshExec } from "../components/ssh-reader";
 import { formatCpu, measureCpu } from "../lab/cpu";
 import { labHost, labPrivateKey } from "../lab/lab";
-import { labConfig, labStack, REPO } from "../lab/stack";
+import { labConfig, labStack, REPO } from "../lab/pulumi/stack";
 
 const runs = Number(process.argv[2] ?? 5);
 const install = process.argv[3] ?? "operator";

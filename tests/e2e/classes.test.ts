@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { cephfsClientCaps, rbdClientCaps } from "../../components/ceph-client";
 import { erasureCodeProfile } from "../../components/ceph-pool";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/stack";
+import { LabConfig, labConfig, labStack, writeConfig } from "../../lab/pulumi/stack";
 import { cephAs, cleanupStack, kubectlJson, poolDetail, poolExists, quiet, radosAs, rbdAs, withCephfsMount } from "../lab";
 
 const id = process.pid;

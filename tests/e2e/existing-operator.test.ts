@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { PROFILE_FINALIZER, driverWorkloads } from "../../components/ceph-csi-readiness";
 import { OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE } from "../../components/ceph-csi-operator";
 import { OPERATOR_CRDS } from "../../components/kubernetes-reader";
-import { labConfig, labStack } from "../../lab/stack";
+import { labConfig, labStack } from "../../lab/pulumi/stack";
 import { cephJson } from "../../lab/lab";
 import { cleanUp, cleanupStack, kubectlJson, poolExists, quiet } from "../lab";
 

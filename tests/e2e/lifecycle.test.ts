@@ -10,7 +10,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { rbdClientCaps } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
 import { modulesDigest, SERIALIZED_PROVIDERS_FILE, SerializedProviders } from "../../components/dynamic-resource";
-import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/pulumi/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolDetail, quiet, waitHealth } from "../lab";
 

@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { labConfig, labStack, REPO } from "../../lab/stack";
+import { labConfig, labStack, REPO } from "../../lab/pulumi/stack";
 import { userOwnerRecord } from "../../components/ceph-client";
 import { OWNER_KEY } from "../../components/ceph-pool";
 import { ceph, cephJson } from "../../lab/lab";
