@@ -6,7 +6,7 @@
 // Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/classes.ts [previews] [classes]
 import type { Stack } from "@pulumi/pulumi/automation";
 import { ceph } from "../lab/lab";
-import { LabConfig, labConfig, labStack } from "../lab/stack";
+import { LabConfig, labConfig, labStack } from "../lab/pulumi/stack";
 
 const previews = Number(process.argv[2] ?? 3);
 const classCount = Number(process.argv[3] ?? 5);

@@ -5,9 +5,9 @@
 // Run on a lab that is up:  eval "$(lab/lab.sh env)" && npx tsx bench/load.ts [instances] [sessionsPerHost,...]
 import type { Stack } from "@pulumi/pulumi/automation";
 import { formatCpu, measureCpu } from "../lab/cpu";
-import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../lab/load";
+import { loadStack, maxStartupsDrops, sampleSessions, sshdLogMarks } from "../lab/pulumi/load";
 import { MONS } from "../lab/lab";
-import { labConfig, labStack } from "../lab/stack";
+import { labConfig, labStack } from "../lab/pulumi/stack";
 
 const instances = Number(process.argv[2] ?? 25);
 const sessionCounts = (process.argv[3] ?? "1,4,10").split(",").map(Number);

@@ -13,7 +13,7 @@ import { liveReader, monReads } from "../components/live";
 import { sshExec } from "../components/ceph";
 import { formatCpu, measureCpu } from "../lab/cpu";
 import { labHost, labPrivateKey } from "../lab/lab";
-import { labConfig, labStack, REPO } from "../lab/stack";
+import { labConfig, labStack, REPO } from "../lab/pulumi/stack";
 
 const runs = Number(process.argv[2] ?? 5);
 const install = process.argv[3] ?? "operator";

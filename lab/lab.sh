@@ -15,7 +15,7 @@
 # Everything lives under $KUBE_CEPH_LAB_HOME (default /var/tmp/kube-ceph-lab): cache/ for
 # built tools keyed by version (KUBE_CEPH_LAB_CACHE elsewhere), data/ for the running lab.
 # KUBE_CEPH_LAB_K8S=1.30 starts the control plane at Kubernetes 1.30 instead of 1.36
-# (lab/README-kube.md).
+# (lab/kubernetes/README.md).
 set -euo pipefail
 
 LOG_TAG=lab
@@ -44,7 +44,7 @@ ensure_node_modules() {
   fi
 }
 
-# The static tier runs shellcheck: from Debian, installed the way ceph.sh installs its packages.
+# The static tier runs shellcheck: from Debian, installed the way ceph/ceph.sh installs its packages.
 ensure_shellcheck() {
   ensure_packages "$LAB_HOME/lab-apt.log" shellcheck
 }
@@ -58,10 +58,10 @@ ensure_actionlint() {
 }
 
 lab_env() {
-  "$LAB/ceph.sh" env
-  "$LAB/kube.sh" env
-  "$LAB/operator.sh" env
-  "$LAB/pulumi.sh" env
+  "$LAB/ceph/ceph.sh" env
+  "$LAB/kubernetes/kube.sh" env
+  "$LAB/operator/operator.sh" env
+  "$LAB/pulumi/pulumi.sh" env
   # metadata=skip: the file driver rewrites its .attrs sidecars in place, so a SIGKILL (the
   # kill test) could leave one empty and every later command failing with "failed to load checkpoint: EOF".
   # NODE_COMPILE_CACHE: Node keeps the code it compiled on disk, so every later pulumi run of
@@ -81,13 +81,13 @@ EOF
 # at once: each spends part of its time on module downloads and single-threaded links, which
 # the others fill. Each takes its own build lock and writes only to its own cache dirs.
 build_all() {
-  local names=(pulumi kube operator) pids=() failed=() i
-  for i in "${names[@]}"; do
-    "$LAB/$i.sh" build &
+  local scripts=(pulumi/pulumi.sh kubernetes/kube.sh operator/operator.sh) pids=() failed=() i
+  for i in "${scripts[@]}"; do
+    "$LAB/$i" build &
     pids+=($!)
   done
   for i in "${!pids[@]}"; do
-    wait "${pids[$i]}" || failed+=("lab/${names[$i]}.sh build")
+    wait "${pids[$i]}" || failed+=("lab/${scripts[$i]} build")
   done
   ((${#failed[@]} == 0)) || die "${failed[*]} failed (its output is above)"
 }
@@ -110,17 +110,17 @@ cmd_up() {
   ensure_actionlint
   ensure_shellcheck
   build_all
-  "$LAB/ceph.sh" up
-  "$LAB/kube.sh" up
-  (eval "$("$LAB/kube.sh" env)" && "$LAB/operator.sh" up)
+  "$LAB/ceph/ceph.sh" up
+  "$LAB/kubernetes/kube.sh" up
+  (eval "$("$LAB/kubernetes/kube.sh" env)" && "$LAB/operator/operator.sh" up)
   mkdir -p "$DATA/pulumi-state"
   log "lab up in $((SECONDS - started)) s"
 }
 
 cmd_down() {
-  "$LAB/operator.sh" down || true
-  "$LAB/kube.sh" down || true
-  "$LAB/ceph.sh" down || true
+  "$LAB/operator/operator.sh" down || true
+  "$LAB/kubernetes/kube.sh" down || true
+  "$LAB/ceph/ceph.sh" down || true
   rm -rf "$DATA/pulumi-state"
   rm -f "$REPO"/Pulumi.lab.yaml "$REPO"/Pulumi.e2e*.yaml "$REPO"/bench/load/Pulumi.*.yaml "$REPO"/tests/e2e/explicit-provider/Pulumi.*.yaml
   log "lab down"
@@ -128,16 +128,16 @@ cmd_down() {
 
 cmd_status() {
   local rc=0
-  "$LAB/ceph.sh" status || rc=1
-  "$LAB/kube.sh" status || rc=1
-  "$LAB/operator.sh" status || rc=1
+  "$LAB/ceph/ceph.sh" status || rc=1
+  "$LAB/kubernetes/kube.sh" status || rc=1
+  "$LAB/operator/operator.sh" status || rc=1
   return "$rc"
 }
 
 cmd_demo() {
   cmd_up
   eval "$(lab_env)"
-  (cd "$REPO" && node --import=tsx lab/stack.ts)
+  (cd "$REPO" && node --import=tsx lab/pulumi/stack.ts)
   echo
   echo "== ceph osd pool ls detail =="
   ceph -c "$CEPH_CONF" osd pool ls detail
@@ -266,11 +266,12 @@ static_tier() {
   check "the README's CephStorage example type-checks against the installed package" readme_example_typechecks
   [[ -z "$PACKED_APP" ]] || rm -rf "$(dirname "$PACKED_APP")"
   check "actionlint on the workflows" actionlint -shellcheck= .github/workflows/*.yml
-  check "bash -n on the lab scripts" bash_n_all lab/*.sh .ci/run
-  check "shellcheck on the lab scripts" shellcheck lab/*.sh .ci/run
+  # The lab scripts: lab.sh and lib.sh in lab/, each system's in its own folder.
+  check "bash -n on the lab scripts" bash_n_all lab/*.sh lab/*/*.sh .ci/run
+  check "shellcheck on the lab scripts" shellcheck lab/*.sh lab/*/*.sh .ci/run
   # The operator's API types are kube-ceph's own: controller-gen's CRDs of them must equal the
-  # release's install.yaml (lab/README-kube.md, "The operator's API types").
-  check "the operator's API types give the release's five CRDs" "$LAB/operator.sh" api-check
+  # release's install.yaml (lab/operator/README.md, "The operator's API types").
+  check "the operator's API types give the release's five CRDs" "$LAB/operator/operator.sh" api-check
   checks_done
 }
 
@@ -303,7 +304,7 @@ lab_tier() {
 # on Ceph, SSH and the engine, and leave the cores to it. kube.sh's build lock makes the
 # tier's own `kube.sh up` wait for it; if it failed, that up builds again in the open.
 start_k8s130_build() {
-  KUBE_CEPH_LAB_K8S=1.30 nice -n 19 ionice -c 3 "$LAB/kube.sh" build >"$DATA/k8s130-build.log" 2>&1 </dev/null &
+  KUBE_CEPH_LAB_K8S=1.30 nice -n 19 ionice -c 3 "$LAB/kubernetes/kube.sh" build >"$DATA/k8s130-build.log" 2>&1 </dev/null &
   echo $! >"$DATA/k8s130-build.pid"
 }
 
@@ -316,9 +317,9 @@ k8s130_tier() {
   if [[ -f "$DATA/k8s130-build.pid" ]] && kill -0 "$(cat "$DATA/k8s130-build.pid")" 2>/dev/null; then
     echo "waiting for the background Kubernetes 1.30 build"
   fi
-  "$LAB/kube.sh" down
+  "$LAB/kubernetes/kube.sh" down
   local up=0
-  KUBE_CEPH_LAB_K8S=1.30 "$LAB/kube.sh" up || up=$?
+  KUBE_CEPH_LAB_K8S=1.30 "$LAB/kubernetes/kube.sh" up || up=$?
   # What the background build said (finished, if up got as far as its build lock), without the
   # module download lines.
   if [[ -f "$DATA/k8s130-build.log" ]]; then
@@ -326,13 +327,13 @@ k8s130_tier() {
   fi
   if ((up == 0)); then
     (export KUBE_CEPH_LAB_K8S=1.30
-     eval "$("$LAB/kube.sh" env)"
+     eval "$("$LAB/kubernetes/kube.sh" env)"
      npx ava --serial --concurrency=1 --timeout=10m tests/k8s130) || rc=$?
   else
     echo "the Kubernetes 1.30 control plane did not start"; rc=1
   fi
-  "$LAB/kube.sh" down || rc=1
-  "$LAB/kube.sh" up || { echo "the Kubernetes 1.36 control plane did not start again"; rc=1; }
+  "$LAB/kubernetes/kube.sh" down || rc=1
+  "$LAB/kubernetes/kube.sh" up || { echo "the Kubernetes 1.36 control plane did not start again"; rc=1; }
   return "$rc"
 }
 
@@ -358,9 +359,9 @@ cmd_test() {
     fi
   else
     # A lab that cannot run its end-to-end tests is a failed run, never a skipped tier.
-    blocked_tier e2e "no pulumi-resource-command plugin could be built here (see lab/README-pulumi.md)"
+    blocked_tier e2e "no pulumi-resource-command plugin could be built here (see lab/pulumi/README.md)"
     if [[ ${KUBE_CEPH_LOAD:-1} != 0 ]]; then
-      blocked_tier load "no pulumi-resource-command plugin could be built here (see lab/README-pulumi.md)"
+      blocked_tier load "no pulumi-resource-command plugin could be built here (see lab/pulumi/README.md)"
     else
       skip_tier load KUBE_CEPH_LOAD=0
     fi

@@ -1,6 +1,7 @@
 // Where the lab that lab/lab.sh starts lives and how to reach it, for everything in
-// TypeScript that drives it: the lab's stacks (stack.ts, load.ts), the load bench and the
-// lab test tiers. The addresses, the port and the file layout are lab/ceph.sh's.
+// TypeScript that drives it: the lab's stacks (pulumi/stack.ts, pulumi/load.ts), the load
+// bench and the lab test tiers. The addresses, the port and the file layout are
+// lab/ceph/ceph.sh's.
 // Missing lab state is an error, not a skip: `lab/lab.sh up` makes it.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -12,7 +13,7 @@ const DATA = join(LAB_HOME, "data");
 /** The mon hosts of mons a, b and c, in that order; each runs its own sshd. */
 export const MONS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"];
 /**
- * The port of every mon host's sshd: lab/ceph.sh fixes it (SSH_PORT there) and no variable
+ * The port of every mon host's sshd: lab/ceph/ceph.sh fixes it (SSH_PORT there) and no variable
  * changes it, so it is not read from the environment (`ceph.sh env` only reports it).
  */
 export const SSH_PORT = 2222;
@@ -22,10 +23,10 @@ export const SSH_DIR = join(DATA, "ssh");
 /** Where each mon host's sshd logs, as sshd-<address>.log. */
 export const SSHD_LOG_DIR = join(SSH_DIR, "log");
 
-/** First on the PATH of every lab SSH session (lab/ceph.sh): fault tests put wrappers there. */
+/** First on the PATH of every lab SSH session (lab/ceph/ceph.sh): fault tests put wrappers there. */
 export const FAULT_BIN = join(SSH_DIR, "fault-bin");
 
-/** The pid file of a mon host's sshd listener (lab/ceph.sh's sshd_pidf). */
+/** The pid file of a mon host's sshd listener (lab/ceph/ceph.sh's sshd_pidf). */
 export function sshdPidFile(address: string): string {
     return join(SSH_DIR, "run", `sshd-${address}.pid`);
 }

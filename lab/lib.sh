@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# lab/lib.sh - the helpers lab/lab.sh, lab/ceph.sh, lab/kube.sh and lab/pulumi.sh share,
-# one copy of each so that the scripts cannot drift apart. Sourced, never run: the
-# sourcing script sets LOG_TAG (the prefix of its log lines) first.
+# lab/lib.sh - the helpers lab/lab.sh, lab/ceph/ceph.sh, lab/kubernetes/kube.sh,
+# lab/operator/operator.sh and lab/pulumi/pulumi.sh share, one copy of each so that the
+# scripts cannot drift apart. Sourced, never run: the sourcing script sets LOG_TAG (the
+# prefix of its log lines) first.
 
 LAB_HOME="${KUBE_CEPH_LAB_HOME:-/var/tmp/kube-ceph-lab}"
 # Built tools, keyed by version. KUBE_CEPH_LAB_CACHE lets a second lab home use the

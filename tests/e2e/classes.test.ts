@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cephfsClientCaps, erasureCodeProfile, rbdClientCaps } from "../../components/ceph";
 import { ceph, cephJson, rbd } from "../../lab/lab";
-import { labConfig, LabConfig, labStack, writeConfig } from "../../lab/stack";
+import { labConfig, LabConfig, labStack, writeConfig } from "../../lab/pulumi/stack";
 import { cephAs, cleanupStack, kubectlJson, poolDetail, poolExists, quiet, radosAs, rbdAs, withCephfsMount } from "../lab";
 
 const id = process.pid;

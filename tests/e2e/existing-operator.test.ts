@@ -6,7 +6,7 @@ import test from "ava";
 import { execFileSync } from "node:child_process";
 import { driverWorkloads, OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, PROFILE_FINALIZER } from "../../components/csi";
 import { OPERATOR_CRDS } from "../../components/live";
-import { labConfig, labStack } from "../../lab/stack";
+import { labConfig, labStack } from "../../lab/pulumi/stack";
 import { cephJson } from "../../lab/lab";
 import { cleanUp, cleanupStack, kubectlJson, poolExists, quiet } from "../lab";
 

@@ -4,12 +4,12 @@ import { execFileSync, spawn } from "node:child_process";
 import { AddressInfo, createServer, Socket } from "node:net";
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { labConfig, labStack, REPO } from "../../lab/stack";
+import { labConfig, labStack, REPO } from "../../lab/pulumi/stack";
 import { ceph, cephJson, labHost, MONS, SSH_DIR, SSH_PORT } from "../../lab/lab";
 import { cleanupStack, escapeRegExp, kubectlJson, poolExists, quiet, waitHealth, waitQuorumLost } from "../lab";
 
 const id = process.pid;
-const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph.sh"), args, { stdio: "pipe" });
+const lab = (...args: string[]) => execFileSync(join(REPO, "lab", "ceph", "ceph.sh"), args, { stdio: "pipe" });
 const pool = `flt${id}`;
 /** A mon host's sshd as the run names it, as a RegExp source. */
 const sshAt = (address: string) => escapeRegExp(`${address}:${SSH_PORT}`);
@@ -214,7 +214,7 @@ test.serial("`pulumi up` killed (SIGKILL) after the pool was created converges o
 test.serial("Kubernetes API gone mid-run (once the pool appears, seconds before the Secrets): the run fails, Ceph holds the one pool and user it should, and the next up completes", async (t) => {
     const stackName = `e2eapi${id}`;
     const user = `client.flt${id}`;
-    const kube = (command: string) => execFileSync(join(REPO, "lab", "kube.sh"), [command], { stdio: "pipe" });
+    const kube = (command: string) => execFileSync(join(REPO, "lab", "kubernetes", "kube.sh"), [command], { stdio: "pipe" });
     const stack = await labStack(stackName, config());
     t.teardown(() => cleanupStack(t, stack, { restore: { "start the API server": () => kube("start-apiserver") }, pools: [pool] }));
     // The pool appears seconds before its script ends and the user and Secrets follow; stopping on the

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { rbdClientCaps, userOwnerRecord } from "../../components/ceph";
 import { loadKubeConfig } from "../../components/kubernetes";
-import { labConfig, labStack, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, writeConfig } from "../../lab/pulumi/stack";
 import { ceph, cephJson, labCephIdentity, rbd } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, escapeRegExp, kubectlJson, poolDetail, poolExists, quiet, waitHealth } from "../lab";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { OWNER_KEY, rbdClientCaps } from "../../components/ceph";
 import { modulesDigest, SERIALIZED_PROVIDERS_FILE, SerializedProviders } from "../../components/program";
-import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/pulumi/stack";
 import { ceph, cephJson, MONS, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolDetail, quiet, waitHealth } from "../lab";
 

@@ -1,13 +1,13 @@
 // ceph-csi through ceph-csi-operator (kube-ceph:provisioner.install: operator), against the lab:
 // the real apiserver validates every object against the CRDs of the published install.yaml,
-// and the real operator (lab/operator.sh runs it with the token of the ServiceAccount that
-// install.yaml creates) reconciles them. ceph-csi's own pods cannot run here (no kubelet).
+// and the real operator (lab/operator/operator.sh runs it with the token of the ServiceAccount
+// that install.yaml creates) reconciles them. ceph-csi's own pods cannot run here (no kubelet).
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { defaultImage, driverWorkloads, imageSetData, madeForDriver, OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_SHA256, PROFILE_FINALIZER } from "../../components/csi";
-import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/pulumi/stack";
 import { ceph, cephJson, MONS } from "../../lab/lab";
 import { cleanupStack, kubectlJson, plannedSteps, quiet } from "../lab";
 
@@ -122,7 +122,7 @@ test.serial("snapshotClass: refused while the snapshot CRDs are missing; with Ku
     t.regex(refused!.message, /snapshotClass is true, but this cluster has no volumesnapshotclasses\.snapshot\.storage\.k8s\.io, volumesnapshotcontents\.snapshot\.storage\.k8s\.io, volumesnapshots\.snapshot\.storage\.k8s\.io CustomResourceDefinitions/);
 
     const dir = process.env.KUBE_CEPH_LAB_SNAPSHOT_CRDS;
-    t.truthy(dir, "KUBE_CEPH_LAB_SNAPSHOT_CRDS (lab/kube.sh env)");
+    t.truthy(dir, "KUBE_CEPH_LAB_SNAPSHOT_CRDS (lab/kubernetes/kube.sh env)");
     execFileSync("kubectl", ["apply", "-f", dir!], { stdio: "pipe" });
     execFileSync("kubectl", ["wait", "--for=condition=Established", "--timeout=60s", ...crds.map((crd) => `crd/${crd}`)], { stdio: "pipe" });
     const up = await stack.up(quiet);
@@ -221,7 +221,7 @@ test.serial("ceph-csi's pod settings: the apiserver takes them in the Driver, th
 test.serial("destroy with the operator gone fails naming the ClientProfile's finalizer instead of hanging, and finishes once the operator is back", async (t) => {
     await writeConfig(stack, config({ operator: { manifest: process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST, timeoutSeconds: 20 } }));
     await stack.up(quiet);
-    execFileSync(join(REPO, "lab/operator.sh"), ["pause"], { stdio: "pipe" });
+    execFileSync(join(REPO, "lab/operator/operator.sh"), ["pause"], { stdio: "pipe" });
     try {
         const started = Date.now();
         const error = await t.throwsAsync(stack.destroy(quiet));
@@ -230,7 +230,7 @@ test.serial("destroy with the operator gone fails naming the ClientProfile's fin
         // The operator can still release the profile: its CephConnection was not taken first.
         t.truthy(kubectlJson("get", "clientprofile", "-n", OPERATOR_NAMESPACE, cephJson<{ fsid: string }>("fsid").fsid));
     } finally {
-        execFileSync(join(REPO, "lab/operator.sh"), ["resume"], { stdio: "pipe" });
+        execFileSync(join(REPO, "lab/operator/operator.sh"), ["resume"], { stdio: "pipe" });
     }
 });
 

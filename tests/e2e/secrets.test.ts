@@ -4,7 +4,7 @@ import test, { ExecutionContext } from "ava";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/pulumi/stack";
 import { ceph, FAULT_BIN, labPrivateKey, rbd, SSHD_LOG_DIR } from "../../lab/lab";
 import { cleanupStack, kubectlJson, quiet } from "../lab";
 

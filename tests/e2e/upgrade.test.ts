@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { labConfig, LabConfig, labStack, REPO } from "../../lab/stack";
+import { labConfig, LabConfig, labStack, REPO } from "../../lab/pulumi/stack";
 import { OWNER_KEY, userOwnerRecord } from "../../components/ceph";
 import { ceph, cephJson } from "../../lab/lab";
 import { cleanupStack, createCsiVolume, kubectlJson, plannedSteps, quiet } from "../lab";

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { rbdClientCaps } from "../../components/ceph";
-import { labConfig, labStack, REPO, writeConfig } from "../../lab/stack";
+import { labConfig, labStack, REPO, writeConfig } from "../../lab/pulumi/stack";
 import { ceph, cephJson, labCephIdentity, rbd } from "../../lab/lab";
 import { cleanupStack, kubectlJson, poolExists, quiet } from "../lab";
 
@@ -40,7 +40,7 @@ function kubectl(...args: string[]): string {
 
 /** Restarts the lab's kube-controller-manager with or without the rbd CLI on its PATH. */
 function kcm(mode: "with-rbd" | "without-rbd"): void {
-    execFileSync(join(REPO, "lab", "kube.sh"), ["restart-kcm", ...(mode === "without-rbd" ? ["without-rbd"] : [])], { stdio: "pipe" });
+    execFileSync(join(REPO, "lab", "kubernetes", "kube.sh"), ["restart-kcm", ...(mode === "without-rbd" ? ["without-rbd"] : [])], { stdio: "pipe" });
 }
 
 /** A claim on the stack's class, as a user would make one. */

@@ -2,7 +2,7 @@
 // as a 16-core runner makes it (4 x CPUs = 64), on a lab sshd with the default MaxStartups.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { loadStack, maxStartupsDrops, openConnections, sampleSessions, sshdLogMarks } from "../../lab/load";
+import { loadStack, maxStartupsDrops, openConnections, sampleSessions, sshdLogMarks } from "../../lab/pulumi/load";
 import { cephJson, MONS } from "../../lab/lab";
 import { cleanupStack } from "../lab";
 

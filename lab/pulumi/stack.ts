@@ -5,16 +5,17 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { labHostKey, labPrivateKey, MONS, SSH_PORT } from "./lab";
+import { labHostKey, labPrivateKey, MONS, SSH_PORT } from "../lab";
 
-export const REPO = resolve(__dirname, "..");
+// The repository root, two levels up from lab/pulumi/: the program the stacks run lives there.
+export const REPO = resolve(__dirname, "..", "..");
 
 export type LabConfig = Record<string, Record<string, unknown>>;
 
 /**
  * The lab stack: pinned lab mons, no smoke test and no rollout wait (no kubelet runs pods here),
- * and ceph-csi-operator's install.yaml from the Go module cache (lab/operator.sh env), since the
- * published URL is out of reach.
+ * and ceph-csi-operator's install.yaml from the Go module cache (lab/operator/operator.sh env),
+ * since the published URL is out of reach.
  */
 export function labConfig(overrides: LabConfig = {}): LabConfig {
     const manifest = process.env.KUBE_CEPH_LAB_OPERATOR_MANIFEST;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# lab/pulumi.sh - the Pulumi CLI, its Node.js language host and the resource
+# lab/pulumi/pulumi.sh - the Pulumi CLI, its Node.js language host and the resource
 # plugins for the kube-ceph lab, built from Go modules (get.pulumi.com, where
 # the CLI normally downloads them from, is out of reach).
 #
-# Usage: lab/pulumi.sh build|env|status
+# Usage: lab/pulumi/pulumi.sh build|env|status
 #   build   build what is missing (keyed by version + wrapper source hash;
 #           skipped when present; binaries are written to a temp name, then mv):
 #             $LAB_CACHE/pulumi-<cli>/bin/pulumi
@@ -11,16 +11,16 @@
 #             $LAB_CACHE/pulumi-<cli>/bin/pulumi-resource-pulumi-nodejs
 #             $PULUMI_HOME/plugins/resource-kubernetes-v<ver>/pulumi-resource-kubernetes
 #             $PULUMI_HOME/plugins/resource-command-v1.2.1/pulumi-resource-command
-#   env     print export lines: eval "$(lab/pulumi.sh env)"
+#   env     print export lines: eval "$(lab/pulumi/pulumi.sh env)"
 #   status  print what is built; exit 0 only if everything `build` makes exists
 #
-# What is built from what (see lab/README-pulumi.md):
+# What is built from what (see lab/pulumi/README.md):
 #   pulumi                  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the
 #                           version in lab/go/pulumi/cli/go.mod
 #   pulumi-language-nodejs  lab/go/pulumi/cli/cmd/pulumi-language-nodejs (a
 #                           lab-written host: upstream's module is not served)
 #   pulumi-resource-pulumi-nodejs
-#                           lab/pulumi-resource-pulumi-nodejs, copied: the
+#                           lab/pulumi/pulumi-resource-pulumi-nodejs, copied: the
 #                           launcher of @pulumi/pulumi's dynamic-provider host
 #                           (kube-ceph's VolumeGuard is a dynamic resource)
 #   pulumi-resource-kubernetes
@@ -43,11 +43,14 @@
 set -euo pipefail
 
 LOG_TAG=pulumi.sh
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# lib.sh is shared by every lab script, so it sits one level up, in lab/.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-GO_DIR="$SCRIPT_DIR/go/pulumi"
+# The Go modules live in lab/go, beside this script's folder: the lab's systems share them.
+LAB_DIR="$(cd "$SCRIPT_DIR/.." && pwd)"
+GO_DIR="$LAB_DIR/go/pulumi"
 CLI_MOD_DIR="$GO_DIR/cli"
 K8S_MOD_DIR="$GO_DIR/kubernetes"
 CMD_MOD_DIR="$GO_DIR/command"
@@ -72,7 +75,9 @@ K8S_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-kubernetes-v$K8S_VERSION"
 CMD_VERSION="1.2.1"
 CMD_PLUGIN_DIR="$PULUMI_HOME_DIR/plugins/resource-command-v$CMD_VERSION"
 
-# Hash of the files a wrapper build depends on (so edits to lab code rebuild).
+# Hash of the files a wrapper build depends on (so edits to lab code rebuild). It hashes
+# their contents and their paths relative to the module's folder, never where the module or
+# this script sits, so that moving either keeps the stamps, and the cached builds, valid.
 src_key() { # dir...
   (cd "$1" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print0 |
     sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16

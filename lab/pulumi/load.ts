@@ -5,8 +5,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { labCephIdentity, MONS, SSH_PORT, sshdPidFile, SSHD_LOG_DIR } from "./lab";
-import { processTable } from "./processes";
+import { labCephIdentity, MONS, SSH_PORT, sshdPidFile, SSHD_LOG_DIR } from "../lab";
+import { processTable } from "../processes";
 import { labConfig, labStack, REPO } from "./stack";
 
 export const LOAD_PROGRAM = resolve(REPO, "bench", "load");

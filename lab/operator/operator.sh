@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lab/operator.sh - the real ceph-csi-operator in the lab. The lab has no kubelet, so the
+# lab/operator/operator.sh - the real ceph-csi-operator in the lab. The lab has no kubelet, so the
 # Deployment that kube-ceph installs from the operator's install.yaml is never scheduled.
 # This script stands in for the kubelet for that one Deployment, and for nothing else: while
 # it exists, the operator binary built from the same release runs as a host process with a
@@ -12,7 +12,7 @@
 # CRD schemas of the release's install.yaml, in lab/go/kube/ceph-csi-operator-api; the wrapper
 # module's go.mod replaces the api module with it. api-check proves them faithful.
 #
-# Usage: lab/operator.sh build|up|down|status|env|pause|resume|api-check|api-gen
+# Usage: lab/operator/operator.sh build|up|down|status|env|pause|resume|api-check|api-gen
 #   build   build the operator of lab/go/kube/ceph-csi-operator/go.mod into the cache
 #   api-check  the API types against the release: controller-gen's CRDs of them equal
 #           install.yaml's (descriptions aside), and the committed deepcopy file is current
@@ -28,15 +28,20 @@
 set -euo pipefail
 
 LOG_TAG=operator.sh
-# shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# lib.sh is shared by every lab script, so it sits one level up, in lab/.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-MOD_DIR="$SCRIPT_DIR/go/kube/ceph-csi-operator"
+# The operator's Go modules sit with the control plane's in lab/go/kube: lab/go is beside
+# this script's folder, shared by the lab's systems.
+LAB_DIR="$(cd "$SCRIPT_DIR/.." && pwd)"
+GO_DIR="$LAB_DIR/go/kube"
+MOD_DIR="$GO_DIR/ceph-csi-operator"
 OPERATOR_MODULE=github.com/ceph/ceph-csi-operator
 OPERATOR_VERSION="$(modver "$MOD_DIR/go.mod" "$OPERATOR_MODULE")"
-API_DIR="$SCRIPT_DIR/go/kube/ceph-csi-operator-api"
-CONTROLLER_GEN_DIR="$SCRIPT_DIR/go/kube/controller-gen"
+API_DIR="$GO_DIR/ceph-csi-operator-api"
+CONTROLLER_GEN_DIR="$GO_DIR/controller-gen"
 CONTROLLER_GEN_VERSION="$(modver "$CONTROLLER_GEN_DIR/go.mod" sigs.k8s.io/controller-tools)"
 CONTROLLER_GEN="$LAB_CACHE/controller-gen-$CONTROLLER_GEN_VERSION/bin/controller-gen"
 BUILD_LOCK_FILE="$LAB_CACHE/operator-build.lock"
@@ -60,10 +65,12 @@ export GONOSUMDB="github.com/ceph/*"
 # ---------------------------------------------------------------- build
 # What the binary is built from besides the release: the API module's sources and the wrapper
 # module. Their digest keys the cache, so a change to the types builds the operator again.
+# It hashes the files' contents and their paths relative to lab/go/kube, never where this
+# script sits, so that moving the script keeps the cached build (about 10 min cold).
 api_digest() {
   # No module: "missing", so that commands other than build (down, status) still run.
   [[ -d "$API_DIR" ]] || { echo missing; return 0; }
-  (cd "$SCRIPT_DIR/go/kube" &&
+  (cd "$GO_DIR" &&
     find ceph-csi-operator-api ceph-csi-operator -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) \
       ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12
 }
@@ -126,7 +133,7 @@ cmd_api_check() {
   cp -r "$API_DIR/." "$copy/"
   generate_deepcopy "$copy" || return 1
   diff -u "$API_DIR/v1/zz_generated.deepcopy.go" "$copy/v1/zz_generated.deepcopy.go" ||
-    { log "v1/zz_generated.deepcopy.go is stale: lab/operator.sh api-gen"; return 1; }
+    { log "v1/zz_generated.deepcopy.go is stale: lab/operator/operator.sh api-gen"; return 1; }
   log "the API types match ceph-csi-operator $OPERATOR_VERSION's CRDs, and their deepcopy is current"
 }
 
@@ -257,7 +264,7 @@ LAB_KUBECONFIG="$LAB_HOME/data/kube/kubeconfig"
 KUBECTL_BIN="$(command -v kubectl || true)"
 need_kube() {
   [[ -n "$KUBECTL_BIN" ]] || die "no kubectl on PATH (eval \"\$(lab/lab.sh env)\")"
-  [[ -f "$LAB_KUBECONFIG" ]] || die "no $LAB_KUBECONFIG: lab/kube.sh up first"
+  [[ -f "$LAB_KUBECONFIG" ]] || die "no $LAB_KUBECONFIG: lab/kubernetes/kube.sh up first"
 }
 
 case "${1:-}" in
