@@ -1,7 +1,8 @@
 // What kube-ceph exports to other Pulumi TypeScript programs: the CephStorage component and what
 // a program needs around it to do what index.ts does (reach the mon host, read the cluster and
 // check it before declaring anything, install ceph-csi through ceph-csi-operator).
-export { CephStorage, isCephfsClass } from "./ceph-storage";
+export { CephStorage } from "./ceph-storage";
+export { isCephfsClass } from "./ceph-storage-args";
 export type {
     CephClassSpec,
     CephfsClassSpec,
@@ -17,7 +18,7 @@ export type {
     RbdClassSpec,
     SharedInstall,
     SmokeTestSettings,
-} from "./ceph-storage";
+} from "./ceph-storage-args";
 export type { RbdStorageClassSettings } from "./rbd";
 export type { CephClassSettings } from "./csi";
 export type { CephfsStorageClassSettings } from "./cephfs";

@@ -4,6 +4,13 @@ import { cephCommand } from "./ceph-command";
 import type { MonLane } from "./mon-connection";
 import { remoteScript } from "./shell-script";
 
+/** Who a Ceph user of the stack is: its name, the stack that owns it, and its caps now when the stack adopted it. */
+export interface CephUserIdentity {
+    name: string;
+    owner: string;
+    adoptedCaps?: CephCaps;
+}
+
 export interface CephClientArgs {
     /** The mon host lane the scripts run in (see MonConnection.lane). */
     connection: MonLane;

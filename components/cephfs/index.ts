@@ -6,3 +6,4 @@ export * from "./cephfs-secrets";
 export * from "./cephfs-snapshot-class";
 export * from "./cephfs-storage-class";
 export * from "./cephfs-subvolume-group";
+export * from "./cephfs-classes";

@@ -8,3 +8,4 @@ export * from "./rbd-provisioner";
 export * from "./rbd-secrets";
 export * from "./rbd-snapshot-class";
 export * from "./rbd-storage-class";
+export * from "./rbd-classes";

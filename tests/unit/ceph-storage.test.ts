@@ -3,7 +3,8 @@
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { CephStorage, CephStorageArgs, RbdClassSpec } from "../../components/ceph-storage";
+import { CephStorage } from "../../components/ceph-storage";
+import type { CephStorageArgs, RbdClassSpec } from "../../components/ceph-storage-args";
 import { imagesFor } from "../../components/csi";
 import { MonConnection } from "../../components/ceph";
 import { FAKE_SSH_KEY, FSID, runDeclarations, unwrap } from "../harness";
