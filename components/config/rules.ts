@@ -24,7 +24,7 @@ export const HOST_KEY_TYPES = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", 
 /** The host key types a pin may have: ssh-rsa is recognised only to be refused with its reason. */
 export const PINNABLE_HOST_KEY_TYPES = HOST_KEY_TYPES.filter((type) => type !== "ssh-rsa");
 
-/** RBD image features understood by this tool; the kernel requirements live in preflight.ts. */
+/** RBD image features understood by this tool; the kernel requirements live in preflight/kernel-checks.ts. */
 export const IMAGE_FEATURES = ["layering", "exclusive-lock", "object-map", "fast-diff", "deep-flatten", "journaling"] as const;
 export type ImageFeature = (typeof IMAGE_FEATURES)[number];
 export const FEATURES_FORM = `must be a list of RBD image features, or one comma-separated string such as "layering,exclusive-lock", of ${IMAGE_FEATURES.join(", ")}`;

@@ -1,4 +1,5 @@
 // FACE live
+export * from "./ceph-read-script";
 export * from "./ceph-reading";
 export * from "./kubernetes-reader";
 export * from "./live-reader";

@@ -3,7 +3,8 @@
 // request's preview shows the cluster as it is now. The program takes the reader as an
 // argument: tests pass a fake one, and config overrides make it skip what it does not need.
 import type { CephHost } from "../config";
-import type { CephReading, CephReadRequest } from "./ceph-reading";
+import type { CephReadRequest } from "./ceph-read-script";
+import type { CephReading } from "./ceph-reading";
 import { KubernetesReading, KubernetesReadRequest, readKubernetes } from "./kubernetes-reader";
 import { readCeph } from "./mon-reader";
 import { PreviousOutputs, readPrevious } from "./stack-history";

@@ -1,7 +1,8 @@
 // Reads the Ceph cluster through the first mon host in kube-ceph:ceph.hosts that answers
 // over SSH, and says why it passed over the others.
 import type { CephHost } from "../config";
-import { CephReading, CephReadRequest, cephReadScript, parseCephReading } from "./ceph-reading";
+import { CephReadRequest, cephReadScript } from "./ceph-read-script";
+import { CephReading, parseCephReading } from "./ceph-reading";
 import { isFinalFailure, sshExec } from "../ceph";
 
 /** Tries the hosts in order and reads from the first that answers. */

@@ -4,7 +4,7 @@
 // run (see clientEnsureScript). Pure functions: index.ts passes the live reading in.
 import { adoptedRecord, CephCaps } from "../ceph";
 import { cephfsUserName, rbdUserName } from "../config";
-import { PreflightError } from "./preflight";
+import { PreflightError } from "./preflight-error";
 
 /** One Ceph user the stack makes, with the config key whose value named it (for messages). */
 export interface StackUser {

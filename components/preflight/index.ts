@@ -1,3 +1,6 @@
 // FACE preflight
 export * from "./ceph-user-ownership";
-export * from "./preflight";
+export * from "./ceph-checks";
+export * from "./kernel-checks";
+export * from "./kubernetes-checks";
+export * from "./preflight-error";
