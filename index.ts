@@ -4,92 +4,36 @@
 // the component that declares the graph (components/ceph-storage.ts): pool -> user ->
 // provisioner -> Secrets -> StorageClass -> the guard that keeps what volumes need -> smoke test.
 import * as pulumi from "@pulumi/pulumi";
-import { CEPH_USERS_OUTPUT, CephReading, clientMonitorAddresses, CSI_INSTALL_OUTPUT, KubernetesReading, LiveReader, liveReader, monitorsFromConfig, NODE_USER_OUTPUT, nodeUsersFor, OPERATOR_INSTALL_OUTPUT, POOL_OUTPUT, POOLS_OUTPUT, PROVISIONER_KIND_OUTPUT, SNAPSHOT_CRDS, STORAGE_CLASS_OUTPUT, STORAGE_CLASSES_OUTPUT } from "./components/live";
-import { cephEntities, classUserOwner, ImageFeature, KubeCephConfig, ProvisionerKind, RbdClassConfig, rbdUserName, readStackConfig, subvolumeGroupClusterId } from "./components/config";
-import { imagesFor, OPERATOR_DEPLOYMENT, OPERATOR_MANIFEST_URL, OPERATOR_NAMESPACE, operatorInstallForm, OperatorInstallForm, OperatorManifest, readOperatorManifest, smokeTestImage } from "./components/csi";
-import { CephStorage } from "./components/ceph-storage";
-import type { CephStorageChild, CephStorageProvisioner } from "./components/ceph-storage-args";
-import { pinnedKubeconfig } from "./components/kubernetes";
 import { MonConnection, stackOwner } from "./components/ceph";
+import { CephStorage } from "./components/ceph-storage";
+import { PREVIOUS_NAMES, provisionerInstall } from "./components/ceph-storage-config";
+import { rbdUserName, readStackConfig } from "./components/config";
+import { OPERATOR_MANIFEST_URL, OperatorManifest, operatorInstallForm, readOperatorManifest, smokeTestImage } from "./components/csi";
+import { pinnedKubeconfig } from "./components/kubernetes";
+import {
+    CEPH_USERS_OUTPUT,
+    CephReading,
+    clientMonitorAddresses,
+    CSI_INSTALL_OUTPUT,
+    KubernetesReading,
+    LiveReader,
+    liveReader,
+    monitorsFromConfig,
+    NODE_USER_OUTPUT,
+    nodeUsersFor,
+    OPERATOR_INSTALL_OUTPUT,
+    POOL_OUTPUT,
+    POOLS_OUTPUT,
+    PROVISIONER_KIND_OUTPUT,
+    readLiveState,
+    STORAGE_CLASS_OUTPUT,
+    STORAGE_CLASSES_OUTPUT,
+} from "./components/live";
+import { checkPoolsLeaving, checkUserOwnership, PreflightError, preflightChecks, stackUsers, UserOwnership } from "./components/preflight";
 import { redactDebugLog, staleBuildMessage, staleSources } from "./components/program";
-import { CEPHFS_MGR_MODULES, cephfsKernelRequirements, checkCephfsJournals, checkCephReleases, checkExistingOperator, checkHealth, checkKernels, checkManifestDigest, checkMds, checkMgrModules, checkPoolsLeaving, checkProvisionerSupported, checkSnapshotCrds, checkUserOwnership, kernelRequirements, poolDeletionWarnings, PreflightError, RBD_MGR_MODULES, stackUsers, UserOwnership } from "./components/preflight";
 
 // Before anything talks to the engine: its debug log never gets a secret from an RPC payload.
 redactDebugLog();
-
-/**
- * The names the previous releases gave CephStorage's children at the top level of the stack,
- * newest first (the provisioner's depends on its kind): as aliases, they let a stack made by
- * one of those releases upgrade without replacing anything.
- */
-const PREVIOUS_NAMES: Record<ProvisionerKind, Partial<Record<CephStorageChild, string[]>>> = (() => {
-    const common = {
-        pool: ["ceph", "rbd"],
-        client: ["ceph-client", "rbd"],
-        secrets: ["rbd-secrets", "ceph"],
-        storageClass: ["rbd"],
-        guard: ["guard", "rbd"],
-        smokeTest: ["smoke-test"],
-    };
-    return {
-        "csi": { ...common, provisioner: ["ceph-csi"], profile: ["ceph-csi-profile"], driver: ["rbd-driver"] },
-        "external": { ...common, provisioner: ["rbd-provisioner"] },
-        "in-tree": { ...common, provisioner: ["in-tree-rbd"] },
-    };
-})();
-
-/** kube-ceph:provisioner as CephStorage takes it, with its images resolved. */
-function provisionerInstall(provisioner: KubeCephConfig["provisioner"], operatorManifest: OperatorManifest | undefined, installForm: OperatorInstallForm): CephStorageProvisioner {
-    const images = imagesFor(provisioner);
-    const { namespace, awaitRollout } = provisioner;
-    switch (provisioner.kind) {
-        case "external":
-            return { kind: "external", namespace, image: images.rbdProvisioner!, awaitRollout };
-        case "in-tree":
-            return { kind: "in-tree", namespace };
-        case "csi": {
-            const { controllerPlugin, nodePlugin } = provisioner;
-            const run = { images, logVerbosity: provisioner.operator.logVerbosity, controllerPlugin, nodePlugin, timeoutSeconds: provisioner.operator.timeoutSeconds, awaitRollout };
-            switch (provisioner.install) {
-                case "operator":
-                    return { kind: "csi", install: "operator", namespace, manifest: operatorManifest!, installForm, ...run };
-                case "existing-operator":
-                    return { kind: "csi", install: "existing-operator", namespace, operatorNamespace: existingOperator(provisioner).namespace, ...run };
-                case "manifests":
-                    return { kind: "csi", install: "manifests", namespace, images, awaitRollout };
-            }
-        }
-    }
-}
-
-/** Where the ceph-csi-operator that someone else manages runs: config, or install.yaml's names. */
-function existingOperator(provisioner: KubeCephConfig["provisioner"]): { namespace: string; deployment: string } {
-    return { namespace: provisioner.operator.namespace ?? OPERATOR_NAMESPACE, deployment: provisioner.operator.deployment ?? OPERATOR_DEPLOYMENT };
-}
-
-/** The config keys of the pools and filesystems the stack may delete (deletionPolicy "delete"). */
-function deletablePools(config: KubeCephConfig): string[] {
-    const pools = Object.entries(config.pools).filter(([, pool]) => pool.deletionPolicy === "delete")
-        .map(([name]) => (config.form === "many" ? `kube-ceph:pools.${name}.deletionPolicy` : "kube-ceph:pool.deletionPolicy"));
-    const filesystems = Object.entries(config.filesystems).filter(([, fs]) => fs.deletionPolicy === "delete")
-        .map(([name]) => `kube-ceph:filesystems.${name}.deletionPolicy`);
-    return [...pools, ...filesystems];
-}
-
-/** The RBD classes of the config. */
-function rbdClasses(config: KubeCephConfig): RbdClassConfig[] {
-    return config.storageClasses.filter((c): c is RbdClassConfig => c.type === "rbd");
-}
-
-/** Whether the stack has CephFS filesystems (which its CephFS classes name). */
-function hasCephfs(config: KubeCephConfig): boolean {
-    return Object.keys(config.filesystems).length > 0;
-}
-
-/** The image features nodes' kernels must map: every krbd class's (rbd-nbd maps in user space). */
-function kernelImageFeatures(classes: RbdClassConfig[]): ImageFeature[] {
-    return [...new Set(classes.filter((c) => c.mounter !== "rbd-nbd").flatMap((c) => c.imageFeatures))];
-}
 
 /** A refused preflight as the run's error: its own words, or what failed to read the cluster. */
 function preflightFailure(error: unknown): pulumi.RunError {
@@ -107,55 +51,6 @@ function kubernetesTarget(): string | undefined {
     } catch (error) {
         throw new pulumi.RunError((error as Error).message);
     }
-}
-
-/**
- * Reads what the plan depends on, skipping what config overrides or turned-off checks make
- * unnecessary. The Ceph and the Kubernetes read run at once: every preview waits for both.
- */
-async function readLiveState(reader: LiveReader, config: KubeCephConfig, sshPrivateKey: string, kubeconfig: string | undefined): Promise<{ ceph?: CephReading; kubernetes: KubernetesReading }> {
-    const deletable = deletablePools(config);
-    const cephRequest = {
-        discovery: config.ceph.fsid === undefined,
-        health: config.preflight.health !== "off",
-        tunables: config.preflight.kernels === "check",
-        mgrModules: config.provisioner.kind === "csi" && config.preflight.health !== "off",
-        mdsMap: hasCephfs(config),
-        // The releases the daemons run: one more mon command in the same process, never a read of its own.
-        releases: true,
-        // Whether Ceph will let the pools this stack may delete go; read only when there are some.
-        poolDeletion: deletable.length > 0,
-        // Every user the stack may have: the provisioner's, the node plugin's, each tenant's and group's.
-        userKeys: cephEntities(config.client.name, config.storageClasses.map(classUserOwner)),
-    };
-    // The users' owner records are always read: whether the stack may touch a user is decided at preview.
-    const needCeph = cephRequest.discovery || cephRequest.health || cephRequest.tunables || cephRequest.mgrModules || cephRequest.mdsMap || cephRequest.userKeys.length > 0;
-    const kubernetesRequest = {
-        // Every kind has a version rule (preflight's checkProvisionerSupported).
-        version: true,
-        selfLink: config.provisioner.kind === "external",
-        nodes: config.preflight.kernels === "check",
-        snapshotCrds: config.storageClasses.some((c) => c.snapshotClass),
-        clientProfiles: hasCephfs(config),
-        ...(config.provisioner.kind === "csi" && config.provisioner.install === "existing-operator" ? { existingOperator: existingOperator(config.provisioner) } : {}),
-        kubeconfig,
-    };
-    const [cephRead, kubernetesRead] = await Promise.allSettled([
-        needCeph ? reader.readCeph(config.ceph.hosts, sshPrivateKey, cephRequest) : Promise.resolve(undefined),
-        reader.readKubernetes(kubernetesRequest),
-    ]);
-    // When both fail, the Ceph side is named first, as when they ran one after the other.
-    if (cephRead.status === "rejected") {
-        throw cephRead.reason;
-    }
-    if (kubernetesRead.status === "rejected") {
-        throw kubernetesRead.reason;
-    }
-    const ceph = cephRead.value;
-    for (const skipped of ceph?.skipped ?? []) {
-        pulumi.log.warn(`mon host ${skipped.host.host}:${skipped.host.port} did not answer (${skipped.reason}); using ${ceph!.host.host}:${ceph!.host.port}`);
-    }
-    return { ceph, kubernetes: kubernetesRead.value };
 }
 
 /** The program; the tests run it with a fake reader in place of the live one. */
@@ -193,56 +88,7 @@ export = async (reader: LiveReader = liveReader) => {
             readLiveState(reader, config, sshPrivateKey, kubeconfig),
             viaOperator ? readOperatorManifest(config.provisioner.operator.manifest ?? OPERATOR_MANIFEST_URL) : Promise.resolve(undefined),
         ]);
-        if (operatorManifest !== undefined) {
-            checkManifestDigest(operatorManifest, config.provisioner.operator);
-        }
-        if (live.ceph?.releases !== undefined) {
-            for (const warning of checkCephReleases(live.ceph.releases)) {
-                pulumi.log.warn(warning);
-            }
-        }
-        if (live.ceph?.poolDeletionAllowed !== undefined) {
-            for (const warning of poolDeletionWarnings(deletablePools(config), live.ceph.poolDeletionAllowed)) {
-                pulumi.log.warn(warning);
-            }
-        }
-        if (live.ceph?.health !== undefined) {
-            checkHealth(config.preflight.health, live.ceph.health);
-        }
-        if (live.ceph?.mgrModules !== undefined) {
-            checkMgrModules([...(rbdClasses(config).length > 0 ? RBD_MGR_MODULES : []), ...(hasCephfs(config) ? CEPHFS_MGR_MODULES : [])], live.ceph.mgrModules);
-        }
-        if (live.ceph?.mdsMap !== undefined) {
-            checkMds(Object.keys(config.filesystems).sort(), live.ceph.mdsMap);
-        }
-        if (live.kubernetes.clientProfiles !== undefined) {
-            const fsid = config.ceph.fsid ?? live.ceph!.fsid!;
-            const cephfsClasses = config.storageClasses.flatMap((c, i) => (c.type === "cephfs" ? [{ key: `kube-ceph:storageClasses[${i}].radosNamespace`, subvolumeGroup: c.subvolumeGroup, radosNamespace: c.radosNamespace }] : []));
-            checkCephfsJournals(cephfsClasses, (group) => subvolumeGroupClusterId(fsid, group), live.kubernetes.clientProfiles);
-        }
-        for (const warning of checkProvisionerSupported(config.provisioner.kind, live.kubernetes)) {
-            pulumi.log.warn(warning);
-        }
-        if (live.kubernetes.existingOperator !== undefined) {
-            const { namespace, deployment } = existingOperator(config.provisioner);
-            checkExistingOperator(live.kubernetes.existingOperator, namespace, deployment, `kubectl apply --server-side -f ${OPERATOR_MANIFEST_URL}`);
-        }
-        const wantsSnapshots = config.storageClasses.findIndex((c) => c.snapshotClass);
-        if (wantsSnapshots >= 0) {
-            // The key the stack set: the one-class form's, or the first class of the list that asks.
-            const key = config.form === "many" ? `kube-ceph:storageClasses[${wantsSnapshots}].snapshotClass` : undefined;
-            checkSnapshotCrds(SNAPSHOT_CRDS, live.kubernetes.snapshotCrds ?? [], key);
-        }
-        if (live.ceph?.tunables !== undefined && live.kubernetes.nodes !== undefined) {
-            const monitors = live.ceph.monitors ?? monitorsFromConfig(config.ceph.monitors ?? []);
-            // CephFS classes only when they mount with the kernel (fuse runs in user space; unset, ceph-csi picks).
-            const cephfsKernel = config.storageClasses.some((c) => c.type === "cephfs" && c.mounter === "kernel");
-            // RBD's only when the stack has RBD classes (a CephFS-only stack maps no image).
-            checkKernels(live.kubernetes.nodes, [
-                ...(rbdClasses(config).length > 0 ? kernelRequirements(live.ceph.tunables, monitors, kernelImageFeatures(rbdClasses(config))) : []),
-                ...(cephfsKernel ? cephfsKernelRequirements(live.ceph.tunables, monitors) : []),
-            ]);
-        }
+        preflightChecks(config, live, operatorManifest, (warning) => pulumi.log.warn(warning));
     } catch (error) {
         throw preflightFailure(error);
     }

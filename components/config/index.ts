@@ -9,3 +9,4 @@ export * from "./config-problems";
 export * from "./provisioner-schema";
 export * from "./rules";
 export * from "./kubernetes-names";
+export * from "./config-facts";

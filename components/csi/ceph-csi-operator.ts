@@ -1,9 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type { KubeCephConfig } from "../config";
 import { ownedNamespace } from "../kubernetes";
 import { CephCsiOperatorInstall, objectRef } from "./ceph-csi-operator-install";
-import { OPERATOR_DEPLOYMENT, OperatorManifest, operatorObjects } from "./ceph-csi-operator-manifest";
+import { OPERATOR_DEPLOYMENT, OPERATOR_NAMESPACE, OperatorManifest, operatorObjects } from "./ceph-csi-operator-manifest";
 
 /** The type of kube-ceph's own manifests install (rbd/ceph-csi.ts), which a stack may still hold: the operator takes over from it. */
 export const CEPH_CSI_TYPE = "kube-ceph:kubernetes:CephCsi";
@@ -109,4 +110,9 @@ export class CephCsiOperator extends pulumi.ComponentResource {
         this.form = done.apply(() => form);
         this.registerOutputs({ namespace: this.namespace, operatorNamespace: this.operatorNamespace, deployment: this.deployment, form: this.form });
     }
+}
+
+/** Where the ceph-csi-operator that someone else manages runs: config, or install.yaml's names. */
+export function existingOperator(provisioner: KubeCephConfig["provisioner"]): { namespace: string; deployment: string } {
+    return { namespace: provisioner.operator.namespace ?? OPERATOR_NAMESPACE, deployment: provisioner.operator.deployment ?? OPERATOR_DEPLOYMENT };
 }

@@ -5,3 +5,4 @@ export * from "./kubernetes-reader";
 export * from "./live-reader";
 export * from "./mon-reader";
 export * from "./stack-history";
+export * from "./live-state";

@@ -4,3 +4,4 @@ export * from "./ceph-checks";
 export * from "./kernel-checks";
 export * from "./kubernetes-checks";
 export * from "./preflight-error";
+export * from "./preflight-checks";
