@@ -8,7 +8,7 @@ import { MonConnection, stackOwner } from "./components/ceph";
 import { CephStorage } from "./components/ceph-storage";
 import { PREVIOUS_NAMES, provisionerInstall } from "./components/ceph-storage-config";
 import { rbdUserName, readStackConfig } from "./components/config";
-import { OPERATOR_MANIFEST_URL, OperatorManifest, operatorInstallForm, readOperatorManifest, smokeTestImage } from "./components/csi";
+import { OPERATOR_MANIFEST_URL, OperatorManifest, readOperatorManifest, smokeTestImage } from "./components/csi";
 import { pinnedKubeconfig } from "./components/kubernetes";
 import {
     CEPH_USERS_OUTPUT,
@@ -20,7 +20,6 @@ import {
     liveReader,
     monitorsFromConfig,
     NODE_USER_OUTPUT,
-    nodeUsersFor,
     OPERATOR_INSTALL_OUTPUT,
     POOL_OUTPUT,
     POOLS_OUTPUT,
@@ -29,7 +28,7 @@ import {
     STORAGE_CLASS_OUTPUT,
     STORAGE_CLASSES_OUTPUT,
 } from "./components/live";
-import { checkPoolsLeaving, checkUserOwnership, PreflightError, preflightChecks, stackUsers, UserOwnership } from "./components/preflight";
+import { checkPoolsLeaving, checkStackHistory, checkUserOwnership, HistoryDecisions, PreflightError, preflightChecks, stackUsers, UserOwnership } from "./components/preflight";
 import { redactDebugLog, staleBuildMessage, staleSources } from "./components/program";
 
 // Before anything talks to the engine: its debug log never gets a secret from an RPC payload.
@@ -92,19 +91,8 @@ export = async (reader: LiveReader = liveReader) => {
     } catch (error) {
         throw preflightFailure(error);
     }
-    // A new pool name on a live stack is a new pool: existing volumes stay in the old one. (In
-    // the many-class form a pool leaves the map instead, and its guard and delete keep its data.)
     const previous = await previousRead;
     const previousPool = previous.pool;
-    if (config.form === "one-class" && !previous.manyClasses && previousPool !== undefined && previousPool !== config.pool.name && config.pool.renameConfirmedFrom !== previousPool) {
-        throw new pulumi.RunError(
-            `kube-ceph:pool.name changed from "${previousPool}" to "${config.pool.name}" on a stack that already manages "${previousPool}". ` +
-                `This creates pool "${config.pool.name}" and points the StorageClass at it; volumes already in "${previousPool}" stay there and their PersistentVolumes keep pointing at it, ` +
-                `but the caps of client.${config.client.name} move to the new pool, so pods can no longer attach those volumes until they are migrated; ` +
-                `and "${previousPool}" is then kept or deleted by kube-ceph:pool.deletionPolicy (never while it holds images). ` +
-                `To go ahead, set kube-ceph:pool.renameConfirmedFrom to "${previousPool}". Nothing was changed.`,
-        );
-    }
     // A pool that leaves the many-class form's map loses its place in the user's caps at once: not
     // while it holds data. (A second, rare round trip: only when the map lost a pool.)
     const leaving = config.form === "many" ? (previous.pools ?? []).filter((pool) => !(pool in config.pools)) : [];
@@ -116,53 +104,15 @@ export = async (reader: LiveReader = liveReader) => {
             throw preflightFailure(error);
         }
     }
-    // ceph-csi written by kube-ceph's own manifests moves to ceph-csi-operator in this update
-    // (never back: both would claim the CSIDriver name at once).
-    const previousInstall = previous.provisionerKind === "csi" ? (previous.csiInstall ?? "manifests") : undefined;
-    if (previousInstall === "operator" && config.provisioner.kind === "csi" && config.provisioner.install === "manifests") {
-        throw new pulumi.RunError(
-            `kube-ceph:provisioner.install is "manifests" on a stack whose ceph-csi ceph-csi-operator runs. Going back is not supported: ` +
-                `remove the install key (the operator is the default) or set it to "operator". Nothing was changed.`,
-        );
-    }
-    // An operator changes hands only outside kube-ceph: deleting kube-ceph's install would delete its
-    // CRDs, and with them every Driver and ClientProfile on the cluster, whoever made them.
-    const install = config.provisioner.kind === "csi" ? config.provisioner.install : undefined;
-    if (previousInstall !== undefined && install !== undefined && previousInstall !== install && (previousInstall === "existing-operator" || install === "existing-operator")) {
-        throw new pulumi.RunError(
-            `kube-ceph:provisioner.install is "${install}" on a stack whose ceph-csi was installed with "${previousInstall}". ` +
-                (install === "existing-operator"
-                    ? "Handing kube-ceph's ceph-csi-operator to someone else is not done by kube-ceph: its destroy of the operator's install would delete the CRDs and every Driver and ClientProfile with them. "
-                    : "kube-ceph does not take over an operator that someone else installed: both would own its objects. ") +
-                `Set it back to "${previousInstall}". Nothing was changed.`,
-        );
-    }
-    if (previousInstall === "manifests" && viaOperator) {
-        pulumi.log.warn(
-            "kube-ceph: ceph-csi moves from kube-ceph's own manifests to ceph-csi-operator in this update. " +
-                "The hand-made CSIDriver is deleted first, so that the operator can make its own; the old controller and node plugins are deleted last. " +
-                "The Secrets, the StorageClass and every PersistentVolume stay as they are, and the ClientProfile carries the same clusterID. " +
-                "Mounted volumes stay mounted; new attach and mount operations wait until the operator's node plugin runs on the node.",
-        );
-    }
-    // install.yaml as one resource; a stack that declared its objects one by one gets there in two
-    // runs: this one keeps them on delete, the next one leaves them out (see operatorInstallForm).
-    const installForm = operatorInstallForm(previousInstall, previous.operatorInstall);
-    if (viaOperator && installForm === "config-group-retiring") {
-        pulumi.log.warn(
-            "kube-ceph: ceph-csi-operator's install.yaml becomes one resource, kube-ceph:index:CephCsiOperatorInstall, in two updates. " +
-                "This one applies it as that resource and marks its ~50 objects, declared one by one until now, to be kept on delete. " +
-                "The next one leaves those entries out of the stack, shown as deletes marked [retain]: nothing is deleted from the cluster.",
-        );
-    }
-    // ceph-csi's RBD node plugin logs in as users of its own, without the provisioner's mgr caps:
-    // on new stacks, and where the config asks for it (see nodeUsersFor).
-    let separateNodeUsers: boolean;
+    // 3. The stack's own history: what an earlier run leaves, and what it forbids (a pool
+    // renamed without confirmation, a way back from the operator, an operator changing hands).
+    let history: HistoryDecisions;
     try {
-        separateNodeUsers = nodeUsersFor(config.client.separateNodeUsers, config.provisioner.kind, previous);
+        history = checkStackHistory(config, previous, (warning) => pulumi.log.warn(warning));
     } catch (error) {
-        throw new pulumi.RunError((error as Error).message);
+        throw preflightFailure(error);
     }
+    const { installForm, separateNodeUsers } = history;
     // Whose Ceph users these are: the stack's own, adopted, or someone else's, which is refused here.
     const users = stackUsers(config.client.name, config.storageClasses, separateNodeUsers);
     let ownership: UserOwnership;
@@ -182,7 +132,7 @@ export = async (reader: LiveReader = liveReader) => {
     const monitors = config.ceph.monitors ? clientMonitorAddresses(monitorsFromConfig(config.ceph.monitors)).sort() : clientMonitorAddresses(live.ceph!.monitors!);
     const monHost = new MonConnection(live.ceph?.host ?? config.ceph.hosts[0], privateKey, config.ceph.sessionsPerHost);
 
-    // 3. The graph itself (see components/ceph-storage.ts): pool and user on the Ceph side, then
+    // 4. The graph itself (see components/ceph-storage.ts): pool and user on the Ceph side, then
     // the provisioner, the Secrets from the real key, the StorageClass, the guard that keeps what
     // volumes need on destroy, and the smoke test. Resources the previous releases declared at
     // the top level keep their names as aliases, so an upgraded stack replaces nothing.

@@ -5,3 +5,4 @@ export * from "./kernel-checks";
 export * from "./kubernetes-checks";
 export * from "./preflight-error";
 export * from "./preflight-checks";
+export * from "./history-checks";
