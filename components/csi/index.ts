@@ -1,4 +1,7 @@
-// FACE csi
+// The room of ceph-csi through ceph-csi-operator: the operator's install and manifest, the
+// ClientProfile, each Driver with its pod settings and readiness check, the images, and the
+// StorageClass and VolumeSnapshotClass helpers both class types share.
+// Code outside the room imports this face, not the files behind it.
 export * from "./ceph-client-profile";
 export * from "./ceph-csi-driver";
 export * from "./ceph-csi-operator";
