@@ -7,7 +7,6 @@ import type { CephfsClassSpec, CephfsFilesystemSpec } from "./cephfs";
 import { classUserOwner, longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId, userClashes } from "./config";
 import type { ControllerPluginSettings, ImageKey, NodePluginSettings } from "./config";
 import type { OperatorInstallForm, OperatorManifest } from "./csi";
-import type { CephStorage } from "./ceph-storage";
 import type { SmokeTestArgs } from "./kubernetes";
 import type { CephPoolSpec, RbdClassSpec } from "./rbd";
 
@@ -108,7 +107,17 @@ export interface SharedInstall {
     kind: "csi";
     install: "shared";
     /** The CephStorage whose ceph-csi this one uses; it must serve the same clusterId. */
-    from: CephStorage;
+    from: SharedCephCsi;
+}
+
+/** What a CephStorage shares of its ceph-csi with another instance (a CephStorage is one). */
+export interface SharedCephCsi {
+    /** The clusterID its ceph-csi serves. */
+    clusterId: string;
+    /** Where its Secrets go. */
+    secretsNamespace: pulumi.Output<string>;
+    /** What a class of the other instance waits for: the provisioner, and the operator's Driver. */
+    provisionerReady: pulumi.Resource[];
 }
 
 /** How the StorageClass's provisioner is installed. */

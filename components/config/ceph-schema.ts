@@ -90,3 +90,8 @@ export const filesystemsSchema = z.record(
     filesystemEntrySchema,
     { error: "must be a map from filesystem name to {deletionPolicy?}" },
 );
+
+/** One pool of the config, parsed. */
+export type PoolConfig = z.infer<typeof poolEntrySchema>;
+/** One CephFS filesystem of the config, parsed. */
+export type FilesystemConfig = z.infer<typeof filesystemEntrySchema>;

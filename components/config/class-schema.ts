@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { longestNameIn, MAX_CLUSTER_ID_LENGTH, namespaceClusterId, subvolumeGroupClusterId } from "./ceph-csi-cluster-id";
 import { classUserOwner, userClashes } from "./ceph-user-names";
-import type { ClassConfig, FilesystemConfig, KubeCephConfig, PoolConfig, RbdClassConfig } from "./config";
+import type { clientSchema, FilesystemConfig, PoolConfig } from "./ceph-schema";
+import type { provisionerSchema } from "./provisioner-schema";
 import type { ConfigProblem } from "./config-problems";
 import { DNS_LABEL, DNS_SUBDOMAIN } from "./kubernetes-names";
 import { CEPH_NAME, CONFIG_NAMESPACE, FEATURES_FORM, IMAGE_FEATURES, LEGACY_IMAGE_FEATURES, ProvisionerKind, splitList } from "./rules";
@@ -187,15 +188,15 @@ export function classProblems(raw: Record<string, unknown>, parsed: Record<strin
             problem(`${at}.dataPool`, cls.dataPool, "must differ from the class's pool, or be left unset to keep the data with the metadata");
         }
     };
-    const kind = (parsed.provisioner as KubeCephConfig["provisioner"] | undefined)?.kind;
+    const kind = (parsed.provisioner as z.infer<typeof provisionerSchema> | undefined)?.kind;
     const filesystems = (parsed.filesystems ?? {}) as Record<string, FilesystemConfig>;
     const seen = new Map<string, number>();
     const groupNamespaces = new Map<string, { index: number; radosNamespace: string | undefined }>();
     let defaultClass: number | undefined;
-    const provisioner = parsed.provisioner as KubeCephConfig["provisioner"] | undefined;
+    const provisioner = parsed.provisioner as z.infer<typeof provisionerSchema> | undefined;
     const operatorInstall = provisioner === undefined || (provisioner.kind === "csi" && ["operator", "existing-operator"].includes(provisioner.install ?? "operator"));
     // A tenant or a subvolume group whose users' names another's take would share keys with it.
-    const clientName = (parsed.client as KubeCephConfig["client"] | undefined)?.name;
+    const clientName = (parsed.client as z.infer<typeof clientSchema> | undefined)?.name;
     if (clientName !== undefined) {
         const owners = classes.map(classUserOwner);
         const ownerKey = (index: number) => (index < 0 ? "client.name" : `storageClasses[${index}].${classes[index].type === "cephfs" ? "subvolumeGroup" : "radosNamespace"}`);
@@ -248,3 +249,10 @@ export function classProblems(raw: Record<string, unknown>, parsed: Record<strin
     });
     return problems;
 }
+
+/** One RBD class of the config, parsed. */
+export type RbdClassConfig = z.infer<typeof rbdClassSchema>;
+/** One CephFS class of the config, parsed. */
+export type CephfsClassConfig = z.infer<typeof cephfsClassSchema>;
+/** A class of either type. */
+export type ClassConfig = RbdClassConfig | CephfsClassConfig;

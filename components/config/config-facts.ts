@@ -1,7 +1,8 @@
 // What the program derives from a parsed config more than once: which pools the stack may delete,
 // which classes are RBD, whether it has CephFS, and the image features nodes' kernels must map.
 import type { ImageFeature } from "./rules";
-import type { KubeCephConfig, RbdClassConfig } from "./config";
+import type { RbdClassConfig } from "./class-schema";
+import type { KubeCephConfig } from "./config";
 
 /** The config keys of the pools and filesystems the stack may delete (deletionPolicy "delete"). */
 export function deletablePools(config: KubeCephConfig): string[] {

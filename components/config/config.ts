@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { pluginSettingsProblems } from "./ceph-csi-plugins";
-import { cephSchema, clientSchema, filesystemEntrySchema, filesystemsSchema, poolEntrySchema, poolSchema, poolsSchema, preflightSchema } from "./ceph-schema";
-import { cephfsClassSchema, classProblems, classSchema, legacyClassProblems, rbdClassSchema, storageClassSchema } from "./class-schema";
+import { cephSchema, clientSchema, FilesystemConfig, filesystemsSchema, PoolConfig, poolSchema, poolsSchema, preflightSchema } from "./ceph-schema";
+import { ClassConfig, classProblems, classSchema, legacyClassProblems, storageClassSchema } from "./class-schema";
 import { ConfigError, ConfigProblem, problemFromIssue, unwrapSchema } from "./config-problems";
 import { provisionerSchema, smokeTestSchema } from "./provisioner-schema";
 import { CONFIG_NAMESPACE, CsiInstall, isPassphraseProtected, isPrivateKeyShaped } from "./rules";
@@ -48,11 +48,6 @@ export interface KubeCephConfig {
     form: "one-class" | "many";
 }
 
-export type PoolConfig = z.infer<typeof poolEntrySchema>;
-export type RbdClassConfig = z.infer<typeof rbdClassSchema>;
-export type CephfsClassConfig = z.infer<typeof cephfsClassSchema>;
-export type ClassConfig = RbdClassConfig | CephfsClassConfig;
-export type FilesystemConfig = z.infer<typeof filesystemEntrySchema>;
 
 /** The object without its undefined fields: the one-class form's pool as the many-class form parses it. */
 function withoutUnset<T extends object>(value: T): T {
