@@ -16,6 +16,7 @@ export type {
     ManifestsInstall,
     OperatorInstall,
     RbdClassSpec,
+    SharedCephCsi,
     SharedInstall,
     SmokeTestSettings,
 } from "./ceph-storage-args";
