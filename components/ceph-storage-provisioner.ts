@@ -86,6 +86,7 @@ export function declareProvisioner(
                 controllerPlugin: settings.controllerPlugin,
                 nodePlugin: settings.nodePlugin,
                 clusterId: profile.name,
+                profile,
                 awaitRollout: settings.awaitRollout,
                 timeoutSeconds: settings.timeoutSeconds,
                 kubeconfig: args.kubeconfig,

@@ -51,6 +51,12 @@ export interface CsiDriverArgs {
     nodePlugin?: NodePluginSettings;
     /** The ClientProfile (named after the clusterID) whose loading the readiness check waits for. */
     clusterId: pulumi.Input<string>;
+    /**
+     * The ClientProfile's component, when the Driver shares the stack's: destroy then deletes the
+     * Driver before the profile. Deleted at once, the operator reconciled the Driver for the
+     * profile's going while the Driver's own deletion waited, and could keep it waiting for minutes.
+     */
+    profile?: pulumi.Resource;
     /** Wait for ceph-csi's own pods too; off only where no kubelet runs them. */
     awaitRollout: boolean;
     /** How long to wait for the operator. */
@@ -100,7 +106,7 @@ export function declareCsiDriver(parent: pulumi.Resource, name: string, driverNa
             // Only when set: a Driver without them stays exactly as earlier releases declared it.
             ...withoutUndefined({ controllerPlugin: driverPluginSpec(args.controllerPlugin), nodePlugin: driverPluginSpec(args.nodePlugin) }),
         },
-    }, { parent, dependsOn: [leftovers] });
+    }, { parent, dependsOn: [leftovers, ...(args.profile !== undefined ? [args.profile] : [])] });
     const readiness = new CephCsiReadiness(`${name}-ready`, {
         namespace: args.namespace,
         driverName: driver.metadata.name,
