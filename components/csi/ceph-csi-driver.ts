@@ -99,7 +99,14 @@ export function declareCsiDriver(parent: pulumi.Resource, name: string, driverNa
     const driver = new k8s.apiextensions.CustomResource(`${name}-driver`, {
         apiVersion: CSI_OPERATOR_API,
         kind: "Driver",
-        metadata: { name: driverName, namespace: args.namespace },
+        metadata: {
+            name: driverName,
+            namespace: args.namespace,
+            // Deleted in the background: in the foreground, the Driver stays until the garbage
+            // collector has deleted its workloads, and ceph-csi-operator, reconciling the Driver
+            // that is still there, makes them again, for minutes on end.
+            annotations: { "pulumi.com/deletionPropagationPolicy": "background" },
+        },
         spec: {
             log: { verbosity: args.logVerbosity },
             imageSet: { name: imageSet.metadata.name },

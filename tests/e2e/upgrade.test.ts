@@ -243,14 +243,14 @@ const upgradesUnchanged = test.macro(async (t, commit: string) => {
     };
     // Every resource of the previous release is the same one, under its new name.
     const preview = await current.preview({ ...quiet, diff: true, onEvent });
-    t.deepEqual(changed.sort(), ["create kube-ceph-ceph-csi-operator-install", "update kube-ceph-client-key", "update kube-ceph-client-user"], preview.stdout);
+    t.deepEqual(changed.sort(), ["create kube-ceph-ceph-csi-operator-install", "update kube-ceph-client-key", "update kube-ceph-client-user", "update kube-ceph-rbd-driver-driver"], preview.stdout);
     // (The read is the program's StackReference to its own outputs.)
-    t.deepEqual(preview.changeSummary, { create: 1, update: 2, read: 1, same: preview.changeSummary.same }, preview.stdout);
+    t.deepEqual(preview.changeSummary, { create: 1, update: 3, read: 1, same: preview.changeSummary.same }, preview.stdout);
     t.true(preview.changeSummary.same! > 80, preview.stdout);
     changed.length = 0;
     const up = await current.up({ ...quiet, onEvent });
     t.is(up.summary.result, "succeeded");
-    t.deepEqual(changed.sort(), ["create kube-ceph-ceph-csi-operator-install", "update kube-ceph-client-user"]);
+    t.deepEqual(changed.sort(), ["create kube-ceph-ceph-csi-operator-install", "update kube-ceph-client-user", "update kube-ceph-rbd-driver-driver"]);
     t.is(userOwner(pool), poolOwner(pool), "the upgrade records this stack as its user's owner");
     t.is(ceph("auth", "get-key", `client.${pool}`).trim(), keyBefore, "the user's key is the same");
     t.deepEqual(operatorObjectUids(), uidsBefore, "applying install.yaml as one resource made no object again");
@@ -290,7 +290,7 @@ function poolOwner(pool: string): string {
 
 test.serial("a one-class stack of the previous release (stop 17, no CephFS) upgrades in two runs: install.yaml becomes one resource with every operator object kept as it is, and its user gains its owner record in place", upgradesUnchanged, PREVIOUS_RELEASE);
 
-test.serial("a stack of release 0.2.0 with RBD and CephFS classes previews with no step at all under this release, and its next up changes nothing", async (t) => {
+test.serial("a stack of release 0.2.0 with RBD and CephFS classes previews with no step but the Drivers' deletion policy, in place, and its next preview is empty", async (t) => {
     const previous = releaseProgram(RELEASE_0_2_0);
     const stackName = `e2erelease020${id}`;
     const pool = `rel${id}`;
@@ -315,10 +315,15 @@ test.serial("a stack of release 0.2.0 with RBD and CephFS classes previews with 
 
     copyFileSync(join(previous, `Pulumi.${stackName}.yaml`), join(REPO, `Pulumi.${stackName}.yaml`));
     current = await labStack(stackName, config, REPO);
-    // Not even an update of a dynamic resource whose provider code moved: each diffs its inputs only.
-    t.deepEqual(await plannedSteps(current), []);
-    await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
-    const up = await current.up({ ...quiet, expectNoChanges: true });
+    // Not even an update of a dynamic resource whose provider code moved: each diffs its inputs
+    // only. The one change is the Drivers' deletion policy (background), in place.
+    t.deepEqual(await plannedSteps(current), [
+        "update kubernetes:csi.ceph.io/v1:Driver kube-ceph-cephfs-driver-driver",
+        "update kubernetes:csi.ceph.io/v1:Driver kube-ceph-rbd-driver-driver",
+    ]);
+    const up = await current.up(quiet);
     t.is(up.summary.result, "succeeded");
-    t.deepEqual(Object.keys(up.summary.resourceChanges ?? {}).filter((op) => op !== "same" && op !== "read"), [], JSON.stringify(up.summary.resourceChanges));
+    t.is(up.summary.resourceChanges?.update, 2, JSON.stringify(up.summary.resourceChanges));
+    t.deepEqual(Object.keys(up.summary.resourceChanges ?? {}).filter((op) => op !== "same" && op !== "read" && op !== "update"), [], JSON.stringify(up.summary.resourceChanges));
+    await t.notThrowsAsync(current.preview({ ...quiet, expectNoChanges: true }));
 });

@@ -121,7 +121,7 @@ test.serial("operator install: the plan installs the manifest, names the ClientP
     t.deepEqual(await value(connection.inputs.metadata), { name: FSID, namespace: "op-system" });
     t.is(await value(profile.inputs.spec.cephConnectionRef.name), FSID);
     t.deepEqual(await value(connection.inputs.spec.monitors), ["127.0.0.11:6789", "127.0.0.12:6789", "127.0.0.13:6789"]);
-    t.deepEqual(await value(driver.inputs.metadata), { name: "rbd.csi.ceph.com", namespace: "op-system" });
+    t.deepEqual(await value(driver.inputs.metadata), { name: "rbd.csi.ceph.com", namespace: "op-system", annotations: { "pulumi.com/deletionPropagationPolicy": "background" } });
     t.is(await value(driver.inputs.spec.log.verbosity), 2);
     // Everything in the operator's namespace waits for the install through that namespace's name.
     for (const resource of [connection, profile, driver]) {
